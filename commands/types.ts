@@ -1,0 +1,93 @@
+import type { Hit } from '../src/store/types.js';
+
+/** An option as every platform can express it. `image` is an attachment (Discord) or a shared file (Slack). */
+export interface CommandOption {
+  name: string;
+  description: string;
+  type: 'string' | 'integer' | 'boolean' | 'image';
+  required?: boolean;
+  min?: number;
+  max?: number;
+  maxLength?: number;
+  choices?: string[];
+}
+
+export type Permission = 'everyone' | 'admin';
+
+/** An image handed to a command: bytes the adapter already fetched from its platform, or a URL to fetch. */
+export type ImageRef = { name: string; bytes: Buffer } | { url: string };
+
+export interface Actor {
+  id: string;
+  name?: string;
+  /** Decided by the adapter from platform permissions (Manage Server, configured role / user ids). */
+  isAdmin: boolean;
+}
+
+/** A platform-neutral request, produced by an adapter from a chat event (or by the console). */
+export interface CommandRequest {
+  command: string;
+  options: Record<string, string | number | boolean | undefined>;
+  image?: ImageRef;
+  actor: Actor;
+  /** Guild / workspace id; every search is scoped to it. */
+  tenant: string;
+  channelId?: string;
+  /** Channels this actor can see now (chat-history hits outside them are never returned). */
+  visibleChannels?: string[];
+}
+
+export interface FileAttachment {
+  name: string;
+  contentType: string;
+  bytes: Buffer;
+}
+
+export interface ReplyHit {
+  rank: number;
+  score: number;
+  hit: Hit;
+  /** Where a person can open it: permalink, URL, or the path relative to its folder. */
+  location: string;
+}
+
+export interface Progress {
+  jobId: string;
+  phase: 'scanning' | 'indexing' | 'committing' | 'done' | 'failed';
+  done: number;
+  total?: number;
+  failed: number;
+  ratePerSecond?: number;
+  etaSeconds?: number;
+  /** Final summary, set when phase is done or failed. */
+  report?: string;
+}
+
+/** What a command answers; each adapter renders it in its platform's terms. */
+export type Reply =
+  | {
+      kind: 'results';
+      title: string;
+      hits: ReplyHit[];
+      /** Grid of thumbnails with rank and score. */
+      contactSheet?: FileAttachment;
+      /** The top images themselves, re-encoded when needed to fit platform upload limits. */
+      images: FileAttachment[];
+      /** Opaque token for the next page (`more`), absent on the last page. */
+      cursor?: string;
+    }
+  | { kind: 'text'; text: string; ephemeral?: boolean }
+  | { kind: 'error'; text: string }
+  | { kind: 'job'; jobId: string; text: string };
+
+/** Hooks an adapter passes so long work can be shown while it runs. */
+export interface ReplyHooks {
+  onProgress?(progress: Progress): void;
+}
+
+export interface CommandDefinition {
+  name: string;
+  description: string;
+  options: CommandOption[];
+  permission: Permission;
+}

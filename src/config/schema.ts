@@ -1,0 +1,101 @@
+import os from 'node:os';
+import path from 'node:path';
+import envPaths from 'env-paths';
+import { z } from 'zod';
+
+const paths = envPaths('lookalike', { suffix: '' });
+
+const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max);
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const list = z
+  .string()
+  .transform((s) =>
+    s
+      .split(',')
+      .map((x) => x.trim())
+      .filter(Boolean),
+  );
+const optionalString = z
+  .string()
+  .optional()
+  .transform((s) => (s === '' ? undefined : s));
+
+/** Every setting lookalike reads, from the environment (or `.env`). Keys are the env names. */
+export const configSchema = z.object({
+  // Where data lives. Every command honours both, so a run can be fully isolated.
+  LOOKALIKE_DATA_DIR: z.string().default(paths.data),
+  LOOKALIKE_CACHE_DIR: z.string().default(paths.cache),
+  LOOKALIKE_MODEL_DIR: optionalString,
+  LOOKALIKE_TEXT_MODEL_DIR: optionalString,
+  LOOKALIKE_MODEL_HUB_URL: z.url().default('https://huggingface.co'),
+  LOOKALIKE_PRECISION: z.enum(['fp32', 'fp16', 'quantized']).default('fp32'),
+  LOOKALIKE_THREADS: int(1, 256).default(os.availableParallelism()),
+  LOOKALIKE_MAX_IMAGE_BYTES: int(1).default(50 * 1024 * 1024),
+  LOOKALIKE_MAX_IMAGE_PIXELS: int(1).default(100_000_000),
+
+  // Store: Elasticsearch when a URL or Cloud ID is set, else the embedded store.
+  LOOKALIKE_STORE: z.enum(['auto', 'elasticsearch', 'embedded']).default('auto'),
+  LOOKALIKE_INDEX: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9_-]*$/, 'lowercase letters, digits, - and _')
+    .default('lookalike-images'),
+  ELASTICSEARCH_URL: optionalString.pipe(z.url().optional()),
+  ELASTICSEARCH_CLOUD_ID: optionalString,
+  ELASTICSEARCH_API_KEY: optionalString,
+  ELASTICSEARCH_USERNAME: optionalString,
+  ELASTICSEARCH_PASSWORD: optionalString,
+  ELASTICSEARCH_CA_CERT: optionalString,
+  ELASTICSEARCH_TLS_VERIFY: bool.default(true),
+  ELASTICSEARCH_INDEX_TYPE: z.enum(['hnsw', 'int8_hnsw', 'bbq_hnsw']).default('int8_hnsw'),
+  ELASTICSEARCH_HNSW_M: int(2, 512).default(16),
+  ELASTICSEARCH_HNSW_EF_CONSTRUCTION: int(4, 4096).default(100),
+  ELASTICSEARCH_NUM_CANDIDATES: int(1, 10_000).default(100),
+
+  // Indexing.
+  LOOKALIKE_INCLUDE: list.default(['**/*']),
+  LOOKALIKE_EXCLUDE: list.default([]),
+  LOOKALIKE_BATCH_SIZE: int(1, 256).default(16),
+  LOOKALIKE_CONCURRENCY: int(1, 64).default(Math.max(2, os.availableParallelism())),
+  LOOKALIKE_DOWNLOAD_TIMEOUT_MS: int(100).default(30_000),
+
+  // Bot core.
+  LOOKALIKE_RATE_PER_USER_PER_MINUTE: int(1).default(20),
+  LOOKALIKE_RATE_PER_TENANT_PER_MINUTE: int(1).default(120),
+  LOOKALIKE_QUEUE_MAX: int(1).default(64),
+  LOOKALIKE_COMMAND_TIMEOUT_MS: int(100).default(20_000),
+  LOOKALIKE_ALLOWED_IMAGE_HOSTS: list.default([]),
+
+  // Discord.
+  DISCORD_TOKEN: optionalString,
+  DISCORD_APPLICATION_ID: optionalString,
+  DISCORD_GUILD_ID: optionalString,
+  DISCORD_ADMIN_ROLE_ID: optionalString,
+  DISCORD_API_URL: optionalString.pipe(z.url().optional()),
+
+  // Slack.
+  SLACK_BOT_TOKEN: optionalString,
+  SLACK_APP_TOKEN: optionalString,
+  SLACK_SIGNING_SECRET: optionalString,
+  SLACK_MODE: z.enum(['socket', 'http']).default('socket'),
+  SLACK_PORT: int(1, 65535).default(3000),
+  SLACK_ADMIN_USER_IDS: list.default([]),
+  SLACK_ADMIN_USERGROUP_ID: optionalString,
+  SLACK_API_URL: optionalString.pipe(z.url().optional()),
+});
+
+export type Config = z.infer<typeof configSchema>;
+
+/** Secrets: never printed, never logged. */
+export const secretKeys = [
+  'ELASTICSEARCH_API_KEY',
+  'ELASTICSEARCH_PASSWORD',
+  'DISCORD_TOKEN',
+  'SLACK_BOT_TOKEN',
+  'SLACK_APP_TOKEN',
+  'SLACK_SIGNING_SECRET',
+] as const satisfies readonly (keyof Config)[];
+
+export const defaultModelDir = (config: Config) =>
+  config.LOOKALIKE_MODEL_DIR ?? path.join(config.LOOKALIKE_CACHE_DIR, 'models', 'clip-vit-base-patch32');

@@ -1,0 +1,110 @@
+/** One indexed image. `image_id` is stable: a hash of source + path, or of message + attachment id. */
+export interface ImageDocument {
+  image_id: string;
+  image_name: string;
+  /** Where the image came from, e.g. `folder:/photos`, `urls:/lists/a.txt`, `discord:<channel id>`. */
+  source: string;
+  /** Guild / workspace id, or `*` for shared folders visible to every tenant that allows shared results. */
+  tenant: string;
+  relative_path?: string;
+  /** Further paths holding byte-identical copies (exact duplicates are indexed once). */
+  other_paths?: string[];
+  channel_id?: string;
+  url?: string;
+  permalink?: string;
+  author_id?: string;
+  posted_at?: string;
+  sha256: string;
+  width: number;
+  height: number;
+  bytes: number;
+  /** Modification time in ms since the epoch (files) — used for incremental runs. */
+  mtime?: number;
+  indexed_at: string;
+  model_id: string;
+  image_embedding: Float32Array;
+}
+
+/** Everything but the vector: what search results and incremental scans return. */
+export type ImageMeta = Omit<ImageDocument, 'image_embedding'>;
+
+/** Who is asking. There is no way to query without one: the store refuses an empty tenant. */
+export interface TenantScope {
+  tenant: string;
+  /** Include documents of tenant `*` (shared folders). Default false. */
+  includeShared?: boolean;
+  /** When set, only documents with no channel_id or a channel_id in this list (chat visibility). */
+  visibleChannels?: string[];
+}
+
+export interface DocFilter {
+  source?: string[];
+  channel_id?: string[];
+}
+
+export interface KnnQuery {
+  vector: Float32Array;
+  k: number;
+  /** Candidates examined per shard (Elasticsearch) — accuracy/speed knob; ignored by exact backends. */
+  numCandidates?: number;
+  scope: TenantScope;
+  filter?: DocFilter;
+  /** Minimum similarity (cosine) a hit must reach. */
+  similarity?: number;
+}
+
+export interface Hit extends ImageMeta {
+  /** Cosine similarity in [-1, 1]. */
+  score: number;
+}
+
+export interface UpsertFailure {
+  image_id: string;
+  reason: string;
+}
+
+export interface UpsertResult {
+  written: number;
+  failed: UpsertFailure[];
+}
+
+export interface IndexSpec {
+  dims: number;
+  modelId: string;
+}
+
+export interface StoreStats {
+  backend: 'elasticsearch' | 'embedded';
+  index: string;
+  modelId?: string;
+  dims?: number;
+  count: number;
+  /** Backend-specific details (server version, file size, ...). */
+  details: Record<string, unknown>;
+}
+
+/** A full rebuild of one (tenant, source) slice into a fresh index, made visible atomically by commit. */
+export interface Reindex {
+  readonly id: string;
+  upsert(docs: ImageDocument[]): Promise<UpsertResult>;
+}
+
+export interface VectorStore {
+  readonly backend: 'elasticsearch' | 'embedded';
+  /** Creates the index if missing; refuses (clear error) when it exists with other dims or another model. */
+  ensureIndex(spec: IndexSpec): Promise<void>;
+  upsert(docs: ImageDocument[]): Promise<UpsertResult>;
+  delete(ids: string[]): Promise<void>;
+  knn(query: KnnQuery): Promise<Hit[]>;
+  count(scope: TenantScope, filter?: DocFilter): Promise<number>;
+  stats(): Promise<StoreStats>;
+  /** Metadata of every document of one tenant and source, for incremental indexing. */
+  scan(tenant: string, source: string): AsyncIterable<ImageMeta>;
+  get(ids: string[]): Promise<ImageMeta[]>;
+  /** Starts a rebuild: a new index holding everything except (tenant, source), which the caller refills. */
+  beginReindex(slice: { tenant: string; source: string }): Promise<Reindex>;
+  /** Swaps the new index in atomically; the old one is dropped only after the swap. */
+  commitReindex(reindex: Reindex): Promise<void>;
+  abortReindex(reindex: Reindex): Promise<void>;
+  close(): Promise<void>;
+}
