@@ -101,6 +101,8 @@ export interface VectorStore {
   /** Metadata of every document of one tenant and source, for incremental indexing. */
   scan(tenant: string, source: string): AsyncIterable<ImageMeta>;
   get(ids: string[]): Promise<ImageMeta[]>;
+  /** Stored vectors of the given documents that are visible in `scope` (for "similar to this result"). */
+  getVectors(ids: string[], scope: TenantScope): Promise<Map<string, Float32Array>>;
   /** Starts a rebuild: a new index holding everything except (tenant, source), which the caller refills. */
   beginReindex(slice: { tenant: string; source: string }): Promise<Reindex>;
   /** Swaps the new index in atomically; the old one is dropped only after the swap. */

@@ -1,16 +1,5 @@
-import type { Hit } from '../src/store/types.js';
-
-/** An option as every platform can express it. `image` is an attachment (Discord) or a shared file (Slack). */
-export interface CommandOption {
-  name: string;
-  description: string;
-  type: 'string' | 'integer' | 'boolean' | 'image';
-  required?: boolean;
-  min?: number;
-  max?: number;
-  maxLength?: number;
-  choices?: string[];
-}
+import type { Hit } from '../store/types.js';
+import type { IndexProgress, IndexReport } from '../indexer/types.js';
 
 export type Permission = 'everyone' | 'admin';
 
@@ -51,18 +40,6 @@ export interface ReplyHit {
   location: string;
 }
 
-export interface Progress {
-  jobId: string;
-  phase: 'scanning' | 'indexing' | 'committing' | 'done' | 'failed';
-  done: number;
-  total?: number;
-  failed: number;
-  ratePerSecond?: number;
-  etaSeconds?: number;
-  /** Final summary, set when phase is done or failed. */
-  report?: string;
-}
-
 /** What a command answers; each adapter renders it in its platform's terms. */
 export type Reply =
   | {
@@ -82,12 +59,43 @@ export type Reply =
 
 /** Hooks an adapter passes so long work can be shown while it runs. */
 export interface ReplyHooks {
-  onProgress?(progress: Progress): void;
+  onProgress?(progress: IndexProgress): void;
+  /** Called once when a started job ends, with its full report. */
+  onJobDone?(report: IndexReport): void;
 }
 
-export interface CommandDefinition {
+/** The platform-neutral bot: adapters turn chat events into requests and render the replies. */
+export interface Bot {
+  /** Names, options and permissions of the commands it serves (adapters derive platform registration from these). */
+  readonly commands: readonly CommandSpec[];
+  /** Never throws: every failure becomes a clear `error` reply (no stack traces in chat). */
+  handle(request: CommandRequest, hooks?: ReplyHooks): Promise<Reply>;
+  close(): Promise<void>;
+}
+
+/** One chat platform's connection. Adding a platform means one folder in adapters/ implementing this. */
+export interface ChatAdapter {
+  readonly platform: string;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** What a platform needs to register a command: its name, description, options and who may run it. */
+export interface CommandSpec {
   name: string;
   description: string;
   options: CommandOption[];
   permission: Permission;
+}
+
+/** An option as every platform can express it. `image` is an attachment (Discord) or a shared file (Slack). */
+export interface CommandOption {
+  name: string;
+  description: string;
+  type: 'string' | 'integer' | 'boolean' | 'image';
+  required?: boolean;
+  min?: number;
+  max?: number;
+  maxLength?: number;
+  choices?: string[];
 }

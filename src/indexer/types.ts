@@ -1,0 +1,49 @@
+import type { ImageSource } from '../sources/types.js';
+
+/** Progress of one indexing job, emitted as it runs (CLI progress bar, edited chat status message). */
+export interface IndexProgress {
+  jobId: string;
+  phase: 'scanning' | 'indexing' | 'committing' | 'done' | 'failed';
+  /** Items examined so far (new + updated + unchanged + failed). */
+  done: number;
+  total?: number;
+  failed: number;
+  ratePerSecond?: number;
+  etaSeconds?: number;
+}
+
+export interface IndexFailure {
+  /** The path, URL or message reference, exactly as a person would recognise it. */
+  input: string;
+  reason: string;
+}
+
+export interface IndexReport {
+  jobId: string;
+  source: string;
+  tenant: string;
+  new: number;
+  updated: number;
+  unchanged: number;
+  deleted: number;
+  failed: IndexFailure[];
+  dryRun: boolean;
+  full: boolean;
+  startedAt: string;
+  durationMs: number;
+}
+
+export interface IndexOptions {
+  source: ImageSource;
+  /** Rebuild from scratch behind the store's reindex swap; searches keep answering meanwhile. */
+  full?: boolean;
+  dryRun?: boolean;
+  /** Keep documents whose files disappeared. */
+  keepMissing?: boolean;
+  /** Deterministic partition `{ index: i, count: n }` (0-based i) so n machines can share the work. */
+  shard?: { index: number; count: number };
+  concurrency?: number;
+  batchSize?: number;
+  onProgress?: (progress: IndexProgress) => void;
+  signal?: AbortSignal;
+}

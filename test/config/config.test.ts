@@ -1,0 +1,58 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, parseConfig } from '../../src/config/load.js';
+import { configSchema } from '../../src/config/schema.js';
+import { createLogger } from '../../src/util/log.js';
+
+describe('config', () => {
+  it('has defaults for everything but tokens', () => {
+    const config = parseConfig({});
+    expect(config.LOOKALIKE_PRECISION).toBe('fp32');
+    expect(config.LOOKALIKE_STORE).toBe('auto');
+    expect(config.LOOKALIKE_THREADS).toBeGreaterThan(0);
+    expect(config.DISCORD_TOKEN).toBeUndefined();
+  });
+
+  it('names every wrong key', () => {
+    let error: unknown;
+    try {
+      parseConfig({ LOOKALIKE_THREADS: 'many', ELASTICSEARCH_URL: 'not a url', LOOKALIKE_PRECISON: 'fp16' });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const keys = (error as ConfigError).problems.map((p) => p.key).sort();
+    expect(keys).toEqual(['ELASTICSEARCH_URL', 'LOOKALIKE_PRECISON', 'LOOKALIKE_THREADS']);
+    expect((error as ConfigError).message).toContain('LOOKALIKE_THREADS');
+  });
+
+  it('coerces numbers, booleans and lists', () => {
+    const config = parseConfig({
+      LOOKALIKE_THREADS: '3',
+      ELASTICSEARCH_TLS_VERIFY: 'false',
+      LOOKALIKE_EXCLUDE: 'a/**, b/*.png',
+    });
+    expect(config.LOOKALIKE_THREADS).toBe(3);
+    expect(config.ELASTICSEARCH_TLS_VERIFY).toBe(false);
+    expect(config.LOOKALIKE_EXCLUDE).toEqual(['a/**', 'b/*.png']);
+  });
+
+  it('.env.example documents every setting', () => {
+    const example = readFileSync(path.resolve(import.meta.dirname, '../../.env.example'), 'utf8');
+    const missing = Object.keys(configSchema.shape).filter((key) => !example.includes(`${key}=`));
+    expect(missing).toEqual([]);
+  });
+});
+
+describe('logger', () => {
+  it('never prints configured secrets', () => {
+    const lines: string[] = [];
+    const config = parseConfig({ DISCORD_TOKEN: 'discord-secret-token', SLACK_BOT_TOKEN: 'xoxb-secret' });
+    const log = createLogger(config, (line) => lines.push(line));
+    log.error('login failed with discord-secret-token', { header: 'Bearer xoxb-secret' });
+    expect(lines.join('\n')).not.toContain('discord-secret-token');
+    expect(lines.join('\n')).not.toContain('xoxb-secret');
+    expect(lines.join('\n')).toContain('[redacted]');
+  });
+});
