@@ -26,7 +26,30 @@ import java.util.concurrent.TimeUnit;
 public final class LocalNode {
     private LocalNode() {}
 
-    public static void main(String[] args) throws Exception {
+    /** Plain console logging; start.sh sends the console to its log file. */
+    private static final String LOG4J_CONFIG = """
+        status = error
+        appender.console.type = Console
+        appender.console.name = console
+        appender.console.layout.type = PatternLayout
+        appender.console.layout.pattern = [%d{ISO8601}][%-5p][%-25c{1.}] %m%n
+        rootLogger.level = info
+        rootLogger.appenderRef.console.ref = console
+        """;
+
+    public static void main(String[] args) {
+        try {
+            run(args);
+        } catch (Throwable t) {
+            t.printStackTrace();
+            // last line of the log, which start.sh shows when the node does not come up
+            System.err.println("[LocalNode] failed to start: " + t);
+            System.err.flush();
+            Runtime.getRuntime().halt(1);
+        }
+    }
+
+    private static void run(String[] args) throws Exception {
         if (args.length < 3) {
             System.err.println("usage: LocalNode <home> <data> <http-port> [setting=value ...]");
             System.exit(2);
@@ -62,11 +85,16 @@ public final class LocalNode {
         }
         Settings settings = builder.build();
 
-        LogConfigurator.setClusterName(settings.get("cluster.name"));
-        LogConfigurator.setNodeName(settings.get("node.name"));
-        LogConfigurator.configureWithoutConfig(settings);
-
+        Path log4j = config.resolve("log4j2.properties");
+        if (Files.exists(log4j) == false) {
+            Files.writeString(log4j, LOG4J_CONFIG);
+        }
+        LogConfigurator.registerErrorListener();
+        LogConfigurator.configureESLogging(); // settings parsing below already logs
         Environment environment = InternalSettingsPreparer.prepareEnvironment(settings, Map.of(), config, () -> "lookalike-es");
+        LogConfigurator.setClusterName(environment.settings().get("cluster.name"));
+        LogConfigurator.setNodeName(environment.settings().get("node.name"));
+        LogConfigurator.configure(environment, true);
         PluginsLoader pluginsLoader = PluginsLoader.createPluginsLoader(
             PluginsLoader.loadModulesBundles(environment.modulesDir(), false),
             PluginsLoader.loadPluginsBundles(environment.pluginsDir(), false),
