@@ -11,6 +11,8 @@ export interface Actor {
   name?: string;
   /** Decided by the adapter from platform permissions (Manage Server, configured role / user ids). */
   isAdmin: boolean;
+  /** Sits at the bot's own machine (the console): may also index and reindex shared folders. Chat never sets it. */
+  isHostOperator?: boolean;
 }
 
 /** A platform-neutral request, produced by an adapter from a chat event (or by the console). */
@@ -24,6 +26,8 @@ export interface CommandRequest {
   channelId?: string;
   /** Channels this actor can see now (chat-history hits outside them are never returned). */
   visibleChannels?: string[];
+  /** Largest file the platform accepts in a reply; images over it are re-encoded as smaller thumbnails. */
+  uploadLimitBytes?: number;
 }
 
 export interface FileAttachment {
@@ -98,4 +102,6 @@ export interface CommandOption {
   max?: number;
   maxLength?: number;
   choices?: string[];
+  /** Used when the option is absent (shown in help). */
+  default?: string | number | boolean;
 }

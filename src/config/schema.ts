@@ -66,6 +66,7 @@ export const configSchema = z.object({
   LOOKALIKE_QUEUE_MAX: int(1).default(64),
   LOOKALIKE_COMMAND_TIMEOUT_MS: int(100).default(20_000),
   LOOKALIKE_ALLOWED_IMAGE_HOSTS: list.default([]),
+  LOOKALIKE_INCLUDE_SHARED: bool.default(true),
 
   // Discord.
   DISCORD_TOKEN: optionalString,

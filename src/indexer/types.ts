@@ -27,8 +27,11 @@ export interface IndexReport {
   unchanged: number;
   deleted: number;
   failed: IndexFailure[];
+  /** Inputs passed over on purpose: not images (by content, with a name that does not claim so either), links out of the folder. */
+  skipped?: IndexFailure[];
   dryRun: boolean;
   full: boolean;
+  shard?: { index: number; count: number };
   startedAt: string;
   durationMs: number;
 }

@@ -1,0 +1,44 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Reply } from '../../src/bot/types.js';
+import { formatHitLines } from '../../src/render/list.js';
+
+/**
+ * A reply as console lines. A results reply's contact sheet is saved under `sheetsDir` and its path printed,
+ * since a terminal cannot show it.
+ */
+export async function replyLines(reply: Reply, sheetsDir: string): Promise<string[]> {
+  switch (reply.kind) {
+    case 'text':
+    case 'job':
+      return [reply.text];
+    case 'error':
+      return [`error: ${reply.text}`];
+    case 'results': {
+      const first = reply.hits[0]?.rank ?? 1;
+      const lines = [
+        `Results ${first}-${first + reply.hits.length - 1} for ${reply.title}:`,
+        ...formatHitLines(reply.hits),
+      ];
+      if (reply.contactSheet) {
+        lines.push(`Contact sheet: ${await saveSheet(reply.contactSheet.bytes, reply.title, sheetsDir)}`);
+      }
+      if (reply.cursor) lines.push('More: /more');
+      return lines;
+    }
+  }
+}
+
+async function saveSheet(bytes: Buffer, title: string, sheetsDir: string): Promise<string> {
+  await mkdir(sheetsDir, { recursive: true });
+  const slug =
+    title
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-|-$/g, '')
+      .slice(0, 40) || 'results';
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  const file = path.join(sheetsDir, `${stamp}-${slug}.jpg`);
+  await writeFile(file, bytes);
+  return file;
+}

@@ -1,0 +1,63 @@
+import type { ChatInputCommandInteraction } from 'discord.js';
+import type { CommandRequest, CommandSpec } from '../../../src/bot/types.js';
+import { InputError } from '../../../src/util/errors.js';
+import { checkImage, fetchImage, imageOfAttachment } from '../images.js';
+import { specOf } from '../registration.js';
+import { requestFrom } from '../request.js';
+import { refuse, respond, type Deps } from '../respond.js';
+
+/** A slash command: its options read by the spec's types; an attached image is checked, then downloaded. */
+export async function onChatInput(
+  interaction: ChatInputCommandInteraction<'cached' | 'raw'>,
+  deps: Deps,
+): Promise<void> {
+  const spec = specOf(interaction, deps.bot.commands);
+  if (!spec) {
+    await refuse(
+      interaction,
+      `I no longer know /${interaction.commandName}; an admin should register my commands again.`,
+    );
+    return;
+  }
+  const imageOption = spec.options.find((o) => o.type === 'image');
+  const attachment = imageOption ? interaction.options.getAttachment(imageOption.name) : null;
+  const image = attachment ? imageOfAttachment(attachment) : undefined;
+  try {
+    if (image) checkImage(image, deps.imageLimits);
+  } catch (error) {
+    if (!(error instanceof InputError)) throw error;
+    await refuse(interaction, error.message);
+    return;
+  }
+  await respond(interaction, deps, async () =>
+    requestFrom(
+      interaction,
+      {
+        command: spec.name,
+        options: optionValues(interaction, spec),
+        ...(image ? { image: await fetchImage(image, deps.imageLimits) } : {}),
+      },
+      deps,
+    ),
+  );
+}
+
+function optionValues(
+  interaction: ChatInputCommandInteraction,
+  spec: CommandSpec,
+): CommandRequest['options'] {
+  const values: CommandRequest['options'] = {};
+  for (const option of spec.options) {
+    const { name } = option;
+    const value =
+      option.type === 'string'
+        ? interaction.options.getString(name)
+        : option.type === 'integer'
+          ? interaction.options.getInteger(name)
+          : option.type === 'boolean'
+            ? interaction.options.getBoolean(name)
+            : null;
+    if (value !== null) values[name] = value;
+  }
+  return values;
+}

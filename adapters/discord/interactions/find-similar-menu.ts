@@ -1,0 +1,35 @@
+import type { MessageContextMenuCommandInteraction } from 'discord.js';
+import { InputError } from '../../../src/util/errors.js';
+import { checkImage, fetchImage, imageOfMessage } from '../images.js';
+import { similarCommand, similarImageOption } from '../registration.js';
+import { requestFrom } from '../request.js';
+import { refuse, respond, type Deps } from '../respond.js';
+
+/** "Apps > Find similar images" on a message: `similar` with the message's first image. */
+export async function onFindSimilarMenu(
+  interaction: MessageContextMenuCommandInteraction<'cached' | 'raw'>,
+  deps: Deps,
+): Promise<void> {
+  const image = similarImageOption(deps.bot.commands) ? imageOfMessage(interaction.targetMessage) : undefined;
+  if (!image) {
+    await refuse(
+      interaction,
+      'That message has no image to match: no image attachment and no embedded picture.',
+    );
+    return;
+  }
+  try {
+    checkImage(image, deps.imageLimits);
+  } catch (error) {
+    if (!(error instanceof InputError)) throw error;
+    await refuse(interaction, error.message);
+    return;
+  }
+  await respond(interaction, deps, async () =>
+    requestFrom(
+      interaction,
+      { command: similarCommand, options: {}, image: await fetchImage(image, deps.imageLimits) },
+      deps,
+    ),
+  );
+}

@@ -1,0 +1,49 @@
+import { Events, MessageFlags, type Client, type Interaction } from 'discord.js';
+import { findSimilarMenu } from '../registration.js';
+import type { Deps } from '../respond.js';
+import { onButton } from './buttons.js';
+import { onChatInput } from './chat-input.js';
+import { onFindSimilarMenu } from './find-similar-menu.js';
+
+const serversOnly =
+  'I work in servers only: every search is scoped to one server’s images. Use me in a server channel.';
+const failed = 'Something went wrong on my side; it has been logged. Please try again.';
+
+/** Sends every interaction to its handler; `idle()` waits for the ones still being answered. */
+export function routeInteractions(client: Client, deps: Deps): { idle(): Promise<void> } {
+  const running = new Set<Promise<void>>();
+  client.on(Events.InteractionCreate, (interaction) => {
+    const work = dispatch(interaction, deps)
+      .catch((error: unknown) => recover(interaction, deps, error))
+      .finally(() => running.delete(work));
+    running.add(work);
+  });
+  return {
+    async idle() {
+      await Promise.allSettled([...running]);
+    },
+  };
+}
+
+async function dispatch(interaction: Interaction, deps: Deps): Promise<void> {
+  if (!interaction.isRepliable()) return;
+  if (!interaction.inGuild()) {
+    await interaction.reply({ content: serversOnly, flags: MessageFlags.Ephemeral });
+    return;
+  }
+  if (interaction.isChatInputCommand()) return onChatInput(interaction, deps);
+  if (interaction.isMessageContextMenuCommand() && interaction.commandName === findSimilarMenu) {
+    return onFindSimilarMenu(interaction, deps);
+  }
+  if (interaction.isButton()) return onButton(interaction, deps);
+}
+
+/** Last resort: log it, and tell the asker privately if Discord still lets us. */
+async function recover(interaction: Interaction, deps: Deps, error: unknown): Promise<void> {
+  deps.logger.error('discord: interaction failed', { id: interaction.id, type: interaction.type, error });
+  if (!interaction.isRepliable()) return;
+  const message = { content: failed, flags: MessageFlags.Ephemeral } as const;
+  await (
+    interaction.deferred || interaction.replied ? interaction.followUp(message) : interaction.reply(message)
+  ).catch(() => undefined);
+}

@@ -1,0 +1,146 @@
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+// Named imports: Node's ESM loader and vitest agree on them for this CommonJS package (a default import differs).
+import { App, type webApi } from '@slack/bolt';
+import type { Dispatcher } from 'undici';
+import type { Bot, ChatAdapter } from '../../src/bot/types.js';
+import { ConfigError } from '../../src/config/load.js';
+import type { Config } from '../../src/config/schema.js';
+import { ServiceError } from '../../src/util/errors.js';
+import type { Logger } from '../../src/util/log.js';
+import { slackAdmins } from './admins.js';
+import { boltLogger } from './bolt-logger.js';
+import type { SlackDeps } from './context.js';
+import { slackFileFetcher } from './files.js';
+import { registerListeners } from './listeners/index.js';
+import { slackChannelVisibility } from './visibility.js';
+
+/** Slack edits status messages at most about once a second per channel; one edit per 2 s leaves room. */
+const defaultProgressIntervalMs = 2_000;
+
+export interface SlackAdapterOptions {
+  bot: Bot;
+  config: Config;
+  logger: Logger;
+  /** HTTP mode: where to listen (default: SLACK_PORT on every interface). */
+  listen?: { port: number; host?: string };
+  /** Connection pool for file downloads (tests route Slack's file hosts to a local server through it). */
+  fileDispatcher?: Dispatcher;
+  /** Web API retries (default: the client's own policy, which honours Retry-After). */
+  retryConfig?: webApi.RetryOptions;
+  progressIntervalMs?: number;
+}
+
+export interface SlackAdapter extends ChatAdapter {
+  /** HTTP mode: the address the request URL must reach, once started. */
+  address(): AddressInfo | undefined;
+}
+
+/**
+ * lookalike in Slack, on Bolt: Socket Mode by default (SLACK_APP_TOKEN), or HTTP with Bolt's receiver verifying
+ * every request's signature (SLACK_MODE=http, SLACK_SIGNING_SECRET, SLACK_PORT). Listeners live in
+ * ./listeners by kind; each acknowledges within Slack's 3 s and then answers in the channel or thread.
+ */
+export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
+  const { bot, config, logger } = options;
+  const settings = slackSettings(config);
+  const app = new App({
+    token: settings.botToken,
+    ...(settings.mode === 'socket'
+      ? { socketMode: true, appToken: settings.appToken }
+      : { signingSecret: settings.signingSecret, port: config.SLACK_PORT }),
+    logger: boltLogger(logger),
+    clientOptions: {
+      ...(config.SLACK_API_URL ? { slackApiUrl: config.SLACK_API_URL } : {}),
+      ...(options.retryConfig ? { retryConfig: options.retryConfig } : {}),
+    },
+    // auth.test runs in start(), where a refused token can be reported plainly.
+    deferInitialization: true,
+    convoStore: false,
+  });
+  const deps: SlackDeps = {
+    bot,
+    config,
+    logger,
+    isAdmin: slackAdmins(config, logger),
+    visibleChannels: slackChannelVisibility(logger),
+    fetchFile: slackFileFetcher({
+      token: settings.botToken,
+      maxBytes: config.LOOKALIKE_MAX_IMAGE_BYTES,
+      timeoutMs: config.LOOKALIKE_DOWNLOAD_TIMEOUT_MS,
+      ...(options.fileDispatcher ? { dispatcher: options.fileDispatcher } : {}),
+    }),
+    progressIntervalMs: options.progressIntervalMs ?? defaultProgressIntervalMs,
+  };
+  registerListeners(app, deps);
+  app.error(async (error) => logger.error('Slack listener failed', { error }));
+
+  let server: Server | undefined;
+  return {
+    platform: 'slack',
+    async start() {
+      await app.init().catch((error: unknown) => {
+        const code = (error as { data?: { error?: string } })?.data?.error;
+        if (
+          code === 'invalid_auth' ||
+          code === 'not_authed' ||
+          code === 'account_inactive' ||
+          code === 'token_revoked'
+        ) {
+          throw new ConfigError([{ key: 'SLACK_BOT_TOKEN', message: `Slack refused it (${code})` }]);
+        }
+        throw new ServiceError('slack', `Slack could not be reached: ${String(error)}`, { cause: error });
+      });
+      if (settings.mode === 'http') {
+        server = (await app.start(options.listen ?? config.SLACK_PORT)) as Server;
+        logger.info('Slack bot listening for requests', { address: server.address() });
+      } else {
+        await app.start();
+        logger.info('Slack bot connected (Socket Mode)');
+      }
+    },
+    async stop() {
+      await app.stop();
+      server = undefined;
+    },
+    address: () => (server?.address() as AddressInfo | null) ?? undefined,
+  };
+}
+
+type SlackSettings =
+  | { mode: 'socket'; botToken: string; appToken: string }
+  | { mode: 'http'; botToken: string; signingSecret: string };
+
+/** The settings the chosen mode needs, or a ConfigError naming each one missing. */
+function slackSettings(config: Config): SlackSettings {
+  const problems: { key: string; message: string }[] = [];
+  const need = (key: 'SLACK_BOT_TOKEN' | 'SLACK_APP_TOKEN' | 'SLACK_SIGNING_SECRET', message: string) => {
+    const value = config[key];
+    if (!value) problems.push({ key, message });
+    return value ?? '';
+  };
+  const botToken = need(
+    'SLACK_BOT_TOKEN',
+    'the bot token (xoxb-...) from the app\'s "OAuth & Permissions" page',
+  );
+  const settings: SlackSettings =
+    config.SLACK_MODE === 'socket'
+      ? {
+          mode: 'socket',
+          botToken,
+          appToken: need(
+            'SLACK_APP_TOKEN',
+            'Socket Mode needs an app-level token (xapp-...) with connections:write',
+          ),
+        }
+      : {
+          mode: 'http',
+          botToken,
+          signingSecret: need(
+            'SLACK_SIGNING_SECRET',
+            'HTTP mode needs the signing secret to verify requests',
+          ),
+        };
+  if (problems.length > 0) throw new ConfigError(problems);
+  return settings;
+}

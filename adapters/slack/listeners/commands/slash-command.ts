@@ -1,0 +1,29 @@
+import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
+import type { SlackDeps } from '../../context.js';
+import { parseCommandText } from '../../parse.js';
+import { runCommand } from '../../run.js';
+import { commandOfSlash } from '../../slash-commands.js';
+
+/** `/find snowy mountain 10`, `/reindex`, `/lookalike status`: acknowledged at once, answered in the channel. */
+export function slashCommand(deps: SlackDeps) {
+  return async ({
+    command,
+    ack,
+    respond,
+    client,
+    context,
+  }: SlackCommandMiddlewareArgs & AllMiddlewareArgs) => {
+    await ack();
+    const origin = {
+      client,
+      teamId: context.teamId ?? command.team_id,
+      userId: command.user_id,
+      channelId: command.channel_id,
+      respond,
+    };
+    await runCommand(deps, origin, () => {
+      const { name, spec, text } = commandOfSlash(command.command, command.text, deps.bot.commands);
+      return { command: name, options: spec ? parseCommandText(spec, text) : {} };
+    });
+  };
+}

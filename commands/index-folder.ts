@@ -1,0 +1,48 @@
+import type { Command } from '../src/bot/command.js';
+import { sharedTenant, startIndexJob } from '../src/bot/indexing.js';
+import { describeSource } from '../src/sources/registry.js';
+import { InputError } from '../src/util/errors.js';
+
+/**
+ * `/index <folder>` in the console: what `lookalike index <folder>` does from the shell (shared folder, tenant
+ * `*`), as a background job with progress. Never offered to chat: a folder path names the bot's own disk.
+ */
+export const indexFolder: Command = {
+  spec: {
+    name: 'index',
+    description: 'Index a folder (or URL list) on this machine, shared with every tenant',
+    permission: 'admin',
+    options: [
+      {
+        name: 'folder',
+        description: 'The folder of images (or a text file of image URLs)',
+        type: 'string',
+        required: true,
+        maxLength: 4096,
+      },
+      {
+        name: 'full',
+        description: 'Rebuild from scratch instead of updating what changed',
+        type: 'boolean',
+        default: false,
+      },
+    ],
+  },
+  inference: false,
+  async run(context) {
+    if (!context.request.actor.isHostOperator) {
+      throw new InputError(
+        'index',
+        'folders are indexed on the bot machine itself (`lookalike index <folder>`)',
+      );
+    }
+    const { config } = context;
+    const described = await describeSource(String(context.options.folder), { tenant: sharedTenant });
+    // Folders follow LOOKALIKE_INCLUDE / LOOKALIKE_EXCLUDE, recorded so that /reindex selects the same files.
+    const descriptor =
+      described.kind === 'folder'
+        ? { ...described, include: config.LOOKALIKE_INCLUDE, exclude: config.LOOKALIKE_EXCLUDE }
+        : described;
+    return startIndexJob(context, [descriptor], context.options.full === true);
+  },
+};

@@ -1,0 +1,54 @@
+import type { Command } from '../src/bot/command.js';
+import { reindexableSources, startIndexJob } from '../src/bot/indexing.js';
+import type { SourceDescriptor } from '../src/sources/registry.js';
+import { InputError } from '../src/util/errors.js';
+
+export const reindex: Command = {
+  spec: {
+    name: 'reindex',
+    description: 'Index the registered folders and URL lists again (admins)',
+    permission: 'admin',
+    options: [
+      {
+        name: 'source',
+        description: 'Only this source: its path, or the end of it (e.g. photos)',
+        type: 'string',
+        maxLength: 500,
+      },
+      {
+        name: 'full',
+        description: 'Rebuild from scratch instead of updating what changed',
+        type: 'boolean',
+        default: false,
+      },
+    ],
+  },
+  inference: false,
+  async run(context) {
+    const sources = await reindexableSources(context);
+    if (sources.length === 0) {
+      throw new InputError(
+        'reindex',
+        'no folders or URL lists are registered here yet; index one on the bot machine with `lookalike index <folder>`',
+      );
+    }
+    const wanted =
+      context.options.source === undefined ? sources : [pick(sources, String(context.options.source))];
+    return startIndexJob(context, wanted, context.options.full === true);
+  },
+};
+
+/** The one source whose id or path is, or ends with, the text. */
+function pick(sources: SourceDescriptor[], text: string): SourceDescriptor {
+  const exact = sources.find((s) => s.id === text || s.path === text);
+  if (exact) return exact;
+  const matches = sources.filter((s) => s.path.endsWith(`/${text}`) || s.path.endsWith(text));
+  if (matches.length === 1) return matches[0] as SourceDescriptor;
+  const known = sources.map((s) => s.path).join(', ');
+  throw new InputError(
+    'source',
+    matches.length === 0
+      ? `no registered source matches "${text}"; known: ${known}`
+      : `"${text}" matches several: ${matches.map((s) => s.path).join(', ')}`,
+  );
+}

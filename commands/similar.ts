@@ -1,0 +1,78 @@
+import path from 'node:path';
+import { answerQuery } from '../src/bot/answers.js';
+import type { Command, CommandContext } from '../src/bot/command.js';
+import type { ImageRef } from '../src/bot/types.js';
+import { downloadImage } from '../src/search/image-url.js';
+import { InputError } from '../src/util/errors.js';
+
+export const similar: Command = {
+  spec: {
+    name: 'similar',
+    description: 'Find images that look like a picture',
+    permission: 'everyone',
+    options: [
+      { name: 'image', description: 'The picture to match', type: 'image' },
+      { name: 'url', description: 'Or a link to the picture', type: 'string', maxLength: 2000 },
+      {
+        name: 'result',
+        description: 'Or a result to match: its number (e.g. 2) or its image id',
+        type: 'string',
+        maxLength: 64,
+      },
+      { name: 'count', description: 'How many results (1-20)', type: 'integer', min: 1, max: 20, default: 5 },
+    ],
+  },
+  inference: true,
+  async run(context) {
+    const { request, options } = context;
+    const given = [request.image, options.url, options.result].filter((x) => x !== undefined);
+    if (given.length !== 1) {
+      throw new InputError(
+        'similar',
+        'give exactly one of: an attached image, url, or result (e.g. result:2)',
+      );
+    }
+    const count = Number(options.count);
+    if (options.result !== undefined) {
+      const { imageId, label } = resultReference(context, String(options.result));
+      const vector = await context.search.storedVector(imageId, context.scope);
+      return answerQuery(context, { vector, title: `images like ${label}`, count });
+    }
+    const image: ImageRef = request.image ?? { url: String(options.url) };
+    const input = await imageInput(context, image);
+    const vector = await context.search.imageVector(input);
+    return answerQuery(context, { vector, title: `images like ${input.name}`, count });
+  },
+};
+
+/** `2` or `#2`: the second result this person was shown last; anything else is taken as an image id. */
+function resultReference(context: CommandContext, text: string): { imageId: string; label: string } {
+  const rank = /^#?(\d{1,3})$/.exec(text)?.[1];
+  if (rank === undefined) return { imageId: text, label: text };
+  const session = context.sessions.latestOf(context.request.tenant, context.request.actor.id);
+  const imageId = session?.shown[Number(rank) - 1];
+  if (!session || imageId === undefined) {
+    throw new InputError('result', `there is no result #${rank} in your latest search here; search first`);
+  }
+  return { imageId, label: `result #${rank} of ${session.title}` };
+}
+
+async function imageInput(
+  context: CommandContext,
+  image: ImageRef,
+): Promise<{ name: string; bytes: Buffer }> {
+  const { config, signal } = context;
+  if ('bytes' in image) {
+    if (image.bytes.length > config.LOOKALIKE_MAX_IMAGE_BYTES) {
+      throw new InputError(image.name, `larger than the ${config.LOOKALIKE_MAX_IMAGE_BYTES} byte limit`);
+    }
+    return image;
+  }
+  const bytes = await downloadImage(image.url, {
+    allowedHosts: config.LOOKALIKE_ALLOWED_IMAGE_HOSTS,
+    maxBytes: config.LOOKALIKE_MAX_IMAGE_BYTES,
+    timeoutMs: config.LOOKALIKE_DOWNLOAD_TIMEOUT_MS,
+    signal,
+  });
+  return { name: path.posix.basename(new URL(image.url).pathname) || 'image', bytes };
+}

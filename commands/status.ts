@@ -1,0 +1,57 @@
+import { howToIndex } from '../src/bot/answers.js';
+import type { Command, CommandContext } from '../src/bot/command.js';
+import { sharedTenant } from '../src/bot/indexing.js';
+import type { SourceEntry } from '../src/sources/registry.js';
+
+/** Failures of the last run shown in the status (the rest are counted). */
+const listedFailures = 5;
+
+export const status: Command = {
+  spec: {
+    name: 'status',
+    description: 'Store, model, images indexed here and the last index run',
+    permission: 'everyone',
+    options: [],
+  },
+  inference: false,
+  async run(context) {
+    const { store, embedder, scope, request } = context;
+    const [stats, here, lastRun] = await Promise.all([
+      store.stats(),
+      store.count(scope),
+      lastRunLines(context),
+    ]);
+    const lines = [
+      `Store: ${stats.backend} (index ${stats.index}, ${stats.count} images in all)`,
+      `Model: ${embedder.modelId} (${embedder.dims} dimensions)`,
+      `Images searchable here: ${here}${scope.includeShared ? ' (including shared folders)' : ''}`,
+      ...lastRun,
+    ];
+    if (here === 0) lines.push(howToIndex(context));
+    if (context.jobs.isRunning(request.tenant)) lines.push('An indexing job is running here now.');
+    return { kind: 'text', text: lines.join('\n') };
+  },
+};
+
+/** The most recent run among the sources searchable here: when, what it changed, and what failed. */
+async function lastRunLines(context: CommandContext): Promise<string[]> {
+  const { tenant, includeShared } = context.scope;
+  const entries = (await context.registry.list()).filter(
+    (e) => e.tenant === tenant || (includeShared && e.tenant === sharedTenant),
+  );
+  const latest = entries
+    .filter(
+      (e): e is SourceEntry & { lastRun: NonNullable<SourceEntry['lastRun']> } => e.lastRun !== undefined,
+    )
+    .sort((a, b) => (a.lastRun.at < b.lastRun.at ? 1 : -1))[0];
+  if (!latest) return ['Last index run: none yet'];
+  const run = latest.lastRun;
+  if (run.error) return [`Last index run: ${latest.path} at ${run.at} stopped: ${run.error}`];
+  const lines = [
+    `Last index run: ${latest.path} at ${run.at}: ${run.new} new, ${run.updated} updated, ` +
+      `${run.unchanged} unchanged, ${run.deleted} deleted, ${run.failed} failed`,
+    ...run.failures.slice(0, listedFailures).map((f) => `  ${f.input}: ${f.reason}`),
+  ];
+  if (run.failed > listedFailures) lines.push(`  … and ${run.failed - listedFailures} more failures`);
+  return lines;
+}

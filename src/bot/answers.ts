@@ -1,0 +1,68 @@
+import { renderResults } from '../render/results.js';
+import { loadHitImage } from '../render/hit-image.js';
+import { encodeCursor, type QuerySession } from '../search/sessions.js';
+import type { CommandContext } from './command.js';
+import type { Reply } from './types.js';
+
+/** When the platform does not say: Discord's smallest upload limit. */
+export const defaultUploadLimitBytes = 8 * 1024 * 1024;
+/** The top images attached one by one besides the contact sheet (a platform gallery shows four well). */
+const attachTop = 4;
+
+/** What to do when nothing is indexed: the shell command, and `/index` where this bot offers it. */
+export function howToIndex(context: CommandContext): string {
+  const text =
+    'No images are indexed here yet. Index a folder on the bot machine with `lookalike index <folder>` ' +
+    '(or ask an admin), then search again.';
+  const offersIndex =
+    context.commands.some((c) => c.name === 'index') && context.request.actor.isHostOperator;
+  return offersIndex ? `${text}\nOr type /index <folder> here to index one now.` : text;
+}
+
+/** Starts a search from a query vector: remembers it for `more` and `#n`, and answers its first page. */
+export function answerQuery(
+  context: CommandContext,
+  query: { vector: Float32Array; title: string; count: number },
+): Promise<Reply> {
+  const session = context.sessions.create({
+    tenant: context.request.tenant,
+    actorId: context.request.actor.id,
+    ...query,
+  });
+  return answerPage(context, session, 0);
+}
+
+/** The page of a remembered search starting after `offset` results. */
+export async function answerPage(
+  context: CommandContext,
+  session: QuerySession,
+  offset: number,
+): Promise<Reply> {
+  const { config, request, search, scope, signal } = context;
+  const page = await search.page(session.vector, scope, offset, session.count);
+  if (page.hits.length === 0) {
+    if (offset > 0) return { kind: 'text', text: `No more results for ${session.title}.` };
+    const indexed = await context.store.count(scope);
+    return {
+      kind: 'text',
+      text: indexed === 0 ? howToIndex(context) : `Nothing found for ${session.title}.`,
+    };
+  }
+  page.hits.forEach((hit, i) => (session.shown[offset + i] = hit.image_id));
+  const next = offset + page.hits.length;
+  return renderResults({
+    title: session.title,
+    hits: page.hits,
+    firstRank: offset + 1,
+    ...(page.hasMore ? { cursor: encodeCursor({ sessionId: session.id, offset: next }) } : {}),
+    loadImage: (hit) =>
+      loadHitImage(hit, {
+        maxBytes: config.LOOKALIKE_MAX_IMAGE_BYTES,
+        timeoutMs: config.LOOKALIKE_DOWNLOAD_TIMEOUT_MS,
+        signal,
+      }),
+    uploadLimitBytes: request.uploadLimitBytes ?? defaultUploadLimitBytes,
+    maxPixels: config.LOOKALIKE_MAX_IMAGE_PIXELS,
+    attachTop,
+  });
+}

@@ -1,0 +1,126 @@
+import type { Config } from '../config/schema.js';
+import type { Embedder } from '../model/types.js';
+import { QuerySessions } from '../search/sessions.js';
+import { SearchService } from '../search/service.js';
+import type { TextBatcherOptions } from '../search/text-batcher.js';
+import { openSourceRegistry } from '../sources/registry.js';
+import type { TenantScope, VectorStore } from '../store/types.js';
+import type { Logger } from '../util/log.js';
+import type { BotServices, Command, CommandContext } from './command.js';
+import { CommandTimeoutError, replyForError } from './errors.js';
+import { JobRunner } from './jobs.js';
+import { RateLimits } from './limits.js';
+import { validateOptions } from './options.js';
+import { InferenceQueue } from './queue.js';
+import type { Bot, CommandRequest, Reply, ReplyHooks } from './types.js';
+
+export interface BotOptions {
+  config: Config;
+  embedder: Embedder;
+  store: VectorStore;
+  /** The command set (commands/index.ts); injected because src/ never imports commands/. */
+  commands: readonly Command[];
+  logger: Logger;
+  /** Text micro-batching: window and largest batch (defaults: 4 ms, LOOKALIKE_BATCH_SIZE texts). */
+  batching?: Partial<TextBatcherOptions>;
+  /** Requests embedding or searching at once (default: LOOKALIKE_BATCH_SIZE, so their texts share a batch). */
+  inferenceConcurrency?: number;
+}
+
+/**
+ * The platform-neutral bot. Every request passes the same gates in order: known command, permission,
+ * options, rate limits, the bounded inference queue, and the command timeout; every failure becomes one
+ * clear reply through replyForError. Search scope always comes from the request's tenant and channels.
+ */
+export function createBot(options: BotOptions): Bot {
+  const { config, logger } = options;
+  const byName = new Map(options.commands.map((c) => [c.spec.name, c]));
+  const specs = options.commands.map((c) => c.spec);
+  const services: BotServices = {
+    config,
+    logger,
+    embedder: options.embedder,
+    store: options.store,
+    search: new SearchService(options.embedder, options.store, {
+      windowMs: options.batching?.windowMs ?? 4,
+      maxBatch: options.batching?.maxBatch ?? config.LOOKALIKE_BATCH_SIZE,
+    }),
+    sessions: new QuerySessions(),
+    jobs: new JobRunner(logger),
+    registry: openSourceRegistry(config),
+  };
+  const limits = new RateLimits({
+    perUserPerMinute: config.LOOKALIKE_RATE_PER_USER_PER_MINUTE,
+    perTenantPerMinute: config.LOOKALIKE_RATE_PER_TENANT_PER_MINUTE,
+  });
+  const queue = new InferenceQueue({
+    concurrency: options.inferenceConcurrency ?? config.LOOKALIKE_BATCH_SIZE,
+    maxWaiting: config.LOOKALIKE_QUEUE_MAX,
+  });
+  const closing = new AbortController();
+
+  const scopeOf = (request: CommandRequest): TenantScope => ({
+    tenant: request.tenant,
+    includeShared: config.LOOKALIKE_INCLUDE_SHARED,
+    ...(request.visibleChannels ? { visibleChannels: request.visibleChannels } : {}),
+  });
+
+  const execute = async (command: Command, request: CommandRequest, hooks: ReplyHooks): Promise<Reply> => {
+    if (command.spec.permission === 'admin' && !request.actor.isAdmin) {
+      return { kind: 'error', text: `Only admins may use /${command.spec.name}.` };
+    }
+    const values = validateOptions(command.spec, request);
+    await limits.take(request.tenant, request.actor.id);
+    const timeoutMs = config.LOOKALIKE_COMMAND_TIMEOUT_MS;
+    const controller = new AbortController();
+    const signal = AbortSignal.any([controller.signal, closing.signal]);
+    const context: CommandContext = {
+      ...services,
+      request,
+      options: values,
+      scope: scopeOf(request),
+      hooks,
+      signal,
+      commands: specs,
+    };
+    const work = () => {
+      signal.throwIfAborted();
+      return command.run(context);
+    };
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        controller.abort(new CommandTimeoutError(timeoutMs));
+        reject(new CommandTimeoutError(timeoutMs));
+      }, timeoutMs);
+    });
+    try {
+      return await Promise.race([command.inference ? queue.run(work, signal) : work(), timedOut]);
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+
+  return {
+    commands: specs,
+    async handle(request, hooks = {}) {
+      const command = byName.get(request.command);
+      const context = { command: request.command, tenant: request.tenant, actor: request.actor.id };
+      if (!command) {
+        const names = specs.map((s) => `/${s.name}`).join(', ');
+        return { kind: 'error', text: `Unknown command /${request.command}. Try ${names}.` };
+      }
+      try {
+        return await execute(command, request, hooks);
+      } catch (error) {
+        return replyForError(error, logger, context);
+      }
+    },
+    async close() {
+      closing.abort();
+      await services.jobs.close();
+      await queue.idle();
+      await limits.close();
+    },
+  };
+}

@@ -1,0 +1,218 @@
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import cliProgress from 'cli-progress';
+import { InvalidArgumentError, type Command } from 'commander';
+import { loadConfig } from '../config/load.js';
+import type { Config } from '../config/schema.js';
+import { indexSource, summaryLine, type IndexProgress, type IndexReport } from '../indexer/index.js';
+import { parseShard, type Shard } from '../indexer/shard.js';
+import { openEmbedder } from '../model/index.js';
+import { describeSource, openSourceRegistry, type SourceDescriptor } from '../sources/registry.js';
+import { openStore } from '../store/open.js';
+import { InputError } from '../util/errors.js';
+import { createLogger } from '../util/log.js';
+
+interface IndexFlags {
+  tenant: string;
+  full?: boolean;
+  dryRun?: boolean;
+  keepMissing?: boolean;
+  shard?: Shard;
+  concurrency?: number;
+  batch?: number;
+  report?: string;
+  include?: string[];
+  exclude?: string[];
+}
+
+/** Shared folders indexed from the shell are visible to every tenant that allows shared results. */
+const sharedTenant = '*';
+const listedSkips = 20;
+const plainProgressEveryMs = 5_000;
+
+/** `lookalike index <folder | urls.txt>`: index a folder or URL list from the shell, with progress and a summary. */
+export function registerIndexCommand(program: Command): void {
+  program
+    .command('index')
+    .argument('<source>', 'a folder of images, or a text file with one http(s) image URL per line')
+    .description(
+      'Index a folder or URL list: new and changed images are embedded, unchanged ones skipped, vanished ones removed',
+    )
+    .option('--tenant <id>', 'guild / workspace id the images belong to; * shares them with every tenant', sharedTenant)
+    .option('--full', 'rebuild this source from scratch behind the index (searches keep answering meanwhile)')
+    .option('--dry-run', 'report what would change, write nothing')
+    .option('--keep-missing', 'keep the documents of files that disappeared')
+    .option('--shard <i/n>', 'index only shard i of n (0-based), so n machines can share the work', shardOption)
+    .option('--concurrency <n>', 'images decoded at once, 1 to 64 (default LOOKALIKE_CONCURRENCY)', count('--concurrency', 64))
+    .option('--batch <n>', 'images per model batch, 1 to 256 (default LOOKALIKE_BATCH_SIZE)', count('--batch', 256))
+    .option('--report <file>', 'write the full report as JSON to this file')
+    .option('--include <glob>', 'only files matching (relative to the folder; repeatable; default LOOKALIKE_INCLUDE)', collect)
+    .option('--exclude <glob>', 'leave out files and folders matching (repeatable; default LOOKALIKE_EXCLUDE)', collect)
+    .action(async (input: string, flags: IndexFlags) => {
+      await runIndexCommand(input, flags);
+    });
+}
+
+function shardOption(value: string): Shard {
+  try {
+    return parseShard(value, '--shard');
+  } catch (error) {
+    throw new InvalidArgumentError(error instanceof InputError ? `--shard: ${error.reason}` : String(error));
+  }
+}
+
+function count(option: string, max: number) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!/^\d+$/.test(value.trim()) || n < 1 || n > max) {
+      throw new InvalidArgumentError(`${option} must be a whole number from 1 to ${max}, got "${value}"`);
+    }
+    return n;
+  };
+}
+
+const collect = (value: string, previous: string[] | undefined) => [...(previous ?? []), value];
+
+async function runIndexCommand(input: string, flags: IndexFlags): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger(config);
+  if (flags.tenant.trim() === '') throw new InputError('--tenant', 'must not be empty (use * for shared folders)');
+  if (flags.full && flags.shard && flags.shard.count > 1) {
+    throw new InputError('--full', 'rebuilds the whole source at once and cannot be combined with --shard');
+  }
+  const registry = openSourceRegistry(config);
+  const descriptor = withConfiguredGlobs(
+    await describeSource(input, {
+      tenant: flags.tenant,
+      ...(flags.include && { include: flags.include }),
+      ...(flags.exclude && { exclude: flags.exclude }),
+    }),
+    config,
+  );
+  const source = await registry.open(descriptor);
+
+  const embedder = await openEmbedder(config);
+  const store = await openStore(config).catch(async (error: unknown) => {
+    await embedder.close();
+    throw error;
+  });
+  const cancel = new AbortController();
+  const onInterrupt = () => cancel.abort(new Error('interrupted: nothing half-written is lost, run it again to finish'));
+  process.once('SIGINT', onInterrupt);
+  const display = progressDisplay(descriptor, Boolean(process.stderr.isTTY));
+  let report: IndexReport;
+  try {
+    report = await indexSource({
+      source,
+      store,
+      embedder,
+      logger,
+      full: flags.full ?? false,
+      dryRun: flags.dryRun ?? false,
+      keepMissing: flags.keepMissing ?? false,
+      ...(flags.shard && { shard: flags.shard }),
+      concurrency: flags.concurrency ?? config.LOOKALIKE_CONCURRENCY,
+      batchSize: flags.batch ?? config.LOOKALIKE_BATCH_SIZE,
+      onProgress: display.update,
+      signal: cancel.signal,
+    });
+  } catch (error) {
+    display.stop();
+    if (!flags.dryRun) {
+      const message = error instanceof Error ? error.message : String(error);
+      await registry.record(descriptor, { error: message }).catch(() => undefined);
+    }
+    throw error;
+  } finally {
+    process.removeListener('SIGINT', onInterrupt);
+    await store.close();
+    await embedder.close();
+  }
+  display.stop();
+  // A dry run writes nothing, the source list included.
+  if (!report.dryRun) await registry.record(descriptor, { report });
+  if (flags.report) await writeFile(path.resolve(flags.report), `${JSON.stringify(report, null, 2)}\n`);
+  process.stdout.write(summaryText(report, descriptor));
+  const indexed = report.new + report.updated + report.unchanged;
+  if (indexed === 0 && report.failed.length > 0) process.exitCode = 1; // nothing could be read
+}
+
+/** Folders indexed without --include / --exclude use LOOKALIKE_INCLUDE / LOOKALIKE_EXCLUDE (recorded for /reindex). */
+function withConfiguredGlobs(descriptor: SourceDescriptor, config: Config): SourceDescriptor {
+  if (descriptor.kind !== 'folder') return descriptor;
+  const include = descriptor.include ?? config.LOOKALIKE_INCLUDE;
+  const exclude = descriptor.exclude ?? config.LOOKALIKE_EXCLUDE;
+  const everything = include.length === 1 && include[0] === '**/*';
+  return {
+    ...descriptor,
+    ...(!everything && include.length > 0 && { include }),
+    ...(exclude.length > 0 && { exclude }),
+  };
+}
+
+function summaryText(report: IndexReport, source: SourceDescriptor): string {
+  const who = report.tenant === sharedTenant ? 'shared with every tenant' : `tenant ${report.tenant}`;
+  const mode = [report.dryRun && 'dry run: nothing written', report.full && 'full rebuild', report.shard && `shard ${report.shard.index}/${report.shard.count}`]
+    .filter(Boolean)
+    .join(', ');
+  const lines = [
+    `${source.path} (${who})${mode ? ` [${mode}]` : ''} in ${(report.durationMs / 1000).toFixed(1)} s`,
+    `  ${summaryLine(report)}`,
+  ];
+  if (report.failed.length > 0) {
+    lines.push(`Failed (${report.failed.length}):`, ...report.failed.map((f) => `  ${f.input}: ${f.reason}`));
+  }
+  const skipped = report.skipped ?? [];
+  if (skipped.length > 0) {
+    lines.push(`Skipped (${skipped.length}):`, ...skipped.slice(0, listedSkips).map((s) => `  ${s.input}: ${s.reason}`));
+    if (skipped.length > listedSkips) lines.push(`  ... and ${skipped.length - listedSkips} more (all of them with --report)`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** A progress bar with count, rate and ETA on a terminal; otherwise a plain line every few seconds. */
+function progressDisplay(source: SourceDescriptor, tty: boolean) {
+  const say = (line: string) => process.stderr.write(`${line}\n`);
+  let bar: cliProgress.SingleBar | undefined;
+  let phase: IndexProgress['phase'] | undefined;
+  let lastLine = 0;
+  const rate = (p: IndexProgress) => (p.ratePerSecond ?? 0).toFixed(1);
+  const eta = (p: IndexProgress) => (p.etaSeconds === undefined ? '?' : formatSeconds(p.etaSeconds));
+
+  const update = (p: IndexProgress) => {
+    if (p.phase !== phase) {
+      bar?.stop();
+      bar = undefined;
+      phase = p.phase;
+      if (p.phase === 'scanning') say(`Scanning ${source.path} ...`);
+      if (p.phase === 'indexing') say(`Indexing ${p.total ?? 0} ${source.kind === 'folder' ? 'files' : 'URLs'} ...`);
+      if (p.phase === 'committing') say('Writing the remaining changes ...');
+      if (p.phase === 'indexing' && tty) {
+        bar = new cliProgress.SingleBar(
+          {
+            format: ' {bar} {value}/{total} | {rate}/s | ETA {etaText} | {failed} failed',
+            hideCursor: true,
+            clearOnComplete: false,
+            stream: process.stderr,
+          },
+          cliProgress.Presets.shades_classic,
+        );
+        bar.start(p.total ?? 0, p.done, { rate: rate(p), etaText: eta(p), failed: p.failed });
+      }
+      return;
+    }
+    if (bar) bar.update(p.done, { rate: rate(p), etaText: eta(p), failed: p.failed });
+    else if (p.phase === 'indexing' && Date.now() - lastLine >= plainProgressEveryMs) {
+      lastLine = Date.now();
+      say(`  ${p.done}/${p.total ?? '?'} (${rate(p)}/s, ${eta(p)} left, ${p.failed} failed)`);
+    }
+  };
+  return { update, stop: () => bar?.stop() };
+}
+
+function formatSeconds(seconds: number): string {
+  const s = Math.round(seconds);
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
+  return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
+}

@@ -1,0 +1,82 @@
+import { existsSync } from 'node:fs';
+import type { Command } from 'commander';
+import { createBot } from '../bot/create.js';
+import type { ChatAdapter } from '../bot/types.js';
+import { loadConfig } from '../config/load.js';
+import { defaultModelDir, type Config } from '../config/schema.js';
+import { openEmbedder } from '../model/index.js';
+import { openStore } from '../store/open.js';
+import { createLogger, type Logger } from '../util/log.js';
+import { ensureModels } from './models.js';
+
+/** `lookalike start` (what `npm start` runs): the bot on Discord and/or Slack when their tokens are set, else a console. */
+export function registerStartCommand(program: Command): void {
+  program
+    .command('start')
+    .description(
+      'Run the bot: on Discord when DISCORD_TOKEN is set, on Slack when SLACK_BOT_TOKEN is set, else an interactive console',
+    )
+    .action(async () => {
+      const config = loadConfig();
+      await startBot(config, createLogger(config));
+    });
+}
+
+/**
+ * The composition root: the one place that puts core, commands and adapters together. Commands and adapters are
+ * imported on demand, so src/ holds no static import of them and a platform's library loads only when used.
+ */
+async function startBot(config: Config, logger: Logger): Promise<void> {
+  if (!existsSync(defaultModelDir(config))) await ensureModels(config);
+  const embedder = await openEmbedder(config);
+  const store = await openStore(config).catch(async (error: unknown) => {
+    await embedder.close();
+    throw error;
+  });
+  await store.ensureIndex({ dims: embedder.dims, modelId: embedder.modelId });
+
+  const chat = Boolean(config.DISCORD_TOKEN || config.SLACK_BOT_TOKEN);
+  const { commands, consoleCommands } = await import('../../commands/index.js');
+  const bot = createBot({ config, embedder, store, logger, commands: chat ? commands : consoleCommands });
+
+  const adapters: ChatAdapter[] = [];
+  let consoleDone: Promise<void> | undefined;
+  if (config.DISCORD_TOKEN) {
+    const { createDiscordAdapter } = await import('../../adapters/discord/index.js');
+    adapters.push(createDiscordAdapter({ bot, config, logger }));
+  }
+  if (config.SLACK_BOT_TOKEN) {
+    const { createSlackAdapter } = await import('../../adapters/slack/index.js');
+    adapters.push(createSlackAdapter({ bot, config, logger }));
+  }
+  if (!chat) {
+    const { createConsoleAdapter } = await import('../../adapters/console/index.js');
+    const terminal = createConsoleAdapter({ bot, config, logger });
+    consoleDone = terminal.finished;
+    adapters.push(terminal);
+  }
+
+  let stopping: Promise<void> | undefined;
+  const shutdown = (reason: string) =>
+    (stopping ??= (async () => {
+      logger.info(`shutting down (${reason})`);
+      await Promise.allSettled(adapters.map((a) => a.stop()));
+      await bot.close();
+      await store.close();
+      await embedder.close();
+    })());
+  process.once('SIGINT', () => void shutdown('SIGINT').then(() => process.exit(0)));
+  process.once('SIGTERM', () => void shutdown('SIGTERM').then(() => process.exit(0)));
+
+  try {
+    for (const adapter of adapters) await adapter.start();
+  } catch (error) {
+    await shutdown('start failed');
+    throw error;
+  }
+  logger.info(`lookalike running on ${adapters.map((a) => a.platform).join(' and ')}`);
+  if (consoleDone) {
+    await consoleDone;
+    await shutdown('console input ended');
+  }
+}

@@ -1,0 +1,192 @@
+import { createHash, randomUUID } from 'node:crypto';
+import type { Embedder } from '../model/types.js';
+import type { ImageSource, SourceItem } from '../sources/types.js';
+import { imageId } from '../store/ids.js';
+import type { Reindex, VectorStore } from '../store/types.js';
+import { InputError, ServiceError } from '../util/errors.js';
+import type { Logger } from '../util/log.js';
+import type { Group } from './membership.js';
+import { runPipeline } from './pipeline.js';
+import { planRun } from './plan.js';
+import { ProgressTracker } from './progress.js';
+import { applyFixes, plannedFixes, removedKeys, staleDocuments } from './reconcile.js';
+import { byInput, countItems, failureList, summaryLine } from './report.js';
+import { IndexRun, type RunSettings } from './run.js';
+import { checkShard, shardOf } from './shard.js';
+import { loadStoredSlice } from './stored.js';
+import type { IndexOptions, IndexReport } from './types.js';
+
+export type { IndexOptions, IndexProgress, IndexReport, IndexFailure } from './types.js';
+export { summaryLine } from './report.js';
+
+export type IndexSourceOptions = IndexOptions & { store: VectorStore; embedder: Embedder; logger?: Logger };
+
+const deleteChunk = 500;
+
+/**
+ * Brings the index in line with a source: new and changed images embedded, unchanged ones skipped by size
+ * and mtime (then content hash), exact duplicates indexed once, vanished ones removed. Any run, killed at
+ * any point and run again, ends in the state an uninterrupted run reaches: ids are derived from keys, writes
+ * are upserts, and every run compares the whole slice with the source before it deletes anything.
+ */
+export async function indexSource(options: IndexSourceOptions): Promise<IndexReport> {
+  const { source, store, embedder, logger } = options;
+  const settings = checkOptions(options);
+  const startedAt = new Date();
+  const jobId = randomUUID().slice(0, 8);
+  const progress = new ProgressTracker(jobId, options.onProgress);
+  const tenant = source.tenant;
+  let reindex: Reindex | undefined;
+  try {
+    progress.phase('scanning');
+    const exists = await prepareIndex(store, embedder, settings.dryRun);
+    const stored = await loadStoredSlice(store, { tenant, source: source.id }, { exists });
+    const items = await listItems(source, options.signal);
+    if (exists) await checkOwnership(store, source, items, stored.docs);
+    const plan = planRun(items, stored, { source: source.id, ...settings });
+    if (process.env.DEBUG_PLAN) console.log("PLAN", settings.shard, plan.work.map((w) => `${w.member.key}${w.member.mine ? "*" : ""}${w.knownSha ? "=" : ""} ${w.member.size}`).join(" | "));
+    if (settings.full && !settings.dryRun) reindex = await store.beginReindex({ tenant, source: source.id });
+    const runSettings: RunSettings = {
+      context: { source: source.id, tenant, modelId: embedder.modelId, indexedAt: startedAt.toISOString() },
+      full: settings.full,
+      target: settings.dryRun ? undefined : (reindex ?? store),
+      isMine: (id) => shardOf(id, settings.shard.count) === settings.shard.index,
+    };
+    const run = new IndexRun(stored, plan, runSettings, progress);
+
+    progress.phase('indexing', plan.total);
+    await runPipeline(plan.work, run, { embedder, ...settings, ...(options.signal && { signal: options.signal }) });
+
+    progress.phase('committing');
+    const { desired, fixes } = plannedFixes(run, plan, runSettings);
+    let keep = new Set<string>();
+    if (!settings.dryRun) {
+      keep = await applyFixes(fixes, {
+        run,
+        store,
+        tenant,
+        batchSize: settings.batchSize,
+        embedAgain: (group) => embedAgain(embedder, group, logger),
+      });
+      if (reindex) {
+        await store.commitReindex(reindex);
+        reindex = undefined;
+      }
+    }
+    const stale = staleDocuments(run, plan, runSettings, desired, keep);
+    if (!settings.dryRun) {
+      for (let i = 0; i < stale.length; i += deleteChunk) await store.delete(stale.slice(i, i + deleteChunk));
+    }
+
+    const report: IndexReport = {
+      jobId,
+      source: source.id,
+      tenant,
+      ...countItems(run),
+      deleted: removedKeys(run, runSettings, desired, keep),
+      failed: failureList(run),
+      skipped: byInput(run.skipped),
+      dryRun: settings.dryRun,
+      full: settings.full,
+      ...(settings.shard.count > 1 && { shard: settings.shard }),
+      startedAt: startedAt.toISOString(),
+      durationMs: Date.now() - startedAt.getTime(),
+    };
+    progress.phase('done');
+    logger?.info(`indexed ${source.id}: ${summaryLine(report)}`, { jobId, tenant, durationMs: report.durationMs });
+    return report;
+  } catch (error) {
+    if (reindex) await store.abortReindex(reindex).catch(() => undefined);
+    progress.phase('failed');
+    throw error;
+  }
+}
+
+function checkOptions(options: IndexOptions) {
+  const positive = (name: string, value: number | undefined, fallback: number) => {
+    const v = value ?? fallback;
+    if (!Number.isInteger(v) || v < 1) throw new InputError(name, `must be a whole number of at least 1, got ${v}`);
+    return v;
+  };
+  const shard = checkShard(options.shard ?? { index: 0, count: 1 });
+  const full = options.full ?? false;
+  if (full && shard.count > 1) {
+    throw new InputError('shard', 'a full rebuild replaces the whole source at once and cannot be sharded');
+  }
+  return {
+    full,
+    dryRun: options.dryRun ?? false,
+    keepMissing: options.keepMissing ?? false,
+    shard,
+    concurrency: positive('concurrency', options.concurrency, 4),
+    batchSize: positive('batchSize', options.batchSize, 16),
+  };
+}
+
+/** Creates the index when needed (never in a dry run). Returns whether the store holds an index to read. */
+async function prepareIndex(store: VectorStore, embedder: Embedder, dryRun: boolean): Promise<boolean> {
+  if (!dryRun) {
+    await store.ensureIndex({ dims: embedder.dims, modelId: embedder.modelId });
+    return true;
+  }
+  const stats = await store.stats();
+  if (stats.modelId !== undefined && stats.modelId !== embedder.modelId) {
+    throw new ServiceError(
+      store.backend,
+      `index "${stats.index}" holds vectors of model "${stats.modelId}", not of "${embedder.modelId}"`,
+    );
+  }
+  return stats.dims !== undefined;
+}
+
+async function listItems(source: ImageSource, signal: AbortSignal | undefined): Promise<SourceItem[]> {
+  const items: SourceItem[] = [];
+  for await (const item of source.items()) {
+    signal?.throwIfAborted();
+    items.push(item);
+  }
+  return items;
+}
+
+/**
+ * Ids come from source and key only, so one source indexed for two tenants would overwrite itself in turn.
+ * A sample of this run's new ids tells whether the source already belongs to another tenant.
+ */
+async function checkOwnership(
+  store: VectorStore,
+  source: ImageSource,
+  items: SourceItem[],
+  docs: Map<string, unknown>,
+): Promise<void> {
+  const sample = items
+    .map((item) => imageId(source.id, item.key))
+    .filter((id) => !docs.has(id))
+    .slice(0, 50);
+  if (sample.length === 0) return;
+  const other = (await store.get(sample)).find((doc) => doc.tenant !== source.tenant);
+  if (other) {
+    throw new InputError(
+      source.id,
+      `is already indexed for tenant "${other.tenant}": a source belongs to one tenant (index it for "${other.tenant}", ` +
+        `or as shared with tenant "*", after removing it from the other)`,
+    );
+  }
+}
+
+/** Last resort when a content's stored vector is gone: embed it again from any key that still has it. */
+async function embedAgain(embedder: Embedder, group: Group, logger?: Logger): Promise<Float32Array | undefined> {
+  for (const member of group.members) {
+    if (member.pinned || !member.item) continue;
+    try {
+      const bytes = await member.item.bytes();
+      if (createHash('sha256').update(bytes).digest('hex') !== group.sha) continue; // changed since it was read
+      const image = await embedder.prepareImage({ name: member.key, bytes });
+      const [vector] = await embedder.embedPrepared([image]);
+      logger?.debug('embedded again: no stored vector of this content was readable', { input: member.key });
+      return vector;
+    } catch (error) {
+      if (!(error instanceof InputError)) throw error;
+    }
+  }
+  return undefined;
+}

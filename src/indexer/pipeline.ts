@@ -1,0 +1,142 @@
+import { createHash } from 'node:crypto';
+import PQueue from 'p-queue';
+import type { Embedder, PreparedImage } from '../model/types.js';
+import type { ImageDocument } from '../store/types.js';
+import { InputError } from '../util/errors.js';
+import { Batcher, Slots } from './flow.js';
+import type { Work } from './plan.js';
+
+export type ReadOutcome = { ok: true; bytes: Buffer; sha: string } | { ok: false; error: InputError };
+
+export interface Embedded {
+  work: Work;
+  image: PreparedImage;
+  vector: Float32Array;
+}
+
+/** What the run decides at each step; the pipeline only moves bytes, images and vectors between steps. */
+export interface PipelineSteps {
+  /** A key whose content is known without reading it. */
+  known(work: Work): void;
+  /**
+   * Called in key order after each read: whether these bytes must be embedded, only decoded (to learn
+   * whether they can be; a dry run decodes instead of embedding), or neither.
+   */
+  read(work: Work, outcome: ReadOutcome): 'embed' | 'decode' | undefined;
+  /** The decoder refused the content. */
+  undecodable(work: Work, error: InputError): void;
+  /** The content decodes (and is not embedded). */
+  decodable(work: Work, image: PreparedImage): void;
+  /** Documents for one embedded batch. */
+  documents(batch: Embedded[]): ImageDocument[];
+  /** Writes documents (resolves once they are stored). */
+  write(documents: ImageDocument[]): Promise<void>;
+}
+
+export interface PipelineOptions {
+  embedder: Embedder;
+  concurrency: number;
+  batchSize: number;
+  dryRun: boolean;
+  signal?: AbortSignal;
+}
+
+/**
+ * Reads in key order, decodes `concurrency` images at a time, embeds batches of `batchSize` while the next
+ * batch is being decoded, and keeps one write in flight. A bounded number of items is between reading and
+ * stored at any moment, so a slow store or model slows reading down instead of filling memory.
+ */
+export async function runPipeline(work: Work[], steps: PipelineSteps, options: PipelineOptions): Promise<void> {
+  const { embedder, concurrency, batchSize } = options;
+  const stop = new AbortController();
+  let failure: unknown;
+  const fail = (error: unknown) => {
+    failure ??= error;
+    stop.abort(error);
+  };
+  const onOutsideAbort = () => fail(options.signal?.reason ?? new Error('indexing was cancelled'));
+  options.signal?.addEventListener('abort', onOutsideAbort, { once: true });
+  if (options.signal?.aborted) onOutsideAbort();
+
+  // Reading window + decoding + a batch being filled, one being embedded and one being written.
+  const slots = new Slots(2 * concurrency + 3 * batchSize, stop.signal);
+  const decoding = new PQueue({ concurrency });
+  const ready = new Batcher<{ work: Work; image: PreparedImage }>(stop.signal);
+
+  const decode = async (item: Work, bytes: Buffer, embed: boolean) => {
+    try {
+      const image = await embedder.prepareImage({ name: item.member.key, bytes });
+      if (!embed) {
+        steps.decodable(item, image);
+        slots.release();
+      } else ready.push({ work: item, image });
+    } catch (error) {
+      if (!(error instanceof InputError)) return fail(error);
+      steps.undecodable(item, error);
+      slots.release();
+    }
+  };
+
+  const embedBatches = async () => {
+    let writing: Promise<void> = Promise.resolve();
+    for (;;) {
+      const batch = await ready.take(batchSize);
+      if (batch.length === 0) break;
+      const vectors = await embedder.embedPrepared(batch.map((b) => b.image));
+      const documents = steps.documents(batch.map((b, i) => ({ ...b, vector: vectors[i] as Float32Array })));
+      await writing;
+      writing = steps.write(documents).finally(() => slots.release(batch.length));
+      writing.catch(() => undefined); // awaited before the next write; this only marks it handled meanwhile
+    }
+    await writing;
+  };
+
+  const embedding = options.dryRun ? Promise.resolve() : embedBatches().catch(fail);
+  try {
+    const window: { item: Work; read: Promise<ReadOutcome> }[] = [];
+    const consume = async () => {
+      const next = window.shift();
+      if (!next) return;
+      const outcome = await next.read;
+      stop.signal.throwIfAborted();
+      const wanted = steps.read(next.item, outcome);
+      if (wanted && outcome.ok) {
+        void decoding.add(() => decode(next.item, outcome.bytes, wanted === 'embed' && !options.dryRun));
+      } else slots.release();
+    };
+    for (const item of work) {
+      stop.signal.throwIfAborted();
+      if (item.knownSha !== undefined) {
+        steps.known(item);
+        continue;
+      }
+      await slots.acquire();
+      await decoding.onSizeLessThan(concurrency);
+      window.push({ item, read: readItem(item) });
+      if (window.length >= concurrency) await consume();
+    }
+    while (window.length > 0) await consume();
+    await decoding.onIdle();
+  } catch (error) {
+    fail(error);
+  } finally {
+    ready.close();
+    await embedding;
+    await decoding.onIdle();
+    options.signal?.removeEventListener('abort', onOutsideAbort);
+  }
+  if (failure !== undefined) throw failure;
+}
+
+/** Reads and hashes one item; a bad or unreadable input becomes an InputError, never an exception. */
+async function readItem(item: Work): Promise<ReadOutcome> {
+  const { member } = item;
+  try {
+    const bytes = await (member.item as NonNullable<typeof member.item>).bytes();
+    return { ok: true, bytes, sha: createHash('sha256').update(bytes).digest('hex') };
+  } catch (error) {
+    if (error instanceof InputError) return { ok: false, error };
+    const reason = error instanceof Error ? error.message : String(error);
+    return { ok: false, error: new InputError(member.key, `cannot be read: ${reason}`) };
+  }
+}

@@ -1,0 +1,44 @@
+import type { IndexRun } from './run.js';
+import type { IndexFailure, IndexReport } from './types.js';
+
+export interface ItemCounts {
+  new: number;
+  updated: number;
+  unchanged: number;
+}
+
+/** Classifies each key of this shard that is indexed after the run, by its content before and now. */
+export function countItems(run: IndexRun): ItemCounts {
+  const counts: ItemCounts = { new: 0, updated: 0, unchanged: 0 };
+  for (const group of run.membership.groups.values()) {
+    for (const member of group.members) {
+      if (!member.mine || member.pinned || !member.item || run.failures.has(member.key)) continue;
+      if (member.previousSha === undefined) counts.new++;
+      else if (member.previousSha === group.sha) counts.unchanged++;
+      else counts.updated++;
+    }
+  }
+  return counts;
+}
+
+export const byInput = (list: IndexFailure[]) => [...list].sort((a, b) => (a.input < b.input ? -1 : a.input > b.input ? 1 : 0));
+
+/** The failures of a run as a sorted list. */
+export function failureList(run: IndexRun): IndexFailure[] {
+  return byInput([...run.failures].map(([input, reason]) => ({ input, reason })));
+}
+
+/** One line: `12 new, 3 updated, 200 unchanged, 1 deleted, 2 failed, 5 skipped`. */
+export function summaryLine(report: Pick<IndexReport, ItemKeys | 'deleted' | 'failed' | 'skipped'>): string {
+  const parts = [
+    `${report.new} new`,
+    `${report.updated} updated`,
+    `${report.unchanged} unchanged`,
+    `${report.deleted} deleted`,
+    `${report.failed.length} failed`,
+  ];
+  if (report.skipped?.length) parts.push(`${report.skipped.length} skipped`);
+  return parts.join(', ');
+}
+
+type ItemKeys = keyof ItemCounts;

@@ -1,0 +1,102 @@
+import sharp from 'sharp';
+import { formatScore } from './list.js';
+
+export interface SheetTile {
+  rank: number;
+  score: number;
+  name: string;
+  /** The image, or undefined when it could not be read (a placeholder is drawn). */
+  bytes: Buffer | undefined;
+}
+
+export interface SheetOptions {
+  /** Refuse to decode larger images (decompression bombs). */
+  maxPixels: number;
+}
+
+const tileSize = 256;
+const labelHeight = 44;
+const gap = 8;
+const maxColumns = 5;
+const background = { r: 32, g: 34, b: 37 };
+
+/** Pixel size of the sheet for `count` tiles: up to five per row. */
+export function contactSheetSize(count: number): { width: number; height: number; columns: number } {
+  const columns = Math.max(1, Math.min(count, maxColumns));
+  const rows = Math.max(1, Math.ceil(count / maxColumns));
+  return {
+    columns,
+    width: gap + columns * (tileSize + gap),
+    height: gap + rows * (tileSize + labelHeight + gap),
+  };
+}
+
+/**
+ * One JPEG with every result as a thumbnail and its rank, score and name written under it. The text is an
+ * SVG overlay rendered by sharp's librsvg with the system's sans-serif font (no font is fetched).
+ */
+export async function renderContactSheet(tiles: SheetTile[], options: SheetOptions): Promise<Buffer> {
+  const { width, height, columns } = contactSheetSize(tiles.length);
+  const placed = await Promise.all(
+    tiles.map(async (tile, i) => {
+      const left = gap + (i % columns) * (tileSize + gap);
+      const top = gap + Math.floor(i / columns) * (tileSize + labelHeight + gap);
+      return { tile, left, top, input: await thumbnail(tile.bytes, options.maxPixels) };
+    }),
+  );
+  const labels = placed.map(({ tile, left, top }) => label(tile, left, top + tileSize));
+  const overlay = Buffer.from(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}">${labels.join('')}</svg>`,
+  );
+  return sharp({ create: { width, height, channels: 3, background } })
+    .composite([
+      ...placed.map(({ input, left, top }) => ({ input, left, top })),
+      { input: overlay, left: 0, top: 0 },
+    ])
+    .jpeg({ quality: 85 })
+    .toBuffer();
+}
+
+/** The image fitted into a square tile, or a plain placeholder when it cannot be decoded. */
+async function thumbnail(bytes: Buffer | undefined, maxPixels: number): Promise<Buffer> {
+  if (bytes) {
+    try {
+      return await sharp(bytes, { limitInputPixels: maxPixels, failOn: 'error' })
+        .rotate()
+        .resize(tileSize, tileSize, { fit: 'contain', background: { ...background, alpha: 1 } })
+        .flatten({ background })
+        .png()
+        .toBuffer();
+    } catch {
+      // Drawn as a placeholder: one unreadable image must not cost the whole answer.
+    }
+  }
+  const missing = `<svg xmlns="http://www.w3.org/2000/svg" width="${tileSize}" height="${tileSize}">
+    <rect width="100%" height="100%" fill="#4f545c"/>
+    <text x="50%" y="50%" text-anchor="middle" font-family="DejaVu Sans, sans-serif" font-size="18"
+      fill="#dcddde">image unavailable</text></svg>`;
+  return sharp(Buffer.from(missing)).png().toBuffer();
+}
+
+function label(tile: SheetTile, left: number, top: number): string {
+  const name = tile.name.length > 30 ? `${tile.name.slice(0, 29)}…` : tile.name;
+  return (
+    `<text x="${left + 4}" y="${top + 19}" font-family="DejaVu Sans, sans-serif" font-size="17" ` +
+    `font-weight="bold" fill="#ffffff">#${tile.rank}  ${formatScore(tile.score)}</text>` +
+    `<text x="${left + 4}" y="${top + 38}" font-family="DejaVu Sans, sans-serif" font-size="13" ` +
+    `fill="#b9bbbe">${escapeXml(name)}</text>`
+  );
+}
+
+const xmlEntities: Record<string, string> = {
+  '<': '&lt;',
+  '>': '&gt;',
+  '&': '&amp;',
+  '"': '&quot;',
+  "'": '&apos;',
+};
+
+/** File names are user data: escape markup and drop control characters XML cannot hold. */
+const escapeXml = (text: string) =>
+  // eslint-disable-next-line no-control-regex
+  text.replace(/[\u0000-\u001f]/g, '').replace(/[<>&"']/g, (c) => xmlEntities[c] ?? c);

@@ -1,0 +1,94 @@
+import { randomBytes } from 'node:crypto';
+
+/** One search someone ran: enough to fetch its next page or find images like one of its results. */
+export interface QuerySession {
+  id: string;
+  tenant: string;
+  actorId: string;
+  title: string;
+  /** Results per page. */
+  count: number;
+  vector: Float32Array;
+  /** image_id of every result shown so far, by rank - 1. */
+  shown: string[];
+  createdAt: number;
+}
+
+export interface SessionLimits {
+  ttlMs: number;
+  maxSessions: number;
+}
+
+/**
+ * Short-lived, in-memory state behind `more` and "similar to result #n".
+ *
+ * Why state rather than a stateless cursor: the next page of an image query needs its 512-float vector, which
+ * does not fit the 100-character button ids chat platforms allow; a random session id does, and cannot be forged
+ * into another tenant's query (a session is only ever returned to the tenant that created it). Sessions live
+ * `ttlMs` (default 30 minutes) and the oldest are dropped beyond `maxSessions`; a restart forgets them, and an
+ * expired cursor gets a clear "run the search again".
+ */
+export class QuerySessions {
+  private readonly byId = new Map<string, QuerySession>();
+  private readonly latest = new Map<string, string>();
+
+  constructor(
+    private readonly limits: SessionLimits = { ttlMs: 30 * 60_000, maxSessions: 5_000 },
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  create(fields: Omit<QuerySession, 'id' | 'createdAt' | 'shown'>): QuerySession {
+    const session: QuerySession = {
+      ...fields,
+      id: randomBytes(9).toString('base64url'),
+      shown: [],
+      createdAt: this.now(),
+    };
+    this.byId.set(session.id, session);
+    this.latest.set(actorKey(fields.tenant, fields.actorId), session.id);
+    while (this.byId.size > this.limits.maxSessions) {
+      this.drop(this.byId.values().next().value as QuerySession);
+    }
+    return session;
+  }
+
+  /** The session, if it exists, is still fresh and belongs to this tenant. */
+  get(id: string, tenant: string): QuerySession | undefined {
+    const session = this.byId.get(id);
+    if (!session) return undefined;
+    if (this.now() - session.createdAt > this.limits.ttlMs) {
+      this.drop(session);
+      return undefined;
+    }
+    return session.tenant === tenant ? session : undefined;
+  }
+
+  /** The last search this person ran in this tenant (for `/more` and `#n` without a cursor). */
+  latestOf(tenant: string, actorId: string): QuerySession | undefined {
+    const id = this.latest.get(actorKey(tenant, actorId));
+    return id === undefined ? undefined : this.get(id, tenant);
+  }
+
+  private drop(session: QuerySession): void {
+    this.byId.delete(session.id);
+    const key = actorKey(session.tenant, session.actorId);
+    if (this.latest.get(key) === session.id) this.latest.delete(key);
+  }
+}
+
+const actorKey = (tenant: string, actorId: string) => `${tenant}\u0000${actorId}`;
+
+/** A page cursor: which session, and where the next page starts. */
+export interface Cursor {
+  sessionId: string;
+  offset: number;
+}
+
+export const encodeCursor = (cursor: Cursor): string => `${cursor.sessionId}.${cursor.offset}`;
+
+/** Undefined when the text is not a cursor this bot could have made. */
+export function decodeCursor(text: string): Cursor | undefined {
+  const match = /^([A-Za-z0-9_-]{12})\.(\d{1,4})$/.exec(text.trim());
+  if (!match) return undefined;
+  return { sessionId: match[1] as string, offset: Number(match[2]) };
+}

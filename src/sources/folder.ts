@@ -1,0 +1,156 @@
+import type { Dirent } from 'node:fs';
+import { open, readdir, realpath, stat } from 'node:fs/promises';
+import path from 'node:path';
+import picomatch from 'picomatch';
+import { SkippedInput, checkImageContent, sniffBytes } from '../indexer/image-type.js';
+import { InputError } from '../util/errors.js';
+import type { ImageSource, SourceItem } from './types.js';
+
+export interface FolderSourceOptions {
+  root: string;
+  tenant: string;
+  /** Globs relative to the root; a glob without `/` matches file names at any depth. Default: everything. */
+  include?: string[];
+  exclude?: string[];
+  /** Files larger than this are refused (LOOKALIKE_MAX_IMAGE_BYTES). */
+  maxBytes: number;
+}
+
+export const folderSourceId = (root: string) => `folder:${path.resolve(root)}`;
+
+/**
+ * Every file under a folder, recursively, as `folder:<absolute root>` items keyed by their path relative to
+ * the root (with `/`). Hidden files and folders are left out, and so is what the globs exclude. Symbolic
+ * links are followed only while they stay inside the root; one leading out is reported as skipped.
+ * Whether a file is an image is judged from its content when it is read.
+ */
+export async function openFolderSource(options: FolderSourceOptions): Promise<ImageSource> {
+  const root = path.resolve(options.root);
+  let realRoot: string;
+  try {
+    realRoot = await realpath(root);
+    if (!(await stat(realRoot)).isDirectory()) throw new InputError(root, 'is not a folder');
+  } catch (error) {
+    if (error instanceof InputError) throw error;
+    throw new InputError(root, `cannot be opened as a folder: ${(error as NodeJS.ErrnoException).code ?? error}`);
+  }
+  const options_ = { basename: true, dot: true };
+  const include = picomatch(options.include?.length ? options.include : ['**/*'], options_);
+  const exclude = options.exclude?.length ? picomatch(options.exclude, options_) : () => false;
+  const walker = new Walker(realRoot, (rel) => include(rel) && !exclude(rel), exclude, options.maxBytes);
+  return {
+    id: folderSourceId(root),
+    tenant: options.tenant,
+    items: () => walker.items(options.tenant),
+  };
+}
+
+const within = (root: string, target: string) => target === root || target.startsWith(root + path.sep);
+
+class Walker {
+  constructor(
+    private readonly root: string,
+    private readonly wanted: (relative: string) => boolean,
+    private readonly excluded: (relative: string) => boolean,
+    private readonly maxBytes: number,
+  ) {}
+
+  async *items(tenant: string): AsyncGenerator<SourceItem> {
+    // Real paths of the folders on the current descent: a link back up to one of them would loop forever.
+    yield* this.walk(this.root, '', new Set([this.root]), tenant);
+  }
+
+  private async *walk(dir: string, prefix: string, ancestors: Set<string>, tenant: string): AsyncGenerator<SourceItem> {
+    let entries: Dirent[];
+    try {
+      entries = await readdir(dir, { withFileTypes: true });
+    } catch (error) {
+      const reason = `folder cannot be read: ${(error as NodeJS.ErrnoException).code ?? error}`;
+      if (!prefix) throw new InputError(dir, reason);
+      yield skipped(prefix, tenant, reason);
+      return;
+    }
+    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const entry of entries) {
+      if (entry.name.startsWith('.')) continue;
+      const relative = prefix ? `${prefix}/${entry.name}` : entry.name;
+      let real = path.join(dir, entry.name);
+      if (entry.isSymbolicLink()) {
+        try {
+          real = await realpath(real);
+        } catch {
+          if (this.wanted(relative)) yield skipped(relative, tenant, 'broken symbolic link');
+          continue;
+        }
+        if (!within(this.root, real)) {
+          if (this.wanted(relative) || (await isDirectory(real))) {
+            yield skipped(relative, tenant, `symbolic link leading out of the folder (to ${real}) is not followed`);
+          }
+          continue;
+        }
+      }
+      const info = await stat(real).catch(() => undefined);
+      if (info?.isDirectory()) {
+        if (this.excluded(relative) || ancestors.has(real)) continue;
+        yield* this.walk(real, relative, new Set(ancestors).add(real), tenant);
+      } else if (this.wanted(relative)) {
+        if (info?.isFile()) yield fileItem(real, relative, info.size, Math.trunc(info.mtimeMs), tenant, this.maxBytes);
+        else yield skipped(relative, tenant, 'not a regular file');
+      }
+    }
+  }
+}
+
+/** Whether a path is a folder, following links (also picks the source kind of a command-line argument). */
+export async function isDirectory(file: string): Promise<boolean> {
+  return (await stat(file).catch(() => undefined))?.isDirectory() ?? false;
+}
+
+function fileItem(
+  file: string,
+  key: string,
+  size: number,
+  mtime: number,
+  tenant: string,
+  maxBytes: number,
+): SourceItem {
+  return {
+    key,
+    tenant,
+    name: path.posix.basename(key),
+    relativePath: key,
+    size,
+    mtime,
+    bytes: () => readImageFile(file, key, maxBytes),
+  };
+}
+
+/** An item that is reported as skipped when the indexer reads it. */
+function skipped(key: string, tenant: string, reason: string): SourceItem {
+  return {
+    key,
+    tenant,
+    name: path.posix.basename(key),
+    relativePath: key,
+    bytes: () => Promise.reject(new SkippedInput(key, reason)),
+  };
+}
+
+/** Reads a file after checking, from its first bytes, that it is an image, and that it is not too large. */
+async function readImageFile(file: string, key: string, maxBytes: number): Promise<Buffer> {
+  const handle = await open(file, 'r').catch((error: NodeJS.ErrnoException) => {
+    throw new InputError(key, `cannot be opened: ${error.code ?? error.message}`);
+  });
+  try {
+    const { size } = await handle.stat();
+    const head = Buffer.alloc(Math.min(size, sniffBytes));
+    await handle.read(head, 0, head.length, 0);
+    await checkImageContent(key, head, size, { skipUnlessImageName: true });
+    if (size > maxBytes) {
+      throw new InputError(key, `is ${size} bytes, more than LOOKALIKE_MAX_IMAGE_BYTES (${maxBytes})`);
+    }
+    return await handle.readFile();
+  } finally {
+    await handle.close();
+  }
+}

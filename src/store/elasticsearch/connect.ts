@@ -1,0 +1,84 @@
+import { readFileSync } from 'node:fs';
+import { Client, type ClientOptions } from '@elastic/elasticsearch';
+import type { Config } from '../../config/schema.js';
+import { ServiceError } from '../../util/errors.js';
+import { toServiceError } from './errors.js';
+import { serverFeatures, type ServerFeatures } from './version.js';
+
+export interface Connection {
+  client: Client;
+  /** Where the server is, for messages: the URL without credentials, or the Cloud ID's name. */
+  target: string;
+  features: ServerFeatures;
+}
+
+/** A URL with any user:password removed, safe for messages and logs. */
+export function describeTarget(config: Config): string {
+  if (config.ELASTICSEARCH_URL) {
+    const url = new URL(config.ELASTICSEARCH_URL);
+    url.username = '';
+    url.password = '';
+    return url.origin + url.pathname.replace(/\/$/, '');
+  }
+  const cloudName = config.ELASTICSEARCH_CLOUD_ID?.split(':')[0];
+  return `Elastic Cloud deployment "${cloudName ?? '?'}"`;
+}
+
+function readCaCert(path: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (err) {
+    throw new ServiceError(
+      'elasticsearch',
+      `ELASTICSEARCH_CA_CERT: cannot read ${path} (${(err as Error).message})`,
+      {
+        cause: err,
+      },
+    );
+  }
+}
+
+/** Kibana shows API keys encoded; some tools give `id:api_key`. Accept both. */
+function apiKey(value: string): string | { id: string; api_key: string } {
+  const colon = value.indexOf(':');
+  return colon > 0 ? { id: value.slice(0, colon), api_key: value.slice(colon + 1) } : value;
+}
+
+export function clientOptions(config: Config): ClientOptions {
+  const { ELASTICSEARCH_URL: url, ELASTICSEARCH_CLOUD_ID: cloudId } = config;
+  if (!url && !cloudId) {
+    throw new ServiceError(
+      'elasticsearch',
+      'set ELASTICSEARCH_URL or ELASTICSEARCH_CLOUD_ID to use the Elasticsearch store',
+    );
+  }
+  const auth = config.ELASTICSEARCH_API_KEY
+    ? { apiKey: apiKey(config.ELASTICSEARCH_API_KEY) }
+    : config.ELASTICSEARCH_USERNAME
+      ? { username: config.ELASTICSEARCH_USERNAME, password: config.ELASTICSEARCH_PASSWORD ?? '' }
+      : undefined;
+  return {
+    ...(url ? { node: url } : { cloud: { id: cloudId as string } }),
+    ...(auth ? { auth } : {}),
+    tls: {
+      ...(config.ELASTICSEARCH_CA_CERT ? { ca: readCaCert(config.ELASTICSEARCH_CA_CERT) } : {}),
+      rejectUnauthorized: config.ELASTICSEARCH_TLS_VERIFY,
+    },
+    requestTimeout: 60_000,
+    maxRetries: 3,
+  };
+}
+
+/** Creates the client and asks the server who it is, so a wrong address, key or version fails at start. */
+export async function connect(config: Config, options: Partial<ClientOptions> = {}): Promise<Connection> {
+  const target = describeTarget(config);
+  const client = new Client({ ...clientOptions(config), ...options });
+  try {
+    // No retries here: an unreachable server should be reported at once, not after backoff.
+    const info = await client.info({}, { maxRetries: 0, requestTimeout: 15_000 });
+    return { client, target, features: serverFeatures(info.version.number) };
+  } catch (err) {
+    await client.close();
+    throw toServiceError(err, 'connect', target);
+  }
+}

@@ -1,0 +1,267 @@
+import type { Config } from '../../config/schema.js';
+import { InputError, ServiceError } from '../../util/errors.js';
+import type { ImageMeta, IndexSpec, Reindex, VectorStore } from '../types.js';
+import { defaultBulkSettings, deleteDocuments, writeDocuments, type BulkSettings } from './bulk.js';
+import { connect } from './connect.js';
+import { metaFromSource, vectorFromSource } from './documents.js';
+import { toServiceError } from './errors.js';
+import { concreteIndexName, createIndex, deleteIndex, readAlias, type AliasTarget } from './indices.js';
+import { buildMappings, checkIndexOptions, checkSameSpec, vectorField, type IndexType } from './mapping.js';
+import { cosineFromScore, knnSearch, scopeQuery } from './query.js';
+import { copyAllBut, swapAlias } from './reindex.js';
+
+export interface ElasticsearchStoreOptions {
+  /** Bulk write tuning (concurrency, attempts, backoff); defaults suit a small cluster. */
+  bulk?: Partial<typeof defaultBulkSettings>;
+}
+
+/** Quantised graphs re-rank k x this many candidates with the full float vectors (servers 8.18+). */
+const rescoreOversample: Record<IndexType, number | undefined> = {
+  hnsw: undefined,
+  int8_hnsw: 2,
+  bbq_hnsw: 3,
+};
+
+const scanPage = 1_000;
+/** The server's default cap on hits per search (index.max_result_window). */
+const maxResults = 10_000;
+const pitKeepAlive = '2m';
+
+/**
+ * The Elasticsearch VectorStore: one document per image in a concrete index `<alias>-<timestamp>`,
+ * reached through the alias LOOKALIKE_INDEX so a rebuild can be swapped in atomically.
+ */
+export async function createElasticsearchStore(
+  config: Config,
+  options: ElasticsearchStoreOptions = {},
+): Promise<VectorStore> {
+  const { client, target, features } = await connect(config);
+  const alias = config.LOOKALIKE_INDEX;
+  const bulk: BulkSettings = {
+    ...defaultBulkSettings,
+    ...options.bulk,
+    target,
+    encoding: features.base64Vectors ? 'base64' : 'array',
+  };
+  const indexOptions = {
+    type: config.ELASTICSEARCH_INDEX_TYPE,
+    m: config.ELASTICSEARCH_HNSW_M,
+    efConstruction: config.ELASTICSEARCH_HNSW_EF_CONSTRUCTION,
+  };
+  const pendingReindexes = new Map<string, { from: string; to: string }>();
+  // What the alias holds never changes in place (a rebuild copies the mapping), so it is read once.
+  let known: AliasTarget | undefined;
+
+  const current = async (): Promise<AliasTarget> => {
+    known ??= await readAlias(client, alias, target);
+    if (!known) {
+      throw new ServiceError('elasticsearch', `index "${alias}" does not exist yet: index some images first`);
+    }
+    return known;
+  };
+
+  const call = async <T>(action: string, run: () => Promise<T>): Promise<T> => {
+    try {
+      return await run();
+    } catch (err) {
+      if (err instanceof InputError) throw err;
+      throw toServiceError(err, action, target);
+    }
+  };
+
+  return {
+    backend: 'elasticsearch',
+
+    async ensureIndex(spec: IndexSpec) {
+      if (!Number.isInteger(spec.dims) || spec.dims < 1 || spec.dims > 4096) {
+        throw new InputError('dims', `must be a whole number from 1 to 4096, got ${spec.dims}`);
+      }
+      if (!spec.modelId) throw new InputError('modelId', 'is empty');
+      const existing = await readAlias(client, alias, target);
+      if (!existing) {
+        checkIndexOptions(spec, indexOptions, features);
+        try {
+          await createIndex(
+            client,
+            concreteIndexName(alias),
+            buildMappings(spec, indexOptions),
+            target,
+            alias,
+          );
+        } catch (err) {
+          // Another process may have created the alias first; its index is fine if it holds the same model.
+          if (!(await readAlias(client, alias, target))) throw err;
+        }
+      }
+      known = await readAlias(client, alias, target);
+      checkSameSpec(alias, (known as AliasTarget).spec, spec);
+    },
+
+    async upsert(docs) {
+      if (docs.length === 0) return { written: 0, failed: [] };
+      const { spec } = await current();
+      return writeDocuments(client, alias, docs, spec, { ...bulk, requireAlias: true });
+    },
+
+    async delete(ids) {
+      if (ids.length === 0) return;
+      await current();
+      await deleteDocuments(client, alias, ids, bulk);
+    },
+
+    async knn(query) {
+      const { spec, indexType } = await current();
+      const request = knnSearch(query, {
+        dims: spec.dims,
+        defaultNumCandidates: config.ELASTICSEARCH_NUM_CANDIDATES,
+        oversample: features.rescoreVector ? rescoreOversample[indexType] : undefined,
+      });
+      const response = await call(`search "${alias}"`, () =>
+        client.search<ImageMeta>({ index: alias, ...request }),
+      );
+      return response.hits.hits.map((hit) => ({
+        ...metaFromSource(hit._source),
+        score: cosineFromScore(hit._score ?? 0),
+      }));
+    },
+
+    async count(scope, filter) {
+      const query = scopeQuery(scope, filter);
+      await current();
+      const response = await call(`count in "${alias}"`, () => client.count({ index: alias, query }));
+      return response.count;
+    },
+
+    async stats() {
+      const details: Record<string, unknown> = { serverVersion: features.version, server: target, alias };
+      // Read afresh: another process may have swapped a rebuild in since.
+      const behind = await readAlias(client, alias, target);
+      if (!behind)
+        return { backend: 'elasticsearch', index: alias, count: 0, details: { ...details, exists: false } };
+      const { index, spec, indexType } = behind;
+      const [counted, sizes] = await call(`read the stats of "${alias}"`, () =>
+        Promise.all([
+          client.count({ index: alias }),
+          client.indices.stats({ index: alias, metric: ['store'] }),
+        ]),
+      );
+      return {
+        backend: 'elasticsearch',
+        index: alias,
+        modelId: spec.modelId,
+        dims: spec.dims,
+        count: counted.count,
+        details: {
+          ...details,
+          concreteIndex: index,
+          indexType,
+          sizeBytes: sizes._all.total?.store?.size_in_bytes ?? 0,
+        },
+      };
+    },
+
+    async *scan(tenant, source) {
+      const query = scopeQuery({ tenant }, { source: [source] });
+      await current();
+      const pit = await call(`open a point in time on "${alias}"`, () =>
+        client.openPointInTime({ index: alias, keep_alive: pitKeepAlive }),
+      );
+      let pitId = pit.id;
+      try {
+        let after: (string | number)[] | undefined;
+        for (;;) {
+          const page = await call(`scan "${alias}"`, () =>
+            client.search<ImageMeta>({
+              pit: { id: pitId, keep_alive: pitKeepAlive },
+              query,
+              size: scanPage,
+              sort: ['_shard_doc'],
+              track_total_hits: false,
+              _source: { excludes: [vectorField] },
+              ...(after ? { search_after: after } : {}),
+            }),
+          );
+          pitId = page.pit_id ?? pitId;
+          for (const hit of page.hits.hits) yield metaFromSource(hit._source);
+          const last = page.hits.hits.at(-1);
+          if (!last || page.hits.hits.length < scanPage) return;
+          after = last.sort as (string | number)[];
+        }
+      } finally {
+        await client.closePointInTime({ id: pitId }).catch(() => undefined);
+      }
+    },
+
+    async get(ids) {
+      if (ids.length === 0) return [];
+      await current();
+      const response = await call(`read documents from "${alias}"`, () =>
+        client.mget<ImageMeta>({ index: alias, ids, _source_excludes: [vectorField] }),
+      );
+      return response.docs.flatMap((doc) =>
+        'found' in doc && doc.found ? [metaFromSource(doc._source)] : [],
+      );
+    },
+
+    async getVectors(ids, scope) {
+      const visible = scopeQuery(scope);
+      const vectors = new Map<string, Float32Array>();
+      if (ids.length === 0) return vectors;
+      if (ids.length > maxResults)
+        throw new InputError('ids', `at most ${maxResults} at a time, got ${ids.length}`);
+      await current();
+      const response = await call(`read vectors from "${alias}"`, () =>
+        client.search<Record<string, unknown>>({
+          index: alias,
+          query: { bool: { filter: [{ ids: { values: ids } }, visible] } },
+          size: ids.length,
+          _source: { includes: [vectorField] },
+        }),
+      );
+      for (const hit of response.hits.hits) {
+        const vector = vectorFromSource(hit._source?.[vectorField]);
+        if (vector && hit._id) vectors.set(hit._id, vector);
+      }
+      return vectors;
+    },
+
+    async beginReindex(slice) {
+      scopeQuery({ tenant: slice.tenant }, { source: [slice.source] });
+      const from = await readAlias(client, alias, target);
+      if (!from)
+        throw new ServiceError('elasticsearch', `index "${alias}" does not exist: nothing to rebuild`);
+      const to = concreteIndexName(alias);
+      await createIndex(client, to, from.mapping, target);
+      try {
+        await copyAllBut(client, from.index, to, slice, { target, features });
+      } catch (err) {
+        await deleteIndex(client, to, target);
+        throw err;
+      }
+      pendingReindexes.set(to, { from: from.index, to });
+      return {
+        id: to,
+        upsert: (docs) => writeDocuments(client, to, docs, from.spec, { ...bulk, requireAlias: false }),
+      } satisfies Reindex;
+    },
+
+    async commitReindex(reindex) {
+      const pending = pendingReindexes.get(reindex.id);
+      if (!pending) throw new InputError('reindex', `"${reindex.id}" is not a rebuild in progress`);
+      await swapAlias(client, alias, pending.from, pending.to, target);
+      pendingReindexes.delete(reindex.id);
+      known = undefined;
+    },
+
+    async abortReindex(reindex) {
+      const pending = pendingReindexes.get(reindex.id);
+      if (!pending) return;
+      await deleteIndex(client, pending.to, target);
+      pendingReindexes.delete(reindex.id);
+    },
+
+    async close() {
+      await client.close();
+    },
+  };
+}

@@ -1,0 +1,102 @@
+import type { estypes } from '@elastic/elasticsearch';
+import type { Config } from '../../config/schema.js';
+import { ServiceError } from '../../util/errors.js';
+import type { IndexSpec } from '../types.js';
+import type { ServerFeatures } from './version.js';
+
+export const vectorField = 'image_embedding';
+
+export type IndexType = Config['ELASTICSEARCH_INDEX_TYPE'];
+
+export interface IndexOptions {
+  type: IndexType;
+  m: number;
+  efConstruction: number;
+}
+
+const keyword = { type: 'keyword' } as const;
+// Names and paths are searchable as words and matchable exactly; very long values skip the exact form.
+const textAndKeyword = {
+  type: 'text',
+  fields: { keyword: { type: 'keyword', ignore_above: 4096 } },
+} as const;
+const storedOnly = { type: 'keyword', index: false, doc_values: false } as const;
+
+/**
+ * One document per image. Cosine similarity: Elasticsearch normalises vectors at index time and scores
+ * with a dot product internally, so it costs the same as `dot_product` but never rejects a vector whose
+ * length drifted from 1 by rounding, and the scores it returns map back to exact cosine.
+ */
+export function buildMappings(spec: IndexSpec, options: IndexOptions): estypes.MappingTypeMapping {
+  return {
+    dynamic: 'strict',
+    _meta: { lookalike: { dims: spec.dims, model_id: spec.modelId, index_type: options.type } },
+    properties: {
+      image_id: keyword,
+      image_name: textAndKeyword,
+      relative_path: textAndKeyword,
+      other_paths: { type: 'keyword', ignore_above: 4096 },
+      source: keyword,
+      tenant: keyword,
+      channel_id: keyword,
+      author_id: keyword,
+      sha256: keyword,
+      model_id: keyword,
+      url: storedOnly,
+      permalink: storedOnly,
+      width: { type: 'integer' },
+      height: { type: 'integer' },
+      bytes: { type: 'long' },
+      mtime: { type: 'long' },
+      posted_at: { type: 'date' },
+      indexed_at: { type: 'date' },
+      [vectorField]: {
+        type: 'dense_vector',
+        dims: spec.dims,
+        index: true,
+        similarity: 'cosine',
+        index_options: { type: options.type, m: options.m, ef_construction: options.efConstruction },
+      },
+    },
+  };
+}
+
+// One shard: kNN explores every shard's graph, so splitting a single-node index only adds work.
+// Replicas where a second node exists, none on a single node (which would otherwise stay yellow).
+export const indexSettings: estypes.IndicesIndexSettings = {
+  number_of_shards: 1,
+  auto_expand_replicas: '0-1',
+};
+
+/** Refuses index options the server or the model cannot support, before asking the server. */
+export function checkIndexOptions(spec: IndexSpec, options: IndexOptions, features: ServerFeatures): void {
+  if (options.type === 'bbq_hnsw' && !features.bbq) {
+    throw new ServiceError(
+      'elasticsearch',
+      `ELASTICSEARCH_INDEX_TYPE=bbq_hnsw needs Elasticsearch 8.18 or newer (server is ${features.version}); use int8_hnsw`,
+    );
+  }
+  if (options.type === 'bbq_hnsw' && spec.dims < 64) {
+    throw new ServiceError(
+      'elasticsearch',
+      `ELASTICSEARCH_INDEX_TYPE=bbq_hnsw needs at least 64 dimensions (the model has ${spec.dims}); use int8_hnsw`,
+    );
+  }
+}
+
+/** The spec recorded in an index's mapping `_meta`, or undefined when lookalike did not create it. */
+export function specFromMapping(mapping: estypes.MappingTypeMapping | undefined): IndexSpec | undefined {
+  const meta = mapping?._meta?.lookalike as { dims?: unknown; model_id?: unknown } | undefined;
+  if (typeof meta?.dims !== 'number' || typeof meta.model_id !== 'string') return undefined;
+  return { dims: meta.dims, modelId: meta.model_id };
+}
+
+export function checkSameSpec(index: string, stored: IndexSpec, wanted: IndexSpec): void {
+  if (stored.dims === wanted.dims && stored.modelId === wanted.modelId) return;
+  throw new ServiceError(
+    'elasticsearch',
+    `index "${index}" holds vectors of model "${stored.modelId}" (${stored.dims} dims), but this run uses ` +
+      `"${wanted.modelId}" (${wanted.dims} dims); an index never mixes models: set LOOKALIKE_INDEX to a new name ` +
+      'and index again, or delete the old index',
+  );
+}

@@ -1,0 +1,35 @@
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import type { VectorStore } from '../types.js';
+import { ServiceError } from '../../util/errors.js';
+import { StoreDatabase, type Synchronous } from './database.js';
+import { EmbeddedStore } from './store.js';
+
+export interface EmbeddedStoreOptions {
+  /** LOOKALIKE_DATA_DIR: the store lives in `<dataDir>/store/<index>.sqlite`. */
+  dataDir: string;
+  index: string;
+  /** Threads for scanning a large partition (small ones use one). */
+  threads: number;
+  /** FULL (default) also survives power loss; NORMAL survives a killed process. See bench/embedded-store.md. */
+  synchronous?: Synchronous;
+}
+
+export function embeddedStoreFile(dataDir: string, index: string): string {
+  return path.join(dataDir, 'store', `${index}.sqlite`);
+}
+
+/** Opens (creating when missing) the embedded store and loads its vectors into memory. */
+export async function createEmbeddedStore(options: EmbeddedStoreOptions): Promise<VectorStore> {
+  const file = embeddedStoreFile(options.dataDir, options.index);
+  let db: StoreDatabase | undefined;
+  try {
+    await mkdir(path.dirname(file), { recursive: true });
+    db = new StoreDatabase(file, options.synchronous ?? 'FULL');
+    return new EmbeddedStore(db, options.index, options.threads);
+  } catch (error) {
+    db?.close();
+    const message = error instanceof Error ? error.message : String(error);
+    throw new ServiceError('embedded store', `cannot open ${file}: ${message}`, { cause: error });
+  }
+}

@@ -1,0 +1,145 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { contactSheetSize } from '../../src/render/contact-sheet.js';
+import type { Reply } from '../../src/bot/types.js';
+import {
+  createTestBot,
+  fixtureImagesDir,
+  indexFolder,
+  photoFolder,
+  photoNames,
+  requestFrom,
+  type TestBot,
+} from '../helpers/bot.js';
+
+type Results = Extract<Reply, { kind: 'results' }>;
+
+function results(reply: Reply): Results {
+  if (reply.kind !== 'results') throw new Error(`expected results, got ${JSON.stringify(reply)}`);
+  return reply;
+}
+
+const names = (reply: Reply) => results(reply).hits.map((h) => h.hit.image_name);
+
+describe('the bot over the real model and embedded store', () => {
+  let test: TestBot;
+  let photos: { dir: string; remove(): Promise<void> };
+
+  beforeAll(async () => {
+    test = await createTestBot();
+    photos = await photoFolder();
+    const report = await indexFolder(test, photos.dir);
+    expect(report.new).toBe(photoNames.length);
+  });
+
+  afterAll(async () => {
+    await test?.close();
+    await photos?.remove();
+  });
+
+  it('finds images by text: ranked hits, a contact sheet of the expected size, the top images attached', async () => {
+    const reply = results(await test.bot.handle(requestFrom('find', { text: 'a photo of a cat', count: 3 })));
+    expect(reply.hits.map((h) => h.rank)).toEqual([1, 2, 3]);
+    const scores = reply.hits.map((h) => h.score);
+    expect([...scores].sort((a, b) => b - a)).toEqual(scores);
+    expect(reply.hits.every((h) => photoNames.includes(h.location))).toBe(true);
+    const sheet = await sharp(reply.contactSheet!.bytes).metadata();
+    expect({ width: sheet.width, height: sheet.height }).toEqual({
+      width: contactSheetSize(3).width,
+      height: contactSheetSize(3).height,
+    });
+    expect(reply.images.map((i) => i.name)).toEqual(names(reply));
+    expect(reply.cursor).toBeDefined();
+  });
+
+  it('pages with more: the cursor continues where the page ended, and says when nothing is left', async () => {
+    const first = results(await test.bot.handle(requestFrom('find', { text: 'coffee', count: '3' })));
+    const second = results(await test.bot.handle(requestFrom('more', { cursor: first.cursor })));
+    expect(second.hits.map((h) => h.rank)).toEqual([4]);
+    expect(second.cursor).toBeUndefined();
+    expect(new Set([...names(first), ...names(second)])).toEqual(new Set(photoNames));
+    // Without a cursor, `more` continues the asker's latest search.
+    const again = await test.bot.handle(requestFrom('more'));
+    expect(again).toEqual({ kind: 'text', text: 'No more results for “coffee”.' });
+  });
+
+  it('refuses a cursor from another tenant as if it had expired', async () => {
+    const first = results(await test.bot.handle(requestFrom('find', { text: 'flower', count: 1 })));
+    const elsewhere = await test.bot.handle(requestFrom('more', { cursor: first.cursor }, { tenant: 'guild-2' }));
+    expect(elsewhere).toEqual({ kind: 'error', text: 'more: those results have expired; run the search again' });
+    const forged = await test.bot.handle(requestFrom('more', { cursor: 'not-a-cursor' }));
+    expect(forged).toEqual({ kind: 'error', text: 'cursor: not a page cursor from this bot' });
+  });
+
+  it('finds an indexed image first when given its bytes, a result number or its image id', async () => {
+    const bytes = await readFile(path.join(fixtureImagesDir, 'photo-china.jpg'));
+    const byBytes = results(
+      await test.bot.handle(requestFrom('similar', {}, { image: { name: 'photo-china.jpg', bytes } })),
+    );
+    expect(byBytes.hits[0]?.hit.image_name).toBe('photo-china.jpg');
+    expect(byBytes.hits[0]?.score).toBeGreaterThan(0.999);
+
+    const byRank = results(await test.bot.handle(requestFrom('similar', { result: '#2' })));
+    expect(byRank.hits[0]?.hit.image_id).toBe(byBytes.hits[1]?.hit.image_id);
+    expect(byRank.title).toBe('images like result #2 of images like photo-china.jpg');
+
+    const id = byBytes.hits[0]!.hit.image_id;
+    const byId = results(await test.bot.handle(requestFrom('similar', { result: id, count: 1 })));
+    expect(byId.hits.map((h) => h.hit.image_id)).toEqual([id]);
+  });
+
+  it('needs exactly one thing to match, and names bad options', async () => {
+    expect(await test.bot.handle(requestFrom('similar'))).toMatchObject({ kind: 'error', text: expect.stringMatching(/exactly one/) });
+    expect(await test.bot.handle(requestFrom('find', { text: 'cat', count: 50 }))).toEqual({
+      kind: 'error',
+      text: 'count: must be from 1 to 20, got 50',
+    });
+    expect(await test.bot.handle(requestFrom('find', { text: 'cat', colour: 'red' }))).toEqual({
+      kind: 'error',
+      text: '/find: unknown option "colour"; its options are text, count',
+    });
+    expect(await test.bot.handle(requestFrom('find'))).toMatchObject({ kind: 'error', text: expect.stringMatching(/^text: \/find needs text/) });
+    expect(await test.bot.handle(requestFrom('bogus'))).toMatchObject({ kind: 'error', text: expect.stringMatching(/^Unknown command \/bogus\. Try \/find/) });
+    const notAnImage = { name: 'notes.jpg', bytes: Buffer.from('hello, not an image') };
+    const bad = await test.bot.handle(requestFrom('similar', {}, { image: notAnImage }));
+    expect(bad).toMatchObject({ kind: 'error', text: expect.stringMatching(/^notes\.jpg: /) });
+  });
+
+  it('keeps tenants apart: a guild never sees another guild\'s images', async () => {
+    const other = await photoFolder();
+    try {
+      await indexFolder(test, other.dir, 'guild-2');
+      const here = results(await test.bot.handle(requestFrom('find', { text: 'cat', count: 20 })));
+      expect(here.hits.every((h) => h.hit.tenant === '*')).toBe(true);
+      const there = results(await test.bot.handle(requestFrom('find', { text: 'cat', count: 20 }, { tenant: 'guild-2' })));
+      expect(new Set(there.hits.map((h) => h.hit.tenant))).toEqual(new Set(['*', 'guild-2']));
+      const guild2Id = there.hits.find((h) => h.hit.tenant === 'guild-2')!.hit.image_id;
+      expect(await test.bot.handle(requestFrom('similar', { result: guild2Id }))).toEqual({
+        kind: 'error',
+        text: `${guild2Id}: no indexed image with this id is visible here`,
+      });
+    } finally {
+      await other.remove();
+    }
+  });
+
+  it('reports status: store, model, images here and the last index run', async () => {
+    const reply = await test.bot.handle(requestFrom('status'));
+    expect(reply.kind).toBe('text');
+    const text = (reply as { text: string }).text;
+    expect(text).toMatch(/^Store: embedded \(index lookalike-images, \d+ images in all\)/);
+    expect(text).toContain(`Model: ${test.embedder.modelId} (${test.embedder.dims} dimensions)`);
+    expect(text).toContain('Images searchable here: 4 (including shared folders)');
+    expect(text).toMatch(/Last index run: .* 4 new, 0 updated, 0 unchanged, 0 deleted, 0 failed/);
+  });
+
+  it('lists the commands in help, admin ones only for admins', async () => {
+    const member = (await test.bot.handle(requestFrom('help'))) as { text: string };
+    expect(member.text).toContain('/find <text> [count]');
+    expect(member.text).not.toContain('/reindex');
+    const admin = (await test.bot.handle(requestFrom('help', {}, { actor: { id: 'a', isAdmin: true } }))) as { text: string };
+    expect(admin.text).toContain('/reindex [source] [full]');
+  });
+});

@@ -1,0 +1,80 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { downloadImage } from '../../src/search/image-url.js';
+
+let server: Server;
+let base: string;
+const body = Buffer.alloc(5_000, 7);
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    if (req.url === '/ok.jpg') return res.end(body);
+    if (req.url === '/chunked.jpg') {
+      res.write(body);
+      res.write(body);
+      return res.end();
+    }
+    if (req.url === '/to-other-host') {
+      res.writeHead(302, { location: `http://localhost:${(server.address() as AddressInfo).port}/ok.jpg` });
+      return res.end();
+    }
+    if (req.url === '/to-same-host') {
+      res.writeHead(301, { location: '/ok.jpg' });
+      return res.end();
+    }
+    if (req.url === '/slow') return; // never answers
+    res.writeHead(404).end();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+
+afterAll(() => {
+  server.closeAllConnections();
+  server.close();
+});
+
+const limits = { allowedHosts: ['127.0.0.1'], maxBytes: 8_000, timeoutMs: 500 };
+
+describe('downloading an image a user linked', () => {
+  it('fetches from an allowed host, following redirects that stay on allowed hosts', async () => {
+    expect((await downloadImage(`${base}/ok.jpg`, limits)).equals(body)).toBe(true);
+    expect((await downloadImage(`${base}/to-same-host`, limits)).length).toBe(body.length);
+  });
+
+  it('refuses other hosts, also when a redirect leads there', async () => {
+    const other = base.replace('127.0.0.1', 'localhost');
+    await expect(downloadImage(`${other}/ok.jpg`, limits)).rejects.toThrow(/not fetched from localhost/);
+    await expect(downloadImage(`${base}/to-other-host`, limits)).rejects.toThrow(
+      /not fetched from localhost/,
+    );
+    await expect(downloadImage(`${base}/ok.jpg`, { ...limits, allowedHosts: [] })).rejects.toThrow(
+      /LOOKALIKE_ALLOWED_IMAGE_HOSTS is empty/,
+    );
+    await expect(downloadImage('file:///etc/passwd', limits)).rejects.toThrow(/only http and https/);
+  });
+
+  it('allows subdomains of a *. entry only', async () => {
+    await expect(
+      downloadImage(`${base}/ok.jpg`, { ...limits, allowedHosts: ['*.0.0.1'] }),
+    ).resolves.toBeDefined();
+    await expect(
+      downloadImage(`${base}/ok.jpg`, { ...limits, allowedHosts: ['*.127.0.0.1'] }),
+    ).rejects.toThrow(/not fetched/);
+  });
+
+  it('stops at the byte cap, whether the size is declared or not', async () => {
+    await expect(downloadImage(`${base}/ok.jpg`, { ...limits, maxBytes: 1000 })).rejects.toThrow(
+      /larger than/,
+    );
+    await expect(downloadImage(`${base}/chunked.jpg`, limits)).rejects.toThrow(/larger than/);
+  });
+
+  it('gives up after the timeout and names HTTP errors', async () => {
+    const started = Date.now();
+    await expect(downloadImage(`${base}/slow`, limits)).rejects.toThrow(/within 500 ms/);
+    expect(Date.now() - started).toBeLessThan(3_000);
+    await expect(downloadImage(`${base}/missing.jpg`, limits)).rejects.toThrow(/HTTP 404/);
+  });
+});

@@ -1,0 +1,148 @@
+import { PermissionFlagsBits, type APIInteraction, type APIMessage, type APIUser } from 'discord.js';
+import { createDiscordAdapter, type DiscordAdapterOptions } from '../../adapters/discord/index.js';
+import type { Bot, ChatAdapter } from '../../src/bot/types.js';
+import { parseConfig } from '../../src/config/load.js';
+import type { Config } from '../../src/config/schema.js';
+import { createLogger } from '../../src/util/log.js';
+import { FakeDiscord, type RestCall } from './fake-discord/index.js';
+import { member, snowflake, user, type Asker, type FakeGuild } from './fake-discord/payloads.js';
+
+export const token = 'fake.discord.token-0123456789';
+
+/** A connected Discord adapter over the fake Discord, with a server and the people who use it. */
+export interface Harness {
+  fake: FakeDiscord;
+  adapter: ChatAdapter;
+  config: Config;
+  guild: FakeGuild;
+  channelId: string;
+  adminRoleId: string;
+  /** A member with no special permissions. */
+  alice: Asker;
+  bob: Asker;
+  /** Has Manage Server. */
+  owner: Asker;
+  /** Has only the configured admin role. */
+  moderator: Asker;
+  /** Another server the bot is in. */
+  otherGuild: FakeGuild;
+  /** Alice, in the other server. */
+  aliceElsewhere: Asker;
+  logs: string[];
+  close(): Promise<void>;
+}
+
+export interface HarnessOptions {
+  /** Settings besides the Discord ones the harness sets. */
+  env?: Record<string, string>;
+  adapter?: Partial<Omit<DiscordAdapterOptions, 'bot' | 'config' | 'logger'>>;
+}
+
+export async function startHarness(bot: Bot, options: HarnessOptions = {}): Promise<Harness> {
+  const guild = fakeGuild('Photo club');
+  const channelId = guild.channels[0]!.id;
+  const adminRoleId = guild.roles[1]!.id;
+  const otherGuild = fakeGuild('Other club');
+  const fake = await FakeDiscord.start({ token, guilds: [guild, otherGuild] });
+  const uninstall = fake.cdn.installGlobally();
+  const config = parseConfig({
+    DISCORD_TOKEN: token,
+    DISCORD_API_URL: fake.apiBase,
+    DISCORD_ADMIN_ROLE_ID: adminRoleId,
+    ...options.env,
+  });
+  const logs: string[] = [];
+  const logger = createLogger(config, (line) => logs.push(line));
+  const adapter = createDiscordAdapter({ bot, config, logger, ...options.adapter });
+  await adapter.start();
+  const asker = (who: APIUser, permissions: bigint, roles: string[] = [], where = guild): Asker => ({
+    appId: fake.applicationId,
+    guild: where,
+    channelId: where.channels[0]!.id,
+    member: member(who, permissions, roles),
+  });
+  const alice = user(snowflake(), 'alice');
+  return {
+    fake,
+    adapter,
+    config,
+    guild,
+    channelId,
+    adminRoleId,
+    alice: asker(alice, PermissionFlagsBits.SendMessages),
+    bob: asker(user(snowflake(), 'bob'), PermissionFlagsBits.SendMessages),
+    owner: asker(
+      user(snowflake(), 'owner'),
+      PermissionFlagsBits.ManageGuild | PermissionFlagsBits.SendMessages,
+    ),
+    moderator: asker(user(snowflake(), 'moderator'), PermissionFlagsBits.SendMessages, [adminRoleId]),
+    otherGuild,
+    aliceElsewhere: asker(alice, PermissionFlagsBits.SendMessages, [], otherGuild),
+    logs,
+    async close() {
+      await adapter.stop();
+      uninstall();
+      await fake.close();
+    },
+  };
+}
+
+/** A server with one text channel and, besides @everyone, a role for admins (roles[1]). */
+function fakeGuild(name: string): FakeGuild {
+  const id = snowflake();
+  return {
+    id,
+    name,
+    ownerId: snowflake(),
+    channels: [{ id: snowflake(), name: 'general' }],
+    roles: [
+      { id, name: '@everyone', permissions: PermissionFlagsBits.SendMessages },
+      { id: snowflake(), name: 'curators', permissions: PermissionFlagsBits.SendMessages },
+    ],
+  };
+}
+
+/** What one interaction led to, once its answer is complete. */
+export interface Exchange {
+  token: string;
+  sentAt: number;
+  /** The acknowledgement (`POST /interactions/:id/:token/callback`). */
+  callback: RestCall;
+  calls: RestCall[];
+  /** The interaction's message as last edited (its reply, or the paged message). */
+  message: APIMessage | undefined;
+  followUps: APIMessage[];
+}
+
+/**
+ * Sends an interaction and waits until the bot has finished answering it: an immediate reply, an edit of the
+ * deferred reply, or an ephemeral follow-up.
+ */
+export async function interact(
+  fake: FakeDiscord,
+  payload: APIInteraction,
+  timeoutMs = 30_000,
+): Promise<Exchange> {
+  const sent = fake.interact(payload);
+  const ours = (c: RestCall) => c.path.split('/').includes(sent.token);
+  const callback = await fake.waitForCall((c) => ours(c) && c.path.endsWith('/callback'), timeoutMs);
+  const immediate = (callback.body as { type: number }).type === 4;
+  if (!immediate) {
+    await fake.waitForCall(
+      (c) =>
+        ours(c) &&
+        c.status === 200 &&
+        ((c.method === 'PATCH' && c.path.endsWith('/messages/@original')) ||
+          (c.method === 'POST' && c.path.startsWith('/webhooks/'))),
+      timeoutMs,
+    );
+  }
+  return {
+    token: sent.token,
+    sentAt: sent.at,
+    callback,
+    calls: fake.callsFor(sent.token),
+    message: fake.original(sent.token),
+    followUps: fake.followUps(sent.token),
+  };
+}

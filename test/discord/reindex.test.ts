@@ -1,0 +1,111 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { InteractionResponseType, MessageFlags } from 'discord.js';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Embedder } from '../../src/model/types.js';
+import { createTestBot, indexFolder, tempDir, type TestBot } from '../helpers/bot.js';
+import type { RestCall } from './fake-discord/index.js';
+import { chatInput } from './fake-discord/payloads.js';
+import { interact, startHarness, type Harness } from './harness.js';
+
+const ephemeral = Number(MessageFlags.Ephemeral);
+const interval = 2000;
+const images = 40;
+
+/**
+ * The tiny model embeds hundreds of images a second; the real one about 40 on two cores. The test slows the real
+ * embedder to a chosen pace so a reindex lasts long enough to show progress.
+ */
+let msPerImage = 0;
+const paced = (real: Embedder): Embedder => ({
+  modelId: real.modelId,
+  dims: real.dims,
+  prepareImage: (input) => real.prepareImage(input),
+  embedPrepared: async (prepared) => {
+    await sleep(msPerImage * prepared.length);
+    return real.embedPrepared(prepared);
+  },
+  embedImages: (inputs) => real.embedImages(inputs),
+  embedTexts: (texts) => real.embedTexts(texts),
+  close: () => real.close(),
+});
+
+const contentOf = (c: RestCall) => (c.body as { content?: string } | undefined)?.content ?? '';
+const isReport = (c: RestCall) => c.status === 200 && /^Indexed /.test(contentOf(c));
+const gaps = (calls: RestCall[]) => calls.slice(1).map((c, i) => c.at - calls[i]!.at);
+
+let test: TestBot;
+let h: Harness;
+let removeFolder: () => Promise<void>;
+beforeAll(async () => {
+  test = await createTestBot({ embedder: paced });
+  h = await startHarness(test.bot);
+  const folder = await tempDir('lookalike-reindex-');
+  removeFolder = folder.remove;
+  await mkdir(folder.dir, { recursive: true });
+  for (let i = 0; i < images; i++) {
+    const background = { r: (i * 37) % 256, g: (i * 91) % 256, b: (i * 53) % 256 };
+    const png = await sharp({ create: { width: 40, height: 30, channels: 3, background } })
+      .png()
+      .toBuffer();
+    await writeFile(path.join(folder.dir, `swatch-${i}.png`), png);
+  }
+  expect((await indexFolder(test, folder.dir, h.guild.id)).new).toBe(images);
+});
+afterAll(async () => {
+  await h?.close();
+  await test?.close();
+  await removeFolder?.();
+});
+
+describe('Discord adapter: /reindex', () => {
+  it('is refused privately for members without Manage Server or the admin role', async () => {
+    const x = await interact(h.fake, chatInput(h.alice, 'reindex'));
+    expect((x.callback.body as { type: number }).type).toBe(
+      InteractionResponseType.DeferredChannelMessageWithSource,
+    );
+    expect(x.followUps).toEqual([
+      expect.objectContaining({ flags: ephemeral, content: 'Only admins may use /reindex.' }),
+    ]);
+    expect(x.message).toBeUndefined();
+  });
+
+  it('shows an admin’s job as a status message edited at most every 2 s, ending with the report', async () => {
+    msPerImage = 55; // about 2.2 s of embedding
+    const x = await interact(h.fake, chatInput(h.moderator, 'reindex', { full: true }));
+    const report = await h.fake.waitForCall((c) => c.path.includes(x.token) && isReport(c), 30_000);
+    const edits = h.fake.callsFor(x.token).filter((c) => c.method === 'PATCH');
+    expect(edits.at(-1)).toBe(report);
+    expect(edits.length).toBeGreaterThanOrEqual(3);
+    expect(Math.min(...gaps(edits))).toBeGreaterThanOrEqual(interval - 50);
+    expect(contentOf(edits[0]!)).toMatch(/^Started a full rebuild of .* \(job \w+\)\./);
+    expect(edits.slice(0, -1).some((e) => /indexing \d+\/40/.test(contentOf(e)))).toBe(true);
+    expect(contentOf(report)).toContain(`${images} `);
+    expect(h.fake.original(x.token)?.content).toBe(contentOf(report));
+  });
+
+  it('carries on in a channel message of its own when the job outlives the interaction token', async () => {
+    msPerImage = 55; // about 2.2 s, while the token is made to expire after 1.5 s
+    h.fake.interactionTokenLifetimeMs = 1500;
+    try {
+      const x = await interact(h.fake, chatInput(h.owner, 'reindex', { full: true }));
+      const report = await h.fake.waitForCall(
+        (c) => c.path.startsWith(`/channels/${h.channelId}/messages`) && isReport(c),
+        30_000,
+      );
+      const expired = h.fake.callsFor(x.token).filter((c) => c.status === 401);
+      expect(expired.length).toBeGreaterThan(0);
+      const own = h.fake.calls.filter((c) => c.path.startsWith(`/channels/${h.channelId}/messages`));
+      expect(own[0]).toMatchObject({ method: 'POST', status: 200 });
+      expect(own.every((c) => c.headers.authorization === `Bot ${h.config.DISCORD_TOKEN}`)).toBe(true);
+      expect(own.at(-1)).toBe(report);
+      // One status, edited at the same bounded pace whichever way it is reached.
+      const attempts = [...h.fake.callsFor(x.token).filter((c) => c.method === 'PATCH'), ...own.slice(1)];
+      expect(Math.min(...gaps(attempts))).toBeGreaterThanOrEqual(interval - 50);
+    } finally {
+      h.fake.interactionTokenLifetimeMs = 15 * 60_000;
+    }
+  });
+});

@@ -1,0 +1,334 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import {
+  ComponentType,
+  InteractionResponseType,
+  MessageFlags,
+  type APIActionRowComponent,
+  type APIButtonComponentWithCustomId,
+  type APIComponentInMessageActionRow,
+  type APIMessage,
+} from 'discord.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeButton } from '../../adapters/discord/custom-ids.js';
+import type { RestCall } from './fake-discord/index.js';
+import {
+  attachment,
+  buttonClick,
+  chatInput,
+  chatInputInDm,
+  message,
+  messageContextMenu,
+  user,
+  type MessageInit,
+} from './fake-discord/payloads.js';
+import { createTestBot, indexFolder, photoFolder, type TestBot } from '../helpers/bot.js';
+import { interact, startHarness, type Harness } from './harness.js';
+
+const fixtures = path.resolve(import.meta.dirname, '../fixtures/images');
+const cat = readFileSync(path.join(fixtures, 'photo-cat.jpg'));
+const ephemeral = Number(MessageFlags.Ephemeral);
+
+/** Twelve decodable pictures: enough for three pages of three and a fourth that ends the search. */
+const extraImages = [
+  'grayscale.jpg',
+  'cmyk.jpg',
+  'exif-orientation-6.jpg',
+  'photo-coffee.webp',
+  'tiny-8x8.png',
+  'rgba-transparent.png',
+  'animated.gif',
+  'panorama-4000x300.jpg',
+];
+
+let test: TestBot;
+let h: Harness;
+let removeFolder: () => Promise<void>;
+beforeAll(async () => {
+  test = await createTestBot();
+  h = await startHarness(test.bot);
+  const folder = await photoFolder(extraImages);
+  removeFolder = folder.remove;
+  const report = await indexFolder(test, folder.dir, h.guild.id);
+  expect(report.new).toBe(12);
+});
+afterAll(async () => {
+  await h?.close();
+  await test?.close();
+  await removeFolder?.();
+});
+
+const buttons = (m: APIMessage | undefined) =>
+  (m?.components ?? []).flatMap((row) =>
+    (row as APIActionRowComponent<APIComponentInMessageActionRow>).components.filter(
+      (c): c is APIButtonComponentWithCustomId => c.type === ComponentType.Button && 'custom_id' in c,
+    ),
+  );
+const button = (m: APIMessage | undefined, label: string) => {
+  const found = buttons(m).find((b) => b.label === label);
+  if (!found)
+    throw new Error(
+      `no "${label}" button; have ${buttons(m)
+        .map((b) => b.label)
+        .join(', ')}`,
+    );
+  return found;
+};
+/** The ranks listed in a results message, from its embed. */
+const ranks = (m: APIMessage | undefined) =>
+  [...(m?.embeds[0]?.description ?? '').matchAll(/^\*\*#(\d+)\*\*/gm)].map((x) => Number(x[1]));
+/** The image ids a results message offers "Similar to" for, in rank order. */
+const imageIds = (m: APIMessage | undefined) =>
+  buttons(m).flatMap((b) => {
+    const action = decodeButton(b.custom_id);
+    return action?.kind === 'similar' ? [action.imageId] : [];
+  });
+const edits = (calls: RestCall[]) =>
+  calls.filter((c) => c.method === 'PATCH' && c.path.endsWith('/@original'));
+
+/** A member's message in the channel, as a context-menu target. */
+function postedMessage(fields: Pick<MessageInit, 'attachments' | 'embeds'>) {
+  return h.fake.addMessage(message({ channelId: h.channelId, author: user('7', 'carol'), ...fields }));
+}
+
+describe('Discord adapter: searching', () => {
+  let firstPage: APIMessage | undefined;
+  /** Image ids of the pages shown so far, in rank order (the paged message itself changes in place). */
+  const shown: string[] = [];
+
+  it('/find is acknowledged within 3 s and answered with the contact sheet, images, list and buttons', async () => {
+    const x = await interact(h.fake, chatInput(h.alice, 'find', { text: 'a cat', count: 3 }));
+    expect((x.callback.body as { type: number }).type).toBe(
+      InteractionResponseType.DeferredChannelMessageWithSource,
+    );
+    expect(x.callback.status).toBe(204);
+    expect(x.callback.at - x.sentAt).toBeLessThan(3000);
+
+    const edit = edits(x.calls).at(-1)!;
+    expect(edit.status).toBe(200);
+    const names = edit.files.map((f) => f.name);
+    expect(edit.files.length).toBeGreaterThanOrEqual(2);
+    expect(edit.files.every((f) => f.contentType.startsWith('image/'))).toBe(true);
+    expect(edit.files.reduce((sum, f) => sum + f.bytes.length, 0)).toBeLessThanOrEqual(8 * 1024 * 1024);
+
+    firstPage = x.message;
+    shown.push(...imageIds(firstPage));
+    const embed = firstPage!.embeds[0]!;
+    expect(embed.image?.url).toBe(`attachment://${names[0]}`);
+    expect(ranks(firstPage)).toEqual([1, 2, 3]);
+    expect(embed.description).toMatch(/^\*\*#1\*\* · \d\.\d{3} · /);
+    expect(buttons(firstPage).map((b) => b.label)).toEqual([
+      'Similar to #1',
+      'Similar to #2',
+      'Similar to #3',
+      'More',
+    ]);
+    expect(
+      buttons(firstPage).every((b) => decodeButton(b.custom_id)?.ownerId === h.alice.member.user.id),
+    ).toBe(true);
+    expect(firstPage!.attachments.map((a) => a.filename)).toEqual(names);
+  });
+
+  it('"More" pages the same message in place: the next results, ranks continuing', async () => {
+    const more = button(firstPage, 'More');
+    const x = await interact(h.fake, buttonClick(h.alice, more.custom_id, firstPage!));
+    expect((x.callback.body as { type: number }).type).toBe(InteractionResponseType.DeferredMessageUpdate);
+    expect(x.message?.id).toBe(firstPage!.id);
+    expect(ranks(x.message)).toEqual([4, 5, 6]);
+    const next = imageIds(x.message);
+    expect(next).toHaveLength(3);
+    expect(next.some((id) => shown.includes(id))).toBe(false);
+    shown.push(...next);
+    expect(x.calls.find((c) => c.method === 'PATCH')?.files.length).toBeGreaterThan(0);
+  });
+
+  it('refuses another member pressing someone’s buttons, privately, and leaves the results alone', async () => {
+    const page = h.fake.messages.get(firstPage!.id)!;
+    const before = JSON.stringify(page);
+    for (const label of ['More', 'Similar to #4']) {
+      const x = await interact(h.fake, buttonClick(h.bob, button(page, label).custom_id, page));
+      expect(x.callback.body).toMatchObject({
+        type: InteractionResponseType.ChannelMessageWithSource,
+        data: { flags: ephemeral, content: expect.stringContaining('someone else') },
+      });
+      expect(x.calls).toHaveLength(1);
+    }
+    expect(JSON.stringify(h.fake.messages.get(firstPage!.id))).toBe(before);
+  });
+
+  it('gives nothing away when the same person presses the buttons from another server', async () => {
+    const page = h.fake.messages.get(firstPage!.id)!;
+    const before = JSON.stringify(page);
+    const names = page.embeds[0]!.description!;
+    for (const label of ['More', 'Similar to #4']) {
+      const x = await interact(h.fake, buttonClick(h.aliceElsewhere, button(page, label).custom_id, page));
+      const answers = [
+        ...x.calls.map((c) => JSON.stringify(c.body ?? {})),
+        ...x.followUps.map((m) => m.content),
+      ];
+      expect(x.calls.every((c) => c.files.length === 0)).toBe(true);
+      expect(x.followUps).toEqual([expect.objectContaining({ flags: ephemeral })]);
+      expect(x.followUps[0]?.content).toMatch(
+        /results have expired|no indexed image with this id is visible here/,
+      );
+      for (const name of names.matchAll(/· ([\w.-]+\.(?:jpe?g|png|gif|webp))/g)) {
+        expect(answers.join('\n')).not.toContain(name[1]);
+      }
+    }
+    expect(JSON.stringify(h.fake.messages.get(firstPage!.id))).toBe(before);
+  });
+
+  it('"Similar to #n" answers with a new message of images like that result', async () => {
+    const page = h.fake.messages.get(firstPage!.id)!;
+    const pressed = button(page, 'Similar to #5');
+    const x = await interact(h.fake, buttonClick(h.alice, pressed.custom_id, page));
+    expect((x.callback.body as { type: number }).type).toBe(
+      InteractionResponseType.DeferredChannelMessageWithSource,
+    );
+    expect(x.message?.id).not.toBe(page.id);
+    expect(ranks(x.message)).toEqual([1, 2, 3, 4, 5]);
+    // The result itself comes first, as similar as can be.
+    const target = decodeButton(pressed.custom_id);
+    expect(target?.kind === 'similar' && target.imageId).toBe(imageIds(x.message)[0]);
+    expect(x.message!.embeds[0]!.description).toMatch(/^\*\*#1\*\* · 1\.000 · /);
+  });
+
+  it('pages through to the end: every result once, ranks continuing, no More on the last page', async () => {
+    let page = h.fake.messages.get(firstPage!.id)!;
+    for (let guard = 0; buttons(page).some((b) => b.label === 'More') && guard < 10; guard++) {
+      const x = await interact(h.fake, buttonClick(h.alice, button(page, 'More').custom_id, page));
+      page = x.message!;
+      expect(ranks(page)[0]).toBe(shown.length + 1);
+      shown.push(...imageIds(page));
+    }
+    expect(ranks(page).at(-1)).toBe(12);
+    expect(new Set(shown).size).toBe(12);
+  });
+
+  it('"Find similar images" on a message downloads its attachment from the CDN and answers', async () => {
+    const target = postedMessage({
+      attachments: [
+        attachment({
+          filename: 'cat.jpg',
+          contentType: 'image/jpeg',
+          size: cat.length,
+          channelId: h.channelId,
+        }),
+      ],
+    });
+    h.fake.cdn.put(target.attachments[0]!.url, cat, 'image/jpeg');
+    const x = await interact(h.fake, messageContextMenu(h.alice, 'Find similar images', target));
+    expect(x.callback.at - x.sentAt).toBeLessThan(3000);
+    expect(h.fake.cdn.requests).toContainEqual({
+      host: 'cdn.discordapp.com',
+      path: new URL(target.attachments[0]!.url).pathname,
+    });
+    expect(ranks(x.message)).toEqual([1, 2, 3, 4, 5]);
+    expect(x.message?.embeds[0]?.title).toContain('cat.jpg');
+    // The very same photo is indexed: it comes first.
+    expect(x.message!.embeds[0]!.description).toMatch(/^\*\*#1\*\* · 1\.000 · photo-cat\.jpg/);
+  });
+
+  it('takes an embedded picture from Discord’s media proxy, and refuses one hosted elsewhere', async () => {
+    const proxied = postedMessage({
+      embeds: [
+        {
+          type: 'image' as never,
+          url: 'https://images.example.com/dog.jpg',
+          thumbnail: {
+            url: 'https://images.example.com/dog.jpg',
+            proxy_url: 'https://media.discordapp.net/external/abc/https/images.example.com/dog.jpg',
+          },
+        },
+      ],
+    });
+    h.fake.cdn.put(
+      'https://media.discordapp.net/external/abc/https/images.example.com/dog.jpg',
+      cat,
+      'image/jpeg',
+    );
+    const ok = await interact(h.fake, messageContextMenu(h.alice, 'Find similar images', proxied));
+    expect(ok.message!.embeds[0]!.description).toMatch(/^\*\*#1\*\* · 1\.000 · photo-cat\.jpg/);
+
+    const foreign = postedMessage({ embeds: [{ image: { url: 'https://images.example.com/dog.jpg' } }] });
+    const refused = await interact(h.fake, messageContextMenu(h.alice, 'Find similar images', foreign));
+    expect(refused.callback.body).toMatchObject({
+      type: InteractionResponseType.ChannelMessageWithSource,
+      data: {
+        flags: ephemeral,
+        content: expect.stringMatching(/hosted on images\.example\.com.*only fetch images from Discord/),
+      },
+    });
+    expect(h.fake.cdn.requests.filter((r) => r.host === 'images.example.com')).toEqual([]);
+
+    const plain = postedMessage({});
+    const none = await interact(h.fake, messageContextMenu(h.alice, 'Find similar images', plain));
+    expect(none.callback.body).toMatchObject({
+      data: { flags: ephemeral, content: expect.stringContaining('no image') },
+    });
+  });
+
+  it('refuses a non-image or oversized attachment with a clear private message', async () => {
+    const text = attachment({
+      filename: 'notes.txt',
+      contentType: 'text/plain; charset=utf-8',
+      size: 120,
+      channelId: h.channelId,
+    });
+    const x = await interact(h.fake, chatInput(h.alice, 'similar', { image: text }));
+    expect(x.callback.body).toMatchObject({
+      type: InteractionResponseType.ChannelMessageWithSource,
+      data: { flags: ephemeral, content: 'notes.txt: it is a text/plain file, not an image' },
+    });
+    const big = attachment({
+      filename: 'huge.png',
+      contentType: 'image/png',
+      size: h.config.LOOKALIKE_MAX_IMAGE_BYTES + 1,
+    });
+    const y = await interact(h.fake, chatInput(h.alice, 'similar', { image: big }));
+    expect(y.callback.body).toMatchObject({
+      data: { flags: ephemeral, content: expect.stringMatching(/^huge\.png: it is .* MiB; the limit is/) },
+    });
+  });
+
+  it('reports an attachment whose content is not a picture privately, removing the public placeholder', async () => {
+    const disguised = attachment({
+      filename: 'cat.png',
+      contentType: 'image/png',
+      size: 40,
+      channelId: h.channelId,
+    });
+    h.fake.cdn.put(disguised.url, Buffer.from('this is not a png at all, just text'), 'image/png');
+    const x = await interact(h.fake, chatInput(h.alice, 'similar', { image: disguised }));
+    expect((x.callback.body as { type: number }).type).toBe(
+      InteractionResponseType.DeferredChannelMessageWithSource,
+    );
+    expect(x.calls.map((c) => `${c.method} ${c.status}`)).toEqual(['POST 204', 'DELETE 204', 'POST 200']);
+    expect(x.followUps[0]).toMatchObject({
+      flags: ephemeral,
+      content: 'cat.png: its content is not an image I can read',
+    });
+  });
+
+  it('answers help privately and refuses direct messages politely', async () => {
+    const helpReply = await interact(h.fake, chatInput(h.alice, 'lookalike', {}, 'help'));
+    expect(helpReply.followUps[0]?.flags).toBe(ephemeral);
+    expect(helpReply.message).toBeUndefined();
+
+    const dm = await interact(h.fake, chatInputInDm(h.fake.applicationId, user('9', 'dave'), 'find'));
+    expect(dm.callback.body).toMatchObject({
+      data: { flags: ephemeral, content: expect.stringContaining('servers only') },
+    });
+  });
+
+  it('waits out a REST 429 and retries, so the reply still arrives', async () => {
+    h.fake.rateLimitNext('PATCH', /^\/webhooks\/\d+\/[^/]+\/messages\/@original$/, 1);
+    const x = await interact(h.fake, chatInput(h.alice, 'find', { text: 'flowers', count: 2 }));
+    const [limited, retried] = edits(x.calls);
+    expect(limited?.status).toBe(429);
+    expect(retried?.status).toBe(200);
+    expect(retried!.at - limited!.at).toBeGreaterThanOrEqual(950);
+    expect(retried!.files.length).toBeGreaterThan(0);
+    expect(ranks(x.message)).toEqual([1, 2]);
+  });
+});

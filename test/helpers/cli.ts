@@ -1,0 +1,57 @@
+// Runs the real `lookalike` command (bin/lookalike.js) in a child process, as a user would.
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { tinyModelDir } from './bot.js';
+
+const root = path.resolve(import.meta.dirname, '../..');
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * The environment of an isolated run: the tiny model, the embedded store in `dataDir`, and none of the
+ * parent's chat tokens or Elasticsearch address (which would switch `start` to another adapter or store).
+ */
+export function isolatedEnv(dataDir: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [key, value] of Object.entries(process.env)) {
+    if (!/^(LOOKALIKE_|ELASTICSEARCH_|DISCORD_|SLACK_)/.test(key)) env[key] = value;
+  }
+  return {
+    ...env,
+    LOOKALIKE_MODEL_DIR: tinyModelDir,
+    LOOKALIKE_DATA_DIR: dataDir,
+    LOOKALIKE_CACHE_DIR: path.join(dataDir, 'cache'),
+    LOOKALIKE_STORE: 'embedded',
+    LOOKALIKE_THREADS: '1',
+    ...extra,
+  };
+}
+
+/** Runs `lookalike <args>` with `input` piped to stdin; rejects when it runs longer than `timeoutMs`. */
+export function runCli(args: string[], env: NodeJS.ProcessEnv, input = '', timeoutMs = 60_000): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [path.join(root, 'bin/lookalike.js'), ...args], {
+      cwd: root,
+      env,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`lookalike ${args.join(' ')} ran over ${timeoutMs} ms\nstdout:\n${stdout}\nstderr:\n${stderr}`));
+    }, timeoutMs);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+    child.stdin.end(input);
+  });
+}

@@ -1,0 +1,88 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { moreActionId } from '../../../../adapters/slack/action-ids.js';
+import { indexedCount, startTestBot, type SlackTestBot } from '../../bot.js';
+import type { Message } from '../../fake-slack/index.js';
+import {
+  hitSections,
+  moreButton,
+  people,
+  ranks,
+  startSlackHarness,
+  team,
+  waitForResults,
+  type SlackHarness,
+} from '../../harness.js';
+
+let testBot: SlackTestBot;
+let h: SlackHarness;
+beforeAll(async () => {
+  testBot = await startTestBot(team.id);
+  h = await startSlackHarness(testBot.bot);
+});
+afterAll(async () => {
+  await h?.close();
+  await testBot?.close();
+});
+
+const now = () => Date.now() / 1000;
+
+async function search(text: string): Promise<Message> {
+  const since = now();
+  await h.as(people.alice).command(h.channels.general.id, '/find', text);
+  return (await waitForResults(h.fake, h.channels.general.id, since)).results;
+}
+
+/** Presses More on `page` as `who` and returns the next page posted next to it. */
+async function more(page: Message, who = people.alice): Promise<Message> {
+  const since = now();
+  const delivery = await h.as(who).click(page, moreActionId);
+  expect(delivery.status).toBe(200);
+  expect(delivery.ms).toBeLessThan(3000);
+  return (await waitForResults(h.fake, page.channel, since)).results;
+}
+
+describe('the "More" button', () => {
+  it('pages through every result, each page next to the last, until there is no more', async () => {
+    const pages = [await search('seaside 3')];
+    while (moreButton(pages.at(-1)!))
+      pages.push(await more(pages.at(-1)!, pages.length % 2 ? people.bob : people.alice));
+    expect(pages.map(ranks)).toEqual([[1, 2, 3], [4, 5, 6], [7, 8, 9], [10]]);
+    expect(pages.every((p) => p.channel === h.channels.general.id && p.thread_ts === undefined)).toBe(true);
+    const ids = pages.flatMap((p) => hitSections(p).map((s) => s.accessory!.value));
+    expect(new Set(ids).size).toBe(indexedCount);
+  });
+
+  it('shows nothing of this workspace to someone from another workspace pressing it in a shared channel', async () => {
+    const page = await search('mountains 2');
+    const before = h.fake.botMessages(h.channels.general.id).length;
+    await h.as(people.eve).click(page, moreActionId);
+    const note = await h.fake.waitForEphemeral(people.eve.id);
+    expect(note.text).toMatch(/expired|run the search again/);
+    expect(h.fake.botMessages(h.channels.general.id)).toHaveLength(before);
+  });
+
+  it('refuses a button value it did not make', async () => {
+    const page = await search('boats 2');
+    const forged: Message = {
+      ...page,
+      blocks: [
+        {
+          type: 'actions',
+          elements: [
+            {
+              type: 'button',
+              text: { type: 'plain_text', text: 'More' },
+              action_id: moreActionId,
+              value: '<@U0ADMIN> ../../etc',
+            },
+          ],
+        },
+      ],
+    };
+    const before = h.fake.botMessages(h.channels.general.id).length;
+    await h.as(people.bob).click(forged, moreActionId);
+    const note = await h.fake.waitForEphemeral(people.bob.id);
+    expect(note.text).toContain('this button was not made by me');
+    expect(h.fake.botMessages(h.channels.general.id)).toHaveLength(before);
+  });
+});

@@ -1,0 +1,53 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { similarActionId } from '../../../../adapters/slack/action-ids.js';
+import { startTestBot, type SlackTestBot } from '../../bot.js';
+import {
+  hitSections,
+  people,
+  startSlackHarness,
+  team,
+  waitForResults,
+  type SlackHarness,
+} from '../../harness.js';
+
+let testBot: SlackTestBot;
+let h: SlackHarness;
+beforeAll(async () => {
+  testBot = await startTestBot(team.id);
+  h = await startSlackHarness(testBot.bot);
+});
+afterAll(async () => {
+  await h?.close();
+  await testBot?.close();
+});
+
+const now = () => Date.now() / 1000;
+
+describe('the "Similar to #n" buttons', () => {
+  it('finds images like that result, the result itself first, for whoever presses it', async () => {
+    let since = now();
+    await h.as(people.alice).command(h.channels.general.id, '/find', 'a cat 4');
+    const { results } = await waitForResults(h.fake, h.channels.general.id, since);
+    const third = hitSections(results)[2]!.accessory!.value;
+
+    since = now();
+    const delivery = await h.as(people.bob).click(results, similarActionId(3));
+    expect(delivery.status).toBe(200);
+    const like = (await waitForResults(h.fake, h.channels.general.id, since)).results;
+    const [first] = hitSections(like);
+    expect(first!.accessory!.value).toBe(third);
+    expect(first!.text!.text).toMatch(/^\*#1\* {2}`1\.000`/);
+    expect(JSON.stringify(like.blocks)).toContain(`asked by <@${people.bob.id}>`);
+  });
+
+  it("cannot reach this workspace's images from another workspace", async () => {
+    const since = now();
+    await h.as(people.alice).command(h.channels.general.id, '/find', 'a dog 2');
+    const { results } = await waitForResults(h.fake, h.channels.general.id, since);
+    const before = h.fake.botMessages(h.channels.general.id).length;
+    await h.as(people.eve).click(results, similarActionId(1));
+    const note = await h.fake.waitForEphemeral(people.eve.id);
+    expect(note.text).toMatch(/no indexed image with this id is visible here/);
+    expect(h.fake.botMessages(h.channels.general.id)).toHaveLength(before);
+  });
+});

@@ -1,0 +1,58 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestBot, type SlackTestBot } from '../../bot.js';
+import {
+  hitSections,
+  people,
+  startSlackHarness,
+  team,
+  waitForResults,
+  type SlackHarness,
+} from '../../harness.js';
+
+const coffee = readFileSync(path.resolve(import.meta.dirname, '../../../fixtures/images/photo-coffee.jpg'));
+
+let testBot: SlackTestBot;
+let h: SlackHarness;
+beforeAll(async () => {
+  testBot = await startTestBot(team.id);
+  h = await startSlackHarness(testBot.bot);
+});
+afterAll(async () => {
+  await h?.close();
+  await testBot?.close();
+});
+
+const general = () => h.channels.general.id;
+const now = () => Date.now() / 1000;
+
+describe('mentioning the bot', () => {
+  it('with a picture attached finds images like it, answered in the thread', async () => {
+    const file = h.fake.addFile({ name: 'cup.jpg', bytes: coffee, mimetype: 'image/jpeg' });
+    const since = now();
+    const { message, delivery } = h.as(people.alice).mention(general(), 'what looks like this?', [file]);
+    expect((await delivery).status).toBe(200);
+    const { results, sheet } = await waitForResults(h.fake, general(), since);
+    expect(results.thread_ts).toBe(message.ts);
+    expect(sheet.thread_ts).toBe(message.ts);
+    expect(hitSections(results)[0]!.text!.text).toMatch(/^\*#1\* {2}`1\.000` {2}\*photo-coffee\.jpg\*/);
+  });
+
+  it('with words searches for them', async () => {
+    const since = now();
+    const { message } = h.as(people.bob).mention(general(), 'red flowers 2');
+    const { results } = await waitForResults(h.fake, general(), since);
+    expect(results.thread_ts).toBe(message.ts);
+    expect(hitSections(results)).toHaveLength(2);
+    expect(JSON.stringify(results.blocks)).toContain('for “red flowers”');
+  });
+
+  it('with nothing else shows help to the asker only', async () => {
+    const { message } = h.as(people.curator).mention(general(), '');
+    const note = await h.fake.waitForEphemeral(people.curator.id);
+    expect(note.via).toBe('chat.postEphemeral');
+    expect(note.thread_ts).toBe(message.ts);
+    expect(note.text).toContain('/find');
+  });
+});

@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import { parseCommandText } from '../../adapters/slack/parse.js';
+import { commands } from '../../commands/index.js';
+import type { CommandSpec } from '../../src/bot/types.js';
+import { InputError } from '../../src/util/errors.js';
+
+const spec = (name: string): CommandSpec => {
+  const found = commands.find((c) => c.spec.name === name)?.spec;
+  if (!found) throw new Error(`no command ${name}`);
+  return found;
+};
+
+describe('slash command text', () => {
+  it('takes a trailing number in range as the count, and the rest as the text', () => {
+    expect(parseCommandText(spec('find'), 'snowy mountain 10')).toEqual({
+      text: 'snowy mountain',
+      count: 10,
+    });
+    expect(parseCommandText(spec('find'), '  snowy   mountain  ')).toEqual({ text: 'snowy mountain' });
+  });
+
+  it('keeps numbers that cannot be a count in the text', () => {
+    expect(parseCommandText(spec('find'), 'area 51')).toEqual({ text: 'area 51' });
+    expect(parseCommandText(spec('find'), '1984')).toEqual({ text: '1984' });
+  });
+
+  it('reads --name value and --name=value, and passes unknown options on for the bot to refuse', () => {
+    expect(parseCommandText(spec('find'), 'snowy --count 3 mountain')).toEqual({
+      text: 'snowy mountain',
+      count: '3',
+    });
+    expect(parseCommandText(spec('find'), 'cats --count=7')).toEqual({ text: 'cats', count: '7' });
+    expect(parseCommandText(spec('find'), 'cats --colour red')).toEqual({ text: 'cats', colour: 'red' });
+  });
+
+  it('switches a boolean option on by its bare name', () => {
+    const reindex = spec('reindex');
+    expect(parseCommandText(reindex, 'full')).toEqual({ full: true });
+    expect(parseCommandText(reindex, '--full photos')).toEqual({ full: true, source: 'photos' });
+    expect(() => parseCommandText(spec('status'), 'everything')).toThrow(InputError);
+  });
+
+  it('sorts what `similar` points at: a result, an image id or a link (Slack wraps links in <>)', () => {
+    expect(parseCommandText(spec('similar'), '#2')).toEqual({ result: '#2' });
+    expect(parseCommandText(spec('similar'), '2 10')).toEqual({ result: '2', count: 10 });
+    expect(parseCommandText(spec('similar'), '0123456789abcdef0123456789abcdef')).toEqual({
+      result: '0123456789abcdef0123456789abcdef',
+    });
+    expect(parseCommandText(spec('similar'), '<https://images.example.com/a.jpg|a.jpg>')).toEqual({
+      url: 'https://images.example.com/a.jpg',
+    });
+    expect(() => parseCommandText(spec('similar'), 'that red one')).toThrow(/give a result/);
+  });
+});

@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest';
+import {
+  commandOfSlash,
+  slackCommandMentions,
+  slackSlashCommands,
+} from '../../adapters/slack/slash-commands.js';
+import { commands } from '../../commands/index.js';
+
+const specs = commands.map((c) => c.spec);
+
+describe("Slack's form of the commands", () => {
+  it('gives find and admin commands their own slash command and groups the rest under /lookalike', () => {
+    const slash = slackSlashCommands(specs);
+    expect(slash.map((c) => c.command)).toEqual(['/find', '/reindex', '/lookalike']);
+    expect(slash[0]).toMatchObject({
+      description: 'Find images matching a description',
+      usageHint: '<text> [count]',
+    });
+    const grouped = specs.filter((s) => !['find', 'reindex'].includes(s.name)).map((s) => s.name);
+    for (const name of grouped) expect(slash[2]!.usageHint).toContain(name);
+  });
+
+  it('finds the command a slash command stands for', () => {
+    expect(commandOfSlash('/find', 'cats 3', specs)).toMatchObject({ name: 'find', text: 'cats 3' });
+    expect(commandOfSlash('/lookalike', 'Status', specs)).toMatchObject({ name: 'status', text: '' });
+    expect(commandOfSlash('/lookalike', 'similar #2', specs)).toMatchObject({ name: 'similar', text: '#2' });
+    expect(commandOfSlash('/lookalike', '', specs)).toMatchObject({ name: 'help' });
+    expect(commandOfSlash('/lookalike', 'dance', specs).spec).toBeUndefined();
+  });
+
+  it('names grouped commands in bot texts the way Slack users type them', () => {
+    expect(
+      slackCommandMentions('Try /find, /more or /status. See https://x.org/more and a/more.', specs),
+    ).toBe('Try /find, /lookalike more or /lookalike status. See https://x.org/more and a/more.');
+  });
+});
