@@ -6,7 +6,7 @@ import { InputError } from '../src/util/errors.js';
 export const reindex: Command = {
   spec: {
     name: 'reindex',
-    description: 'Index the registered folders and URL lists again (admins)',
+    description: 'Index the registered folders and URL lists again',
     permission: 'admin',
     options: [
       {

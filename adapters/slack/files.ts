@@ -15,7 +15,7 @@ export interface SlackFile {
   file_access?: string;
 }
 
-export interface SlackFileLimits {
+interface SlackFileLimits {
   maxBytes: number;
   timeoutMs: number;
 }
@@ -41,7 +41,7 @@ export function firstImage(files: readonly SlackFile[] | undefined): SlackFile |
   return files?.find((f) => f.mimetype?.startsWith('image/') ?? f.file_access === 'check_file_info');
 }
 
-export const fileName = (file: SlackFile): string => file.name ?? file.title ?? file.id;
+const fileName = (file: SlackFile): string => file.name ?? file.title ?? file.id;
 
 /**
  * Downloads a Slack file with the bot token. The token goes only to Slack's file hosts: the host is checked

@@ -15,6 +15,9 @@ import { slackFileFetcher } from './files.js';
 import { registerListeners } from './listeners/index.js';
 import { slackChannelVisibility } from './visibility.js';
 
+/** auth.test's answers for a token that will never work. */
+const refusedToken = new Set(['invalid_auth', 'not_authed', 'account_inactive', 'token_revoked']);
+
 /** Slack edits status messages at most about once a second per channel; one edit per 2 s leaves room. */
 const defaultProgressIntervalMs = 2_000;
 
@@ -76,17 +79,13 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
   app.error(async (error) => logger.error('Slack listener failed', { error }));
 
   let server: Server | undefined;
+  let started = false;
   return {
     platform: 'slack',
     async start() {
       await app.init().catch((error: unknown) => {
         const code = (error as { data?: { error?: string } })?.data?.error;
-        if (
-          code === 'invalid_auth' ||
-          code === 'not_authed' ||
-          code === 'account_inactive' ||
-          code === 'token_revoked'
-        ) {
+        if (code !== undefined && refusedToken.has(code)) {
           throw new ConfigError([{ key: 'SLACK_BOT_TOKEN', message: `Slack refused it (${code})` }]);
         }
         throw new ServiceError('slack', `Slack could not be reached: ${String(error)}`, { cause: error });
@@ -98,10 +97,13 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
         await app.start();
         logger.info('Slack bot connected (Socket Mode)');
       }
+      started = true;
     },
     async stop() {
-      await app.stop();
+      if (!started) return;
+      started = false;
       server = undefined;
+      await app.stop();
     },
     address: () => (server?.address() as AddressInfo | null) ?? undefined,
   };

@@ -27,7 +27,7 @@ export interface ManifestOptions {
 }
 
 /** The Slack app manifest for these commands: paste it at api.slack.com/apps ("From an app manifest"). */
-export function slackManifest(
+function slackManifest(
   specs: readonly CommandSpec[],
   options: ManifestOptions = {},
 ): Record<string, unknown> {

@@ -6,7 +6,7 @@ import type { CommandOption, CommandSpec } from '../../src/bot/types.js';
  * (`/lookalike status`), because Slack's slash-command names are shared by every app in a workspace and some
  * (`/status`) are Slack's own. "Find similar images" is a message shortcut running `similar`.
  */
-export const umbrellaName = 'lookalike';
+const umbrellaName = 'lookalike';
 /** What the message shortcut, the mention with an image and the "Similar to #n" buttons run. */
 export const similarCommand = 'similar';
 /** What the "More" button runs. */

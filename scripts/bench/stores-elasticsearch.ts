@@ -5,7 +5,7 @@
 //
 //   ELASTICSEARCH_URL=http://127.0.0.1:9200 node bin/run-ts.js scripts/bench/stores-elasticsearch.ts \
 //     [--docs 100000] [--dims 512] [--queries 200] [--types hnsw,int8_hnsw,bbq_hnsw] [--kinds random,low-rank]
-//     [--candidates 10,20,50,100,200,500,1000] [--out bench/elasticsearch-store]
+//     [--candidates 10,50,100,200,300,500,1000] [--merged-kinds low-rank] [--out bench/elasticsearch-store]
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { Client } from '@elastic/elasticsearch';
@@ -21,7 +21,9 @@ const { values: args } = parseArgs({
     queries: { type: 'string', default: '200' },
     types: { type: 'string', default: 'hnsw,int8_hnsw,bbq_hnsw' },
     kinds: { type: 'string', default: 'random,low-rank' },
-    candidates: { type: 'string', default: '10,20,50,100,200,500,1000' },
+    candidates: { type: 'string', default: '10,50,100,200,300,500,1000' },
+    // Kinds measured a second time after a force merge to one segment (slow: minutes per index).
+    'merged-kinds': { type: 'string', default: 'low-rank' },
     out: { type: 'string', default: 'bench/elasticsearch-store' },
   },
 });
@@ -31,6 +33,7 @@ const queryCount = Number(args.queries);
 const indexTypes = args.types.split(',') as ('hnsw' | 'int8_hnsw' | 'bbq_hnsw')[];
 const kinds = args.kinds.split(',') as Kind[];
 const candidates = args.candidates.split(',').map(Number);
+const mergedKinds = args['merged-kinds'].split(',');
 const url = process.env.ELASTICSEARCH_URL;
 if (!url) throw new Error('set ELASTICSEARCH_URL (npm run es:start prints it)');
 const modelId = 'bench-model';
@@ -188,13 +191,47 @@ async function measure(
   return { recall: recall / queryCount, p50: percentile(latencies, 0.5), p95: percentile(latencies, 0.95) };
 }
 
+/** One index at one moment: as bulk indexing left it, or force-merged to a single segment. */
+interface State {
+  label: 'as indexed' | 'merged';
+  segments: number;
+  queries: QueryRow[];
+}
+
 interface Run {
   kind: Kind;
   indexType: string;
   indexSeconds: number;
-  segments: number;
+  mergeSeconds?: number;
   sizeMB: number;
-  queries: QueryRow[];
+  states: State[];
+}
+
+async function measureState(
+  store: VectorStore,
+  admin: Client,
+  alias: string,
+  label: State['label'],
+  queries: Float32Array,
+  truths: Map<Scenario, { seen: number; sets: Set<string>[] }>,
+  defaultCandidates: number,
+): Promise<State> {
+  const segments = (await admin.cat.segments({ index: alias, format: 'json' })).length;
+  console.error(`  ${label}: ${segments} segments`);
+  const rows: QueryRow[] = [];
+  for (const s of scenarios) {
+    const truth = truths.get(s)!;
+    const sweep = s.sweep ? candidates : [defaultCandidates];
+    await measure(store, queries, truth.sets, s, sweep[0]!); // warm-up: caches, JIT
+    for (const numCandidates of sweep) {
+      const m = await measure(store, queries, truth.sets, s, numCandidates);
+      rows.push({ scenario: s.name, seen: truth.seen, numCandidates, ...m });
+      console.error(
+        `    ${s.name} nc=${numCandidates}: recall ${m.recall.toFixed(3)} p50 ${m.p50.toFixed(1)} ms p95 ${m.p95.toFixed(1)} ms`,
+      );
+    }
+  }
+  return { label, segments, queries: rows };
 }
 
 async function benchIndexType(
@@ -219,31 +256,19 @@ async function benchIndexType(
     }
     await admin.indices.refresh({ index: alias });
     const indexSeconds = ms(start) / 1000;
-    const segments = (await admin.cat.segments({ index: alias, format: 'json' })).length;
-    const stats = await store.stats();
-    console.error(`${kind} ${indexType}: indexed ${docCount} in ${indexSeconds.toFixed(1)} s, ${segments} segments`);
-
-    const rows: QueryRow[] = [];
-    for (const s of scenarios) {
-      const truth = truths.get(s)!;
-      const sweep = s.sweep ? candidates : [config.ELASTICSEARCH_NUM_CANDIDATES];
-      await measure(store, queries, truth.sets, s, sweep[0]!); // warm-up: caches, JIT
-      for (const numCandidates of sweep) {
-        const m = await measure(store, queries, truth.sets, s, numCandidates);
-        rows.push({ scenario: s.name, seen: truth.seen, numCandidates, ...m });
-        console.error(
-          `  ${s.name} nc=${numCandidates}: recall ${m.recall.toFixed(3)} p50 ${m.p50.toFixed(1)} ms p95 ${m.p95.toFixed(1)} ms`,
-        );
-      }
+    const sizeMB = Number((await store.stats()).details.sizeBytes) / 1024 / 1024;
+    console.error(`${kind} ${indexType}: indexed ${docCount} in ${indexSeconds.toFixed(1)} s`);
+    const nc = config.ELASTICSEARCH_NUM_CANDIDATES;
+    const states = [await measureState(store, admin, alias, 'as indexed', queries, truths, nc)];
+    let mergeSeconds: number | undefined;
+    if (mergedKinds.includes(kind)) {
+      const mergeStart = process.hrtime.bigint();
+      await admin.indices.forcemerge({ index: alias, max_num_segments: 1 }, { requestTimeout: 3_600_000 });
+      await admin.indices.refresh({ index: alias });
+      mergeSeconds = ms(mergeStart) / 1000;
+      states.push(await measureState(store, admin, alias, 'merged', queries, truths, nc));
     }
-    return {
-      kind,
-      indexType,
-      indexSeconds,
-      segments,
-      sizeMB: Number(stats.details.sizeBytes) / 1024 / 1024,
-      queries: rows,
-    };
+    return { kind, indexType, indexSeconds, mergeSeconds, sizeMB, states };
   } finally {
     await store.close();
     await dropIndices(admin, alias);
@@ -259,6 +284,8 @@ async function dropIndices(admin: Client, alias: string) {
 
 function report(server: Record<string, unknown>, runs: Run[], seconds: number): string {
   const f = (n: number, d = 1) => n.toFixed(d);
+  const sweepName = scenarios[0]!.name;
+  const states = runs.flatMap((r) => r.states.map((st) => ({ r, st })));
   const lines = [
     '# Elasticsearch store benchmark',
     '',
@@ -267,49 +294,51 @@ function report(server: Record<string, unknown>, runs: Run[], seconds: number): 
     'against brute force in JS over exactly the documents the scope may see. Writes go through `store.upsert`',
     `in batches of ${writeBatch.toLocaleString('en')} (bulk helper, 2 requests in flight); indexing time ends`,
     'after a refresh, i.e. when everything is searchable. Quantised types re-rank with the float vectors',
-    '(int8_hnsw: oversample 2, bbq_hnsw: 3), as the store does.',
+    '(int8_hnsw: oversample 2, bbq_hnsw: 8), as the store does. "as indexed" is the index right after the bulk',
+    'load (many small segments, each searched with num_candidates: best recall, slowest); "merged" is after a',
+    'force merge to one segment (fastest, lowest recall). A live index sits in between.',
     '',
     `Server: ${JSON.stringify(server)}. Total run time ${f(seconds / 60)} min.`,
     '',
     'Command:',
     '',
     '```',
-    `ELASTICSEARCH_URL=${url} node bin/run-ts.js scripts/bench/stores-elasticsearch.ts --docs ${docCount} --dims ${dims} --queries ${queryCount}`,
+    `ELASTICSEARCH_URL=${url} node bin/run-ts.js scripts/bench/stores-elasticsearch.ts --docs ${docCount} --dims ${dims} --queries ${queryCount} --merged-kinds ${mergedKinds.join(',')}`,
     '```',
     '',
     '## Indexing',
     '',
-    '| data | index type | indexing s | docs/s | segments | size MB |',
+    '| data | index type | indexing s | docs/s | size MB | force merge s |',
     '| --- | --- | ---: | ---: | ---: | ---: |',
     ...runs.map(
       (r) =>
-        `| ${r.kind} | ${r.indexType} | ${f(r.indexSeconds)} | ${f(docCount / r.indexSeconds, 0)} | ${r.segments} | ${f(r.sizeMB, 0)} |`,
+        `| ${r.kind} | ${r.indexType} | ${f(r.indexSeconds)} | ${f(docCount / r.indexSeconds, 0)} | ${f(r.sizeMB, 0)} | ${r.mergeSeconds ? f(r.mergeSeconds) : '-'} |`,
     ),
     '',
-    '## num_candidates sweep, one tenant (50% of the documents)',
-    '',
-    `| data | index type | ${candidates.map((c) => `nc ${c}`).join(' | ')} |`,
-    `| --- | --- | ${candidates.map(() => '---').join(' | ')} |`,
-    ...runs.map((r) => {
-      const cells = candidates.map((c) => {
-        const q = r.queries.find((x) => x.scenario === scenarios[0]!.name && x.numCandidates === c)!;
-        return `${f(q.recall, 3)} / ${f(q.p50)} / ${f(q.p95)}`;
-      });
-      return `| ${r.kind} | ${r.indexType} | ${cells.join(' | ')} |`;
-    }),
+    `## num_candidates sweep, scope: ${sweepName}`,
     '',
     'Cells: recall@10 / p50 ms / p95 ms.',
     '',
+    `| data | index type | segments | ${candidates.map((c) => `nc ${c}`).join(' | ')} |`,
+    `| --- | --- | ---: | ${candidates.map(() => '---').join(' | ')} |`,
+    ...states.map(({ r, st }) => {
+      const cells = candidates.map((c) => {
+        const q = st.queries.find((x) => x.scenario === sweepName && x.numCandidates === c)!;
+        return `${f(q.recall, 3)} / ${f(q.p50)} / ${f(q.p95)}`;
+      });
+      return `| ${r.kind} | ${r.indexType} | ${st.segments} | ${cells.join(' | ')} |`;
+    }),
+    '',
     '## Other scopes at the default num_candidates',
     '',
-    '| data | index type | scope | docs visible | num_candidates | recall@10 | p50 ms | p95 ms |',
-    '| --- | --- | --- | ---: | ---: | ---: | ---: | ---: |',
-    ...runs.flatMap((r) =>
-      r.queries
-        .filter((q) => q.scenario !== scenarios[0]!.name)
+    '| data | index type | segments | scope | docs visible | nc | recall@10 | p50 ms | p95 ms |',
+    '| --- | --- | ---: | --- | ---: | ---: | ---: | ---: | ---: |',
+    ...states.flatMap(({ r, st }) =>
+      st.queries
+        .filter((q) => q.scenario !== sweepName)
         .map(
           (q) =>
-            `| ${r.kind} | ${r.indexType} | ${q.scenario} | ${q.seen} | ${q.numCandidates} | ${f(q.recall, 3)} | ${f(q.p50)} | ${f(q.p95)} |`,
+            `| ${r.kind} | ${r.indexType} | ${st.segments} | ${q.scenario} | ${q.seen} | ${q.numCandidates} | ${f(q.recall, 3)} | ${f(q.p50)} | ${f(q.p95)} |`,
         ),
     ),
     '',

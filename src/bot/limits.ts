@@ -35,7 +35,8 @@ export class RateLimits {
   /** Takes one token from the user's and the tenant's bucket, or throws RateLimitedError (taking none). */
   async take(tenant: string, userId: string): Promise<void> {
     const user = this.users.key(`${tenant}\u0000${userId}`);
-    if (!(await takeToken(user))) throw new RateLimitedError('user', retryAfter(this.settings.perUserPerMinute));
+    if (!(await takeToken(user)))
+      throw new RateLimitedError('user', retryAfter(this.settings.perUserPerMinute));
     if (!(await takeToken(this.tenants.key(tenant)))) {
       await user.incrementReservoir(1);
       throw new RateLimitedError('tenant', retryAfter(this.settings.perTenantPerMinute));

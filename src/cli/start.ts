@@ -1,9 +1,8 @@
-import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { createBot } from '../bot/create.js';
 import type { ChatAdapter } from '../bot/types.js';
 import { loadConfig } from '../config/load.js';
-import { defaultModelDir, type Config } from '../config/schema.js';
+import type { Config } from '../config/schema.js';
 import { openEmbedder } from '../model/index.js';
 import { openStore } from '../store/open.js';
 import { createLogger, type Logger } from '../util/log.js';
@@ -27,7 +26,7 @@ export function registerStartCommand(program: Command): void {
  * imported on demand, so src/ holds no static import of them and a platform's library loads only when used.
  */
 async function startBot(config: Config, logger: Logger): Promise<void> {
-  if (!existsSync(defaultModelDir(config))) await ensureModels(config);
+  await ensureModels(config); // first start: fetches the default model unless a model folder is there
   const embedder = await openEmbedder(config);
   const store = await openStore(config).catch(async (error: unknown) => {
     await embedder.close();
@@ -68,13 +67,13 @@ async function startBot(config: Config, logger: Logger): Promise<void> {
   process.once('SIGINT', () => void shutdown('SIGINT').then(() => process.exit(0)));
   process.once('SIGTERM', () => void shutdown('SIGTERM').then(() => process.exit(0)));
 
+  logger.info(`starting lookalike on ${adapters.map((a) => a.platform).join(' and ')}`);
   try {
     for (const adapter of adapters) await adapter.start();
   } catch (error) {
     await shutdown('start failed');
     throw error;
   }
-  logger.info(`lookalike running on ${adapters.map((a) => a.platform).join(' and ')}`);
   if (consoleDone) {
     await consoleDone;
     await shutdown('console input ended');

@@ -50,23 +50,28 @@ export async function renderContactSheet(tiles: SheetTile[], options: SheetOptio
   );
   return sharp({ create: { width, height, channels: 3, background } })
     .composite([
-      ...placed.map(({ input, left, top }) => ({ input, left, top })),
+      ...placed.map(({ input, left, top }) => ({ input: input.data, raw: input.info, left, top })),
       { input: overlay, left: 0, top: 0 },
     ])
     .jpeg({ quality: 85 })
     .toBuffer();
 }
 
-/** The image fitted into a square tile, or a plain placeholder when it cannot be decoded. */
-async function thumbnail(bytes: Buffer | undefined, maxPixels: number): Promise<Buffer> {
+interface RawTile {
+  data: Buffer;
+  info: { width: number; height: number; channels: 1 | 2 | 3 | 4 };
+}
+
+/** The image fitted into a square tile (raw pixels: no encoding round trip), or a placeholder. */
+async function thumbnail(bytes: Buffer | undefined, maxPixels: number): Promise<RawTile> {
   if (bytes) {
     try {
       return await sharp(bytes, { limitInputPixels: maxPixels, failOn: 'error' })
         .rotate()
         .resize(tileSize, tileSize, { fit: 'contain', background: { ...background, alpha: 1 } })
         .flatten({ background })
-        .png()
-        .toBuffer();
+        .raw()
+        .toBuffer({ resolveWithObject: true });
     } catch {
       // Drawn as a placeholder: one unreadable image must not cost the whole answer.
     }
@@ -75,7 +80,7 @@ async function thumbnail(bytes: Buffer | undefined, maxPixels: number): Promise<
     <rect width="100%" height="100%" fill="#4f545c"/>
     <text x="50%" y="50%" text-anchor="middle" font-family="DejaVu Sans, sans-serif" font-size="18"
       fill="#dcddde">image unavailable</text></svg>`;
-  return sharp(Buffer.from(missing)).png().toBuffer();
+  return sharp(Buffer.from(missing)).flatten({ background }).raw().toBuffer({ resolveWithObject: true });
 }
 
 function label(tile: SheetTile, left: number, top: number): string {

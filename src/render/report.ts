@@ -10,8 +10,12 @@ export function formatProgress(progress: IndexProgress): string {
     `${progress.phase} ${progress.done}${progress.total !== undefined ? `/${progress.total}` : ''}`,
   ];
   if (progress.failed > 0) parts.push(`${progress.failed} failed`);
-  if (progress.ratePerSecond !== undefined) parts.push(`${progress.ratePerSecond.toFixed(1)}/s`);
-  if (progress.etaSeconds !== undefined) parts.push(`about ${Math.ceil(progress.etaSeconds)} s left`);
+  if (progress.phase === 'indexing' && progress.ratePerSecond !== undefined) {
+    parts.push(`${progress.ratePerSecond.toFixed(1)}/s`);
+  }
+  if (progress.phase === 'indexing' && progress.etaSeconds !== undefined) {
+    parts.push(`about ${Math.ceil(progress.etaSeconds)} s left`);
+  }
   return parts.join(', ');
 }
 

@@ -67,8 +67,13 @@ describe('the bot over the real model and embedded store', () => {
 
   it('refuses a cursor from another tenant as if it had expired', async () => {
     const first = results(await test.bot.handle(requestFrom('find', { text: 'flower', count: 1 })));
-    const elsewhere = await test.bot.handle(requestFrom('more', { cursor: first.cursor }, { tenant: 'guild-2' }));
-    expect(elsewhere).toEqual({ kind: 'error', text: 'more: those results have expired; run the search again' });
+    const elsewhere = await test.bot.handle(
+      requestFrom('more', { cursor: first.cursor }, { tenant: 'guild-2' }),
+    );
+    expect(elsewhere).toEqual({
+      kind: 'error',
+      text: 'more: those results have expired; run the search again',
+    });
     const forged = await test.bot.handle(requestFrom('more', { cursor: 'not-a-cursor' }));
     expect(forged).toEqual({ kind: 'error', text: 'cursor: not a page cursor from this bot' });
   });
@@ -91,7 +96,10 @@ describe('the bot over the real model and embedded store', () => {
   });
 
   it('needs exactly one thing to match, and names bad options', async () => {
-    expect(await test.bot.handle(requestFrom('similar'))).toMatchObject({ kind: 'error', text: expect.stringMatching(/exactly one/) });
+    expect(await test.bot.handle(requestFrom('similar'))).toMatchObject({
+      kind: 'error',
+      text: expect.stringMatching(/exactly one/),
+    });
     expect(await test.bot.handle(requestFrom('find', { text: 'cat', count: 50 }))).toEqual({
       kind: 'error',
       text: 'count: must be from 1 to 20, got 50',
@@ -100,20 +108,28 @@ describe('the bot over the real model and embedded store', () => {
       kind: 'error',
       text: '/find: unknown option "colour"; its options are text, count',
     });
-    expect(await test.bot.handle(requestFrom('find'))).toMatchObject({ kind: 'error', text: expect.stringMatching(/^text: \/find needs text/) });
-    expect(await test.bot.handle(requestFrom('bogus'))).toMatchObject({ kind: 'error', text: expect.stringMatching(/^Unknown command \/bogus\. Try \/find/) });
+    expect(await test.bot.handle(requestFrom('find'))).toMatchObject({
+      kind: 'error',
+      text: expect.stringMatching(/^text: \/find needs text/),
+    });
+    expect(await test.bot.handle(requestFrom('bogus'))).toMatchObject({
+      kind: 'error',
+      text: expect.stringMatching(/^Unknown command \/bogus\. Try \/find/),
+    });
     const notAnImage = { name: 'notes.jpg', bytes: Buffer.from('hello, not an image') };
     const bad = await test.bot.handle(requestFrom('similar', {}, { image: notAnImage }));
     expect(bad).toMatchObject({ kind: 'error', text: expect.stringMatching(/^notes\.jpg: /) });
   });
 
-  it('keeps tenants apart: a guild never sees another guild\'s images', async () => {
+  it("keeps tenants apart: a guild never sees another guild's images", async () => {
     const other = await photoFolder();
     try {
       await indexFolder(test, other.dir, 'guild-2');
       const here = results(await test.bot.handle(requestFrom('find', { text: 'cat', count: 20 })));
       expect(here.hits.every((h) => h.hit.tenant === '*')).toBe(true);
-      const there = results(await test.bot.handle(requestFrom('find', { text: 'cat', count: 20 }, { tenant: 'guild-2' })));
+      const there = results(
+        await test.bot.handle(requestFrom('find', { text: 'cat', count: 20 }, { tenant: 'guild-2' })),
+      );
       expect(new Set(there.hits.map((h) => h.hit.tenant))).toEqual(new Set(['*', 'guild-2']));
       const guild2Id = there.hits.find((h) => h.hit.tenant === 'guild-2')!.hit.image_id;
       expect(await test.bot.handle(requestFrom('similar', { result: guild2Id }))).toEqual({
@@ -139,7 +155,9 @@ describe('the bot over the real model and embedded store', () => {
     const member = (await test.bot.handle(requestFrom('help'))) as { text: string };
     expect(member.text).toContain('/find <text> [count]');
     expect(member.text).not.toContain('/reindex');
-    const admin = (await test.bot.handle(requestFrom('help', {}, { actor: { id: 'a', isAdmin: true } }))) as { text: string };
+    const admin = (await test.bot.handle(requestFrom('help', {}, { actor: { id: 'a', isAdmin: true } }))) as {
+      text: string;
+    };
     expect(admin.text).toContain('/reindex [source] [full]');
   });
 });

@@ -79,7 +79,9 @@ describe('npm start without chat tokens: the console, end to end', () => {
     const block = out.get(`/index ${photos.dir}`)!;
     expect(block[0]).toMatch(/^Started indexing of .* \(job \w+\)\.$/);
     expect(block.some((l) => /^ {2}indexing \d+\/4/.test(l))).toBe(true);
-    expect(block.at(-1)).toMatch(/^Indexed folder:.*: 4 new, 0 updated, 0 unchanged, 0 deleted, 0 failed in [\d.]+ s\.$/);
+    expect(block.at(-1)).toMatch(
+      /^Indexed folder:.*: 4 new, 0 updated, 0 unchanged, 0 deleted, 0 failed in [\d.]+ s\.$/,
+    );
   });
 
   it('finds by text, prints ranked results and saves a decodable contact sheet under the data folder', async () => {
@@ -103,8 +105,11 @@ describe('npm start without chat tokens: the console, end to end', () => {
   });
 
   it('finds an indexed image first by example, and its rotated and resized copies in the top 3', () => {
-    expect(rankedNames(out.get(`/similar ${path.join(photos.dir, 'photo-china.jpg')}`))[0]).toBe('photo-china.jpg');
-    const top3 = (file: string) => rankedNames(out.get(`/similar ${path.join(derivedImagesDir, file)}`)).slice(0, 3);
+    expect(rankedNames(out.get(`/similar ${path.join(photos.dir, 'photo-china.jpg')}`))[0]).toBe(
+      'photo-china.jpg',
+    );
+    const top3 = (file: string) =>
+      rankedNames(out.get(`/similar ${path.join(derivedImagesDir, file)}`)).slice(0, 3);
     expect(top3('photo-china-rotated-90.jpg')).toContain('photo-china.jpg');
     expect(top3('photo-china-half.jpg')).toContain('photo-china.jpg');
     expect(top3('photo-cat-half.jpg')).toContain('photo-cat.jpg');
@@ -122,7 +127,15 @@ describe('npm start without chat tokens: the console, end to end', () => {
     expect(reindex[0]).toMatch(/^Started indexing of /);
     expect(reindex.at(-1)).toMatch(/0 new, 0 updated, 4 unchanged, 0 deleted, 0 failed/);
     const help = out.get('/help')!.join('\n');
-    for (const command of ['/find <text> [count]', '/similar', '/more', '/reindex', '/status', '/help', '/index <folder>']) {
+    for (const command of [
+      '/find <text> [count]',
+      '/similar',
+      '/more',
+      '/reindex',
+      '/status',
+      '/help',
+      '/index <folder>',
+    ]) {
       expect(help).toContain(command);
     }
     expect(out.get('/bogus')![0]).toMatch(/^error: Unknown command \/bogus\. Try \/find/);
@@ -133,7 +146,9 @@ describe('npm start without chat tokens: the console, end to end', () => {
     const env = isolatedEnv(data.dir);
     const found = await runCli(['find', 'a photo of a cat', '--count', '2', '--json'], env);
     expect(found.code).toBe(0);
-    const json = JSON.parse(found.stdout) as { hits: { image_id: string; image_name: string; relative_path: string; score: number }[] };
+    const json = JSON.parse(found.stdout) as {
+      hits: { image_id: string; image_name: string; relative_path: string; score: number }[];
+    };
     expect(json.hits).toHaveLength(2);
     expect(Object.keys(json.hits[0]!).sort()).toEqual(['image_id', 'image_name', 'relative_path', 'score']);
     expect(json.hits[0]!.score).toBeGreaterThanOrEqual(json.hits[1]!.score);
@@ -145,7 +160,10 @@ describe('npm start without chat tokens: the console, end to end', () => {
 
     const human = await runCli(['similar', path.join(photos.dir, 'photo-coffee.jpg'), '-n', '1'], env);
     expect(human.stdout).toMatch(/^1\. 1\.000 {2}photo-coffee\.jpg\n$/);
-    const elsewhere = await runCli(['find', 'cat', '--tenant', 'guild-9', '--json'], isolatedEnv(data.dir, { LOOKALIKE_INCLUDE_SHARED: 'false' }));
+    const elsewhere = await runCli(
+      ['find', 'cat', '--tenant', 'guild-9', '--json'],
+      isolatedEnv(data.dir, { LOOKALIKE_INCLUDE_SHARED: 'false' }),
+    );
     expect(JSON.parse(elsewhere.stdout)).toEqual({ hits: [] });
     const bad = await runCli(['find', 'cat', '--count', '0'], env);
     expect(bad.code).not.toBe(0);

@@ -43,7 +43,8 @@ export async function startHarness(bot: Bot, options: HarnessOptions = {}): Prom
   const channelId = guild.channels[0]!.id;
   const adminRoleId = guild.roles[1]!.id;
   const otherGuild = fakeGuild('Other club');
-  const fake = await FakeDiscord.start({ token, guilds: [guild, otherGuild] });
+  // A short heartbeat interval, so heartbeats and their ACKs happen during a test file.
+  const fake = await FakeDiscord.start({ token, guilds: [guild, otherGuild], heartbeatIntervalMs: 1000 });
   const uninstall = fake.cdn.installGlobally();
   const config = parseConfig({
     DISCORD_TOKEN: token,

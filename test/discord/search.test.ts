@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import {
   ComponentType,
+  GatewayIntentBits,
   InteractionResponseType,
   MessageFlags,
   type APIActionRowComponent,
@@ -23,7 +24,7 @@ import {
   type MessageInit,
 } from './fake-discord/payloads.js';
 import { createTestBot, indexFolder, photoFolder, type TestBot } from '../helpers/bot.js';
-import { interact, startHarness, type Harness } from './harness.js';
+import { interact, startHarness, token, type Harness } from './harness.js';
 
 const fixtures = path.resolve(import.meta.dirname, '../fixtures/images');
 const cat = readFileSync(path.join(fixtures, 'photo-cat.jpg'));
@@ -330,5 +331,14 @@ describe('Discord adapter: searching', () => {
     expect(retried!.at - limited!.at).toBeGreaterThanOrEqual(950);
     expect(retried!.files.length).toBeGreaterThan(0);
     expect(ranks(x.message)).toEqual([1, 2]);
+    expect(h.logs.some((l) => l.includes('discord: rate limited, waiting'))).toBe(true);
+  });
+
+  it('stayed on one gateway session with the Guilds intent only, heartbeats acknowledged, no failures logged', () => {
+    expect(h.fake.identifies).toEqual([
+      expect.objectContaining({ token, intents: Number(GatewayIntentBits.Guilds) }),
+    ]);
+    expect(h.fake.heartbeats).toBeGreaterThanOrEqual(2);
+    expect(h.logs.filter((l) => / (warn|error) /.test(l))).toEqual([]);
   });
 });

@@ -55,7 +55,10 @@ export function testConfig(dataDir: string, env: Record<string, string> = {}): C
 /** The real logger (secrets redacted) writing into a list, so tests can assert what was logged. */
 export function memoryLogger(config: Config): Logger & { lines: string[] } {
   const lines: string[] = [];
-  return Object.assign(createLogger(config, (line) => void lines.push(line)), { lines });
+  return Object.assign(
+    createLogger(config, (line) => void lines.push(line)),
+    { lines },
+  );
 }
 
 export interface TestBot {
@@ -89,7 +92,14 @@ export async function createTestBot(options: TestBotOptions = {}): Promise<TestB
   const embedder = options.embedder ? options.embedder(real) : real;
   const store = await (options.store ?? openStore)(config);
   await store.ensureIndex({ dims: embedder.dims, modelId: embedder.modelId });
-  const bot = createBot({ config, embedder, store, logger, commands: options.commands ?? chatCommands, ...options.bot });
+  const bot = createBot({
+    config,
+    embedder,
+    store,
+    logger,
+    commands: options.commands ?? chatCommands,
+    ...options.bot,
+  });
   return {
     bot,
     config,
@@ -107,16 +117,28 @@ export async function createTestBot(options: TestBotOptions = {}): Promise<TestB
 }
 
 /** Indexes a folder the way `lookalike index` does (recorded in the source registry), for `tenant`. */
-export async function indexFolder(test: Pick<TestBot, 'config' | 'store' | 'embedder'>, folder: string, tenant = '*'): Promise<IndexReport> {
+export async function indexFolder(
+  test: Pick<TestBot, 'config' | 'store' | 'embedder'>,
+  folder: string,
+  tenant = '*',
+): Promise<IndexReport> {
   const registry = openSourceRegistry(test.config);
   const descriptor = await describeSource(folder, { tenant });
-  const report = await indexSource({ source: await registry.open(descriptor), store: test.store, embedder: test.embedder });
+  const report = await indexSource({
+    source: await registry.open(descriptor),
+    store: test.store,
+    embedder: test.embedder,
+  });
   await registry.record(descriptor, { report });
   return report;
 }
 
 /** A request from an ordinary member of `tenant` (override any field). */
-export function requestFrom(command: string, options: CommandRequest['options'] = {}, fields: Partial<CommandRequest> = {}): CommandRequest {
+export function requestFrom(
+  command: string,
+  options: CommandRequest['options'] = {},
+  fields: Partial<CommandRequest> = {},
+): CommandRequest {
   return {
     command,
     options,

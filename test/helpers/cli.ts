@@ -32,7 +32,12 @@ export function isolatedEnv(dataDir: string, extra: Record<string, string> = {})
 }
 
 /** Runs `lookalike <args>` with `input` piped to stdin; rejects when it runs longer than `timeoutMs`. */
-export function runCli(args: string[], env: NodeJS.ProcessEnv, input = '', timeoutMs = 60_000): Promise<CliResult> {
+export function runCli(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  input = '',
+  timeoutMs = 60_000,
+): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [path.join(root, 'bin/lookalike.js'), ...args], {
       cwd: root,
@@ -45,7 +50,11 @@ export function runCli(args: string[], env: NodeJS.ProcessEnv, input = '', timeo
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`lookalike ${args.join(' ')} ran over ${timeoutMs} ms\nstdout:\n${stdout}\nstderr:\n${stderr}`));
+      reject(
+        new Error(
+          `lookalike ${args.join(' ')} ran over ${timeoutMs} ms\nstdout:\n${stdout}\nstderr:\n${stderr}`,
+        ),
+      );
     }, timeoutMs);
     child.on('error', reject);
     child.on('close', (code) => {

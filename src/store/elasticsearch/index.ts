@@ -15,11 +15,14 @@ export interface ElasticsearchStoreOptions {
   bulk?: Partial<typeof defaultBulkSettings>;
 }
 
-/** Quantised graphs re-rank k x this many candidates with the full float vectors (servers 8.18+). */
+/**
+ * Quantised graphs re-rank k x this many candidates with the full float vectors (servers 8.18+), so scores
+ * are exact cosine. int8 gains nothing past 2; 1-bit bbq needs about 8 (bench/elasticsearch-store.md).
+ */
 const rescoreOversample: Record<IndexType, number | undefined> = {
   hnsw: undefined,
   int8_hnsw: 2,
-  bbq_hnsw: 3,
+  bbq_hnsw: 8,
 };
 
 const scanPage = 1_000;
@@ -94,7 +97,9 @@ export async function createElasticsearchStore(
         }
       }
       known = await readAlias(client, alias, target);
-      checkSameSpec(alias, (known as AliasTarget).spec, spec);
+      if (!known)
+        throw new ServiceError('elasticsearch', `index "${alias}" vanished while it was being created`);
+      checkSameSpec(alias, known.spec, spec);
     },
 
     async upsert(docs) {
@@ -226,7 +231,9 @@ export async function createElasticsearchStore(
     },
 
     async beginReindex(slice) {
-      scopeQuery({ tenant: slice.tenant }, { source: [slice.source] });
+      if (!slice.tenant?.trim() || !slice.source?.trim()) {
+        throw new InputError('reindex', 'a rebuild needs the tenant and the source it refills');
+      }
       const from = await readAlias(client, alias, target);
       if (!from)
         throw new ServiceError('elasticsearch', `index "${alias}" does not exist: nothing to rebuild`);

@@ -52,11 +52,8 @@ export class FakeGateway {
   }
 
   /** Sends a dispatch (op 0) to every identified session. */
-  dispatch(t: GatewayDispatchEvents | string, d: unknown): void {
-    for (const [socket, session] of this.sessions) {
-      session.seq += 1;
-      socket.send(JSON.stringify({ op: GatewayOpcodes.Dispatch, t, s: session.seq, d }));
-    }
+  dispatch(t: GatewayDispatchPayload['t'], d: unknown): void {
+    for (const [socket, session] of this.sessions) this.sendDispatch(socket, session, t, d);
   }
 
   async close(): Promise<void> {

@@ -8,6 +8,7 @@ import {
 } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
+  GatewayDispatchEvents,
   InteractionResponseType,
   MessageFlags,
   MessageType,
@@ -50,7 +51,6 @@ interface InteractionState {
   dispatchedAt: number;
   acknowledged: boolean;
   channelId: string | undefined;
-  guildId: string | undefined;
   /** The message `@original` refers to: the reply once acknowledged, or the clicked message for components. */
   originalId: string | undefined;
   followUpIds: string[];
@@ -152,6 +152,11 @@ export class FakeDiscord {
     return this.gateway.identifies;
   }
 
+  /** Heartbeats received (each answered with an ACK). */
+  get heartbeats() {
+    return this.gateway.heartbeats;
+  }
+
   whenConnected(): Promise<void> {
     return this.gateway.whenReady();
   }
@@ -164,12 +169,11 @@ export class FakeDiscord {
       dispatchedAt: at,
       acknowledged: false,
       channelId: payload.channel?.id,
-      guildId: payload.guild_id,
       originalId: 'message' in payload && payload.message ? payload.message.id : undefined,
       followUpIds: [],
     });
     if ('message' in payload && payload.message) this.messages.set(payload.message.id, payload.message);
-    this.gateway.dispatch('INTERACTION_CREATE', payload);
+    this.gateway.dispatch(GatewayDispatchEvents.InteractionCreate, payload);
     return { id: payload.id, token: payload.token, at };
   }
 

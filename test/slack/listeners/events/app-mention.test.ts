@@ -32,7 +32,8 @@ describe('mentioning the bot', () => {
     const file = h.fake.addFile({ name: 'cup.jpg', bytes: coffee, mimetype: 'image/jpeg' });
     const since = now();
     const { message, delivery } = h.as(people.alice).mention(general(), 'what looks like this?', [file]);
-    expect((await delivery).status).toBe(200);
+    expect(await delivery).toMatchObject({ status: 200, ms: expect.any(Number) });
+    expect((await delivery).ms).toBeLessThan(3000);
     const { results, sheet } = await waitForResults(h.fake, general(), since);
     expect(results.thread_ts).toBe(message.ts);
     expect(sheet.thread_ts).toBe(message.ts);
