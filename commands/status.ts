@@ -1,6 +1,6 @@
 import { howToIndex } from '../src/bot/answers.js';
 import type { Command, CommandContext } from '../src/bot/command.js';
-import { sharedTenant } from '../src/bot/indexing.js';
+import { sharedTenant, sourceLabel } from '../src/bot/indexing.js';
 import type { SourceEntry } from '../src/sources/registry.js';
 
 /** Failures of the last run shown in the status (the rest are counted). */
@@ -22,7 +22,8 @@ export const status: Command = {
       lastRunLines(context),
     ]);
     const lines = [
-      `Store: ${stats.backend} (index ${stats.index}, ${stats.count} images in all)`,
+      // Only the bot's operator hears about other tenants' images, even as a count.
+      `Store: ${stats.backend} (index ${stats.index}${request.actor.isHostOperator ? `, ${stats.count} images in all` : ''})`,
       `Model: ${embedder.modelId} (${embedder.dims} dimensions)`,
       `Images searchable here: ${here}${scope.includeShared ? ' (including shared folders)' : ''}`,
       ...lastRun,
@@ -46,9 +47,10 @@ async function lastRunLines(context: CommandContext): Promise<string[]> {
     .sort((a, b) => (a.lastRun.at < b.lastRun.at ? 1 : -1))[0];
   if (!latest) return ['Last index run: none yet'];
   const run = latest.lastRun;
-  if (run.error) return [`Last index run: ${latest.path} at ${run.at} stopped: ${run.error}`];
+  const where = sourceLabel(latest, context.request.actor);
+  if (run.error) return [`Last index run: ${where} at ${run.at} stopped: ${run.error}`];
   const lines = [
-    `Last index run: ${latest.path} at ${run.at}: ${run.new} new, ${run.updated} updated, ` +
+    `Last index run: ${where} at ${run.at}: ${run.new} new, ${run.updated} updated, ` +
       `${run.unchanged} unchanged, ${run.deleted} deleted, ${run.failed} failed`,
     ...run.failures.slice(0, listedFailures).map((f) => `  ${f.input}: ${f.reason}`),
   ];

@@ -36,7 +36,7 @@ export interface ConsoleAdapter extends ChatAdapter {
  * under `<LOOKALIKE_DATA_DIR>/sheets/`. Lines are handled one after another, so piped input works like typing.
  */
 export function createConsoleAdapter(options: ConsoleAdapterOptions): ConsoleAdapter {
-  const { bot, config } = options;
+  const { bot, config, logger } = options;
   const input = options.input ?? process.stdin;
   const output = options.output ?? process.stdout;
   const interactive = (input as { isTTY?: boolean }).isTTY === true;
@@ -89,7 +89,9 @@ export function createConsoleAdapter(options: ConsoleAdapterOptions): ConsoleAda
       jobs.add(job.done);
       void job.done.then(() => jobs.delete(job.done));
     } catch (error) {
-      print([`error: ${error instanceof InputError ? error.message : String(error)}`]);
+      // Reading the command's file or saving the sheet failed (the bot itself never throws).
+      if (!(error instanceof InputError)) logger.error('console command failed', { line, error });
+      print([`error: ${error instanceof Error ? error.message : String(error)}`]);
     }
   };
 

@@ -1,12 +1,17 @@
+import path from 'node:path';
 import { indexSource } from '../indexer/index.js';
 import type { IndexFailure, IndexReport } from '../indexer/types.js';
 import type { SourceDescriptor } from '../sources/registry.js';
 import { InputError } from '../util/errors.js';
 import type { CommandContext } from './command.js';
-import type { Reply } from './types.js';
+import type { Actor, Reply } from './types.js';
 
 /** Documents of shared folders carry this tenant; only the bot's host operator may (re)index them. */
 export const sharedTenant = '*';
+
+/** How a source is named in chat: its full path for the host operator, only its last part for anyone else. */
+export const sourceLabel = (source: Pick<SourceDescriptor, 'path'>, actor: Actor): string =>
+  actor.isHostOperator ? source.path : path.basename(source.path);
 
 /** The registered sources this request may reindex: its tenant's, and shared ones for the host operator. */
 export async function reindexableSources(context: CommandContext): Promise<SourceDescriptor[]> {
@@ -44,7 +49,7 @@ export function startIndexJob(context: CommandContext, sources: SourceDescriptor
     }
     hooks.onJobDone?.(combine(id, label, request.tenant, full, startedAt, reports, stopped));
   });
-  const what = sources.map((s) => s.path).join(', ');
+  const what = sources.map((s) => sourceLabel(s, request.actor)).join(', ');
   return {
     kind: 'job',
     jobId,

@@ -20,8 +20,9 @@ export interface Member {
   /** Content length and modification time (ms), as the source reported them or as read. */
   size?: number;
   mtime?: number;
-  /** Content hash it had in the index before this run. */
+  /** Content hash it had in the index before this run, and the document that held it. */
   previousSha?: string;
+  heldIn?: string;
 }
 
 /** Every key with one content (sha256): indexed once, as one document with the others in other_paths. */

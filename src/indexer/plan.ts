@@ -58,6 +58,7 @@ export function planRun(items: SourceItem[], stored: StoredSlice, options: PlanO
       size: item.size,
       mtime: item.mtime,
       previousSha: holder?.sha256,
+      heldIn: holder?.image_id,
       ...(holder?.image_id === id && { ownDoc: holder }),
     };
     return {
@@ -79,6 +80,7 @@ export function planRun(items: SourceItem[], stored: StoredSlice, options: PlanO
         mine: mine(id),
         pinned: true,
         previousSha: holder.sha256,
+        heldIn: holder.image_id,
         ...(holder.image_id === id && { ownDoc: holder }),
       };
       kept.push({ member, sha: holder.sha256, sizes: [holder.bytes] });

@@ -28,7 +28,7 @@ export function plannedFixes(run: IndexRun, plan: Plan, settings: RunSettings): 
     const doc = desiredDocument(group, settings.context);
     if (!doc) continue;
     desired.add(doc.image_id);
-    if (!settings.isMine(doc.image_id)) continue;
+    if (!settings.isMine(doc.image_id) && !keepsKeysOfMine(group, doc, settings)) continue;
     const current = run.current.get(doc.image_id);
     if (current && sameDocument(current, doc)) continue;
     fixes.push({ doc, group });
@@ -118,6 +118,15 @@ export function removedKeys(run: IndexRun, settings: RunSettings, desired: Set<s
 }
 
 const memoryVector = (fix: Fix) => fix.group?.vector;
+
+/**
+ * Another shard's document that this shard writes too (the same, deterministically): it takes over keys
+ * that keep their previous content from a document of this shard, which may be replaced or deleted next.
+ */
+const keepsKeysOfMine = (group: Group, doc: ImageMeta, settings: RunSettings) =>
+  group.members.some(
+    (m) => m.pinned && m.heldIn !== undefined && m.heldIn !== doc.image_id && settings.isMine(m.heldIn),
+  );
 
 const replacesContent = (run: IndexRun, fix: Fix) => {
   const current = run.current.get(fix.doc.image_id);

@@ -1,4 +1,6 @@
 import { readFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -141,14 +143,75 @@ describe('the bot over the real model and embedded store', () => {
     }
   });
 
+  it('returns chat images only from channels the asker can see', async () => {
+    const [vector] = await test.embedder.embedImages([
+      { name: 'cat', path: path.join(fixtureImagesDir, 'photo-cat.jpg') },
+    ]);
+    const doc = (channel: string) => ({
+      image_id: `chat-${channel}`,
+      image_name: `posted-in-${channel}.jpg`,
+      source: `discord:${channel}`,
+      tenant: 'guild-3',
+      channel_id: channel,
+      permalink: `https://discord.com/channels/guild-3/${channel}/1`,
+      sha256: 'x'.repeat(64),
+      width: 451,
+      height: 300,
+      bytes: 35042,
+      indexed_at: new Date().toISOString(),
+      model_id: test.embedder.modelId,
+      image_embedding: vector as Float32Array,
+    });
+    expect((await test.store.upsert([doc('c1'), doc('c2')])).failed).toEqual([]);
+    const ask = (visibleChannels?: string[]) =>
+      test.bot.handle(
+        requestFrom('find', { text: 'a cat', count: 20 }, { tenant: 'guild-3', visibleChannels }),
+      );
+    const chatHits = (reply: Reply) => names(reply).filter((n) => n.startsWith('posted-in-'));
+    expect(chatHits(await ask(['c1']))).toEqual(['posted-in-c1.jpg']);
+    expect(chatHits(await ask([])).length).toBe(0);
+    expect(chatHits(await ask()).sort()).toEqual(['posted-in-c1.jpg', 'posted-in-c2.jpg']);
+    const fromC1 = results(await ask(['c1'])).hits.find((h) => h.hit.channel_id === 'c1');
+    expect(fromC1?.location).toBe('https://discord.com/channels/guild-3/c1/1');
+  });
+
+  it('fetches a linked image from an allowed host only', async () => {
+    const server = createServer(async (_req, res) =>
+      res.end(await readFile(path.join(fixtureImagesDir, 'photo-flower.jpg'))),
+    );
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/flower.jpg`;
+      const refused = await test.bot.handle(requestFrom('similar', { url }));
+      expect(refused).toMatchObject({
+        kind: 'error',
+        text: expect.stringMatching(/images are not fetched from 127\.0\.0\.1/),
+      });
+      const allowed = await createTestBot({ env: { LOOKALIKE_ALLOWED_IMAGE_HOSTS: '127.0.0.1' } });
+      try {
+        await indexFolder(allowed, photos.dir);
+        const reply = results(await allowed.bot.handle(requestFrom('similar', { url })));
+        expect(reply.title).toBe('images like flower.jpg');
+        expect(reply.hits[0]?.hit.image_name).toBe('photo-flower.jpg');
+      } finally {
+        await allowed.close();
+      }
+    } finally {
+      server.close();
+    }
+  });
+
   it('reports status: store, model, images here and the last index run', async () => {
     const reply = await test.bot.handle(requestFrom('status'));
     expect(reply.kind).toBe('text');
     const text = (reply as { text: string }).text;
-    expect(text).toMatch(/^Store: embedded \(index lookalike-images, \d+ images in all\)/);
+    expect(text).toMatch(/^Store: embedded \(index lookalike-images\)\n/);
     expect(text).toContain(`Model: ${test.embedder.modelId} (${test.embedder.dims} dimensions)`);
     expect(text).toContain('Images searchable here: 4 (including shared folders)');
-    expect(text).toMatch(/Last index run: .* 4 new, 0 updated, 0 unchanged, 0 deleted, 0 failed/);
+    // A chat member sees the folder's name, never the bot machine's paths.
+    expect(text).toContain(`Last index run: ${path.basename(photos.dir)} at `);
+    expect(text).not.toContain(photos.dir);
+    expect(text).toMatch(/: 4 new, 0 updated, 0 unchanged, 0 deleted, 0 failed/);
   });
 
   it('lists the commands in help, admin ones only for admins', async () => {

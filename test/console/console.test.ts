@@ -4,7 +4,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { contactSheetSize } from '../../src/render/contact-sheet.js';
 import { derivedImagesDir, photoFolder, photoNames, tempDir } from '../helpers/bot.js';
-import { isolatedEnv, runCli, type CliResult } from '../helpers/cli.js';
+import { isolatedEnv, runCli, startCli, type CliResult } from '../helpers/cli.js';
 
 const prompt = 'lookalike> ';
 
@@ -170,4 +170,22 @@ describe('npm start without chat tokens: the console, end to end', () => {
     expect(bad.stderr).toContain('must be a whole number from 1 to 100');
     expect(existsSync(path.join(data.dir, 'sources.json'))).toBe(true);
   }, 60_000);
+});
+
+describe('lookalike start and signals', () => {
+  it('shuts down cleanly on SIGTERM while waiting for input', async () => {
+    const data = await tempDir();
+    try {
+      const run = startCli(['start'], isolatedEnv(data.dir));
+      await expect
+        .poll(() => run.output().stdout, { timeout: 30_000, interval: 100 })
+        .toContain('Images searchable here');
+      run.child.kill('SIGTERM');
+      const result = await run.exited;
+      expect(result.code).toBe(0);
+      expect(result.stderr).toContain('shutting down (SIGTERM)');
+    } finally {
+      await data.remove();
+    }
+  });
 });

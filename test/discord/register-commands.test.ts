@@ -88,15 +88,12 @@ describe('Discord command registration', () => {
   });
 
   describe('npm run register-commands', () => {
+    type Outcome = { code: number; stdout: string; stderr: string };
     let fake: FakeDiscord;
-    beforeAll(async () => {
-      fake = await FakeDiscord.start({ token, guilds: [] });
-    });
-    afterAll(async () => {
-      await fake?.close();
-    });
+    let guild: Outcome, global: Outcome, unconfigured: Outcome;
 
-    const run = (args: string[], env: Record<string, string> = { DISCORD_GUILD_ID: guildId }) =>
+    /** Runs the script as `npm run register-commands` does, against the fake Discord. */
+    const run = (args: string[], env: Record<string, string>): Promise<Outcome> =>
       promisify(execFile)(process.execPath, ['bin/run-ts.js', 'scripts/register-commands.ts', ...args], {
         cwd: root,
         env: {
@@ -106,35 +103,53 @@ describe('Discord command registration', () => {
           DISCORD_API_URL: fake.apiBase,
           ...env,
         },
-      });
+      }).then(
+        ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
+        (error: Outcome) => error,
+      );
 
-    it('names the missing setting and sends nothing when no server is given', async () => {
-      const failure = await run([], {}).catch((error: { code: number; stderr: string }) => error);
-      expect(failure).toMatchObject({
+    beforeAll(async () => {
+      fake = await FakeDiscord.start({ token, guilds: [] });
+      // Three runs at once: each starts a TypeScript process, which is most of the time spent here.
+      [guild, global, unconfigured] = await Promise.all([
+        run([], { DISCORD_GUILD_ID: guildId }),
+        run(['--global'], {}),
+        run([], {}),
+      ]);
+    });
+    afterAll(async () => {
+      await fake?.close();
+    });
+
+    const puts = (path: string) => fake.calls.filter((c) => c.method === 'PUT' && c.path === path);
+
+    it('sends the generated JSON to the server route (bulk overwrite) with the bot token', () => {
+      const [call, ...more] = puts(`/applications/${fake.applicationId}/guilds/${guildId}/commands`);
+      expect(more).toEqual([]);
+      expect(call?.headers.authorization).toBe(`Bot ${token}`);
+      expect(call?.body).toEqual(JSON.parse(JSON.stringify(discordCommands(specs))));
+      expect(guild).toMatchObject({ code: 0 });
+      expect(guild.stdout).toContain(
+        `Registered ${(call!.body as unknown[]).length} commands in server ${guildId}`,
+      );
+    });
+
+    it('registers globally with --global', () => {
+      const [call, ...more] = puts(`/applications/${fake.applicationId}/commands`);
+      expect(more).toEqual([]);
+      expect(call?.body).toEqual(JSON.parse(JSON.stringify(discordCommands(specs))));
+      expect(global.stdout).toContain('commands globally');
+      expect(fake.commands.get('global')).toHaveLength((call!.body as unknown[]).length);
+    });
+
+    it('names the missing setting and sends nothing more when no server is given', () => {
+      expect(unconfigured).toMatchObject({
         code: 2,
         stderr: expect.stringContaining(
           'DISCORD_GUILD_ID: needed to register for one server (or pass --global)',
         ),
       });
-      expect(fake.calls.filter((c) => c.method === 'PUT')).toEqual([]);
-    });
-
-    it('sends the generated JSON to the server route (bulk overwrite) with the bot token', async () => {
-      const { stdout } = await run([]);
-      const call = fake.calls.find((c) => c.method === 'PUT');
-      expect(call?.path).toBe(`/applications/${fake.applicationId}/guilds/${guildId}/commands`);
-      expect(call?.headers.authorization).toBe(`Bot ${token}`);
-      expect(call?.body).toEqual(JSON.parse(JSON.stringify(discordCommands(specs))));
-      expect(stdout).toContain(
-        `Registered ${(call!.body as unknown[]).length} commands in server ${guildId}`,
-      );
-    });
-
-    it('registers globally with --global', async () => {
-      await run(['--global']);
-      const call = fake.calls.filter((c) => c.method === 'PUT').at(-1);
-      expect(call?.path).toBe(`/applications/${fake.applicationId}/commands`);
-      expect(fake.commands.get('global')).toHaveLength((call!.body as unknown[]).length);
+      expect(fake.calls.filter((c) => c.method === 'PUT')).toHaveLength(2);
     });
   });
 });

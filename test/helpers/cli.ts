@@ -1,5 +1,5 @@
 // Runs the real `lookalike` command (bin/lookalike.js) in a child process, as a user would.
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import path from 'node:path';
 import { tinyModelDir } from './bot.js';
 
@@ -31,23 +31,22 @@ export function isolatedEnv(dataDir: string, extra: Record<string, string> = {})
   };
 }
 
-/** Runs `lookalike <args>` with `input` piped to stdin; rejects when it runs longer than `timeoutMs`. */
-export function runCli(
-  args: string[],
-  env: NodeJS.ProcessEnv,
-  input = '',
-  timeoutMs = 60_000,
-): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(root, 'bin/lookalike.js'), ...args], {
-      cwd: root,
-      env,
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+export interface RunningCli {
+  child: ChildProcessWithoutNullStreams;
+  /** What it printed so far. */
+  output(): CliResult;
+  /** Settles when it exits; rejects (after killing it) when it runs longer than `timeoutMs`. */
+  exited: Promise<CliResult>;
+}
+
+/** Starts `lookalike <args>` with its stdin left open for the caller. */
+export function startCli(args: string[], env: NodeJS.ProcessEnv, timeoutMs = 60_000): RunningCli {
+  const child = spawn(process.execPath, [path.join(root, 'bin/lookalike.js'), ...args], { cwd: root, env });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = new Promise<CliResult>((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       reject(
@@ -61,6 +60,18 @@ export function runCli(
       clearTimeout(timer);
       resolve({ code, stdout, stderr });
     });
-    child.stdin.end(input);
   });
+  return { child, output: () => ({ code: child.exitCode, stdout, stderr }), exited };
+}
+
+/** Runs `lookalike <args>` with `input` piped to stdin, to its end. */
+export function runCli(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  input = '',
+  timeoutMs = 60_000,
+): Promise<CliResult> {
+  const run = startCli(args, env, timeoutMs);
+  run.child.stdin.end(input);
+  return run.exited;
 }

@@ -112,6 +112,23 @@ describe('embedded store on disk', () => {
     }
   });
 
+  it('a connection that missed pruned tombstones reloads instead of keeping deleted documents', async () => {
+    const idle = await open(dataDir);
+    try {
+      expect(await idle.count(tenantA)).toBe(docs.length);
+      await store.delete(['doc-1', 'doc-2']);
+      // Age the tombstones past retention; the next open prunes them.
+      const raw = new Database(embeddedStoreFile(dataDir, 'images'));
+      raw.prepare('UPDATE tombstones SET deleted_at = 0').run();
+      raw.close();
+      await (await open(dataDir)).close();
+      expect(await idle.count(tenantA)).toBe(docs.length - 2);
+      expect(ids(await idle.knn({ vector: query, k: 30, scope: tenantA }))).not.toContain('doc-1');
+    } finally {
+      await idle.close();
+    }
+  });
+
   it('answers queries from the old data while a large reindex commits, then from the new', async () => {
     const slice = { tenant: 'tenant-a', source: 'folder:/big' };
     const many = (prefix: string, n: number) =>

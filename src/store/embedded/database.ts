@@ -365,12 +365,23 @@ export class StoreDatabase {
         await pause();
       }
       this.endReindex(id);
-      this.writer.exec('COMMIT');
+      // The commit's large WAL is copied back by checkpoint() as a separate step, not inside COMMIT.
+      this.writer.pragma('wal_autocheckpoint = 0');
+      try {
+        this.writer.exec('COMMIT');
+      } finally {
+        this.writer.pragma('wal_autocheckpoint = 1000');
+      }
       return true;
     } catch (error) {
       if (this.writer.inTransaction) this.writer.exec('ROLLBACK');
       throw error;
     }
+  }
+
+  /** Copies the WAL back into the database file (what SQLite otherwise does after a large commit). */
+  checkpoint(): void {
+    this.writer.pragma('wal_checkpoint(PASSIVE)');
   }
 
   /** Deletes staging rows of finished reindexes, a step per transaction. */

@@ -172,6 +172,8 @@ export class EmbeddedStore implements VectorStore {
       // Queries keep running between the commit's steps and see the old data until it is swapped in below.
       if (!(await this.db.publishReindex(reindex.id, pause))) throw notOpen(reindex.id);
       this.catchUp();
+      await pause();
+      this.db.checkpoint();
       await this.db.purgeStaging(pause);
     });
   }
