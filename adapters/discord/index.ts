@@ -3,7 +3,10 @@ import { Client, Events, GatewayIntentBits } from 'discord.js';
 import type { Bot, ChatAdapter } from '../../src/bot/types.js';
 import { ConfigError } from '../../src/config/load.js';
 import type { Config } from '../../src/config/schema.js';
+import { registerChatHistory } from '../../src/sources/chat/providers.js';
 import type { Logger } from '../../src/util/log.js';
+import { discordHistoryProvider } from './history/provider.js';
+import { discordChannelVisibility } from './history/visibility.js';
 import { routeInteractions } from './interactions/index.js';
 import { defaultUploadBudgetBytes } from './messages.js';
 import type { VisibleChannels } from './request.js';
@@ -13,7 +16,7 @@ export interface DiscordAdapterOptions {
   bot: Bot;
   config: Config;
   logger: Logger;
-  /** Channels an asker may see, for chat-history results (filled by the chat-history feature). */
+  /** Channels an asker may see, for chat-history results (default: ViewChannel in each cached channel). */
   visibleChannels?: VisibleChannels;
   /** Total bytes of files in one reply (default 8 MiB). */
   uploadBudgetBytes?: number;
@@ -49,18 +52,21 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): ChatAdapte
     },
     uploadBudgetBytes: options.uploadBudgetBytes ?? defaultUploadBudgetBytes,
     progressIntervalMs: options.progressIntervalMs ?? 2000,
-    visibleChannels: options.visibleChannels,
+    visibleChannels: options.visibleChannels ?? discordChannelVisibility(),
   };
   const interactions = routeInteractions(client, deps);
+  let unregisterHistory = () => {};
   return {
     platform: 'discord',
     async start() {
       const ready = once(client, Events.ClientReady);
       await client.login(token);
       await ready;
+      unregisterHistory = registerChatHistory(discordHistoryProvider(client, deps.imageLimits));
       logger.info('discord: connected', { user: client.user?.tag, servers: client.guilds.cache.size });
     },
     async stop() {
+      unregisterHistory();
       await interactions.idle();
       await client.destroy();
     },

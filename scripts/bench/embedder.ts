@@ -70,13 +70,14 @@ async function makeImages(dir: string, n: number): Promise<string[]> {
     const cropH = Math.round(sh * (0.6 + 0.4 * random()));
     const left = Math.floor(random() * (sw - cropW));
     const top = Math.floor(random() * (sh - cropH));
-    const long = Math.round(640 + random() * 1360);
+    const long = 640 + random() * 1360;
     const aspect = aspects[Math.floor(random() * aspects.length)] as number;
-    const [w, h] = aspect >= 1 ? [long, Math.round(long / aspect)] : [Math.round(long * aspect), long];
+    const [w, h] = aspect >= 1 ? [long, long / aspect] : [long * aspect, long];
+    const grow = Math.max(1, 480 / Math.min(w, h)); // no side under 480
     const file = path.join(dir, `photo-${String(i).padStart(4, '0')}.jpg`);
     await sharp(source)
       .extract({ left, top, width: cropW, height: cropH })
-      .resize(Math.max(w, 480), Math.max(h, 480), { fit: 'fill', kernel: 'lanczos3' })
+      .resize(Math.round(w * grow), Math.round(h * grow), { fit: 'fill', kernel: 'lanczos3' })
       .modulate({ brightness: 0.8 + 0.4 * random(), saturation: 0.7 + 0.6 * random(), hue: Math.floor(random() * 40) - 20 })
       .sharpen({ sigma: 0.5 + random() })
       .jpeg({ quality: 80 + Math.floor(random() * 16) })

@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
+import { once } from 'node:events';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { pipeline } from 'node:stream/promises';
+import { finished } from 'node:stream/promises';
 import { request } from 'undici';
 import { ServiceError } from '../util/errors.js';
 
@@ -143,16 +144,20 @@ async function receive(
   const total = range ? Number(range[1]) : Number.isSafeInteger(length) ? offset + length : remote.size;
   let received = offset;
   onProgress?.({ file: name, received, total });
-  body.on('data', (chunk: Buffer) => {
-    received += chunk.length;
-    onProgress?.({ file: name, received, total });
-  });
+  const out = createWriteStream(part, { flags: offset > 0 ? 'a' : 'w' });
+  let broken = false;
   try {
-    await pipeline(body, createWriteStream(part, { flags: offset > 0 ? 'a' : 'w' }));
+    for await (const chunk of body as AsyncIterable<Buffer>) {
+      received += chunk.length;
+      onProgress?.({ file: name, received, total });
+      if (!out.write(chunk)) await once(out, 'drain');
+    }
   } catch {
-    return false; // what arrived is on disk; the caller resumes from there
+    broken = true; // keep what arrived: the caller resumes from the part file's size
+  } finally {
+    await finished(out.end());
   }
-  return total === undefined || received >= total;
+  return !broken && (total === undefined || received >= total);
 }
 
 /** Checks the finished part file against the manifest's sha256, else the hub's; a mismatch deletes it. */

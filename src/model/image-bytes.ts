@@ -47,7 +47,7 @@ export async function sniffImageFormat(name: string, bytes: Buffer): Promise<str
   if (bytes.length === 0) throw new InputError(name, 'empty file (0 bytes)');
   const type = await fileTypeFromBuffer(bytes);
   if (type && decodable.has(type.mime)) return type.mime;
-  if (!type && looksLikeSvg(bytes)) {
+  if ((!type || type.mime === 'application/xml') && looksLikeSvg(bytes)) {
     throw new InputError(
       name,
       'SVG is not accepted (vector graphics can load external resources): convert it to PNG',

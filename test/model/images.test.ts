@@ -82,7 +82,8 @@ describe('images against the reference', () => {
     expect(reason('images/not-an-image.jpg')).toMatch(/not an image/);
     expect(reason('images/vector.svg')).toMatch(/SVG is not accepted/);
     expect(reason('images/bomb-30000x30000.png')).toMatch(/30000x30000.*LOOKALIKE_MAX_IMAGE_PIXELS/);
-    expect(reason('images/truncated.jpg')).toMatch(/cannot be decoded.*premature end/);
+    // libvips' message text is not reliable when images decode side by side (sometimes "Unknown error").
+    expect(reason('images/truncated.jpg')).toMatch(/cannot be decoded/);
     expect(reason('images/corrupt.jpg')).toMatch(/cannot be decoded/);
   });
 
@@ -155,6 +156,46 @@ describe('images against the reference', () => {
     } finally {
       await limited.close();
     }
+  });
+
+  it('embeds odd but valid images made on the fly, and refuses non-images given as bytes', async () => {
+    const cat = () => sharp(path.join(fixtures, 'images/photo-cat.jpg'));
+    const solid = (width: number, height: number) =>
+      sharp({ create: { width, height, channels: 3, background: '#3366cc' } })
+        .png()
+        .toBuffer();
+    const good = {
+      '1x1.png': await solid(1, 1),
+      '100x100000.png': await solid(100, 100_000),
+      'rgba16.png': await cat().ensureAlpha(0.5).toColourspace('rgb16').png().toBuffer(),
+      'palette-alpha.png': await cat().ensureAlpha(0.3).png({ palette: true }).toBuffer(),
+      'cat.tiff': await cat().tiff().toBuffer(),
+      'cat.avif': await cat().avif().toBuffer(),
+      'trailing-bytes.jpg': Buffer.concat([
+        await cat().jpeg().toBuffer(),
+        Buffer.from('junk after the end marker'),
+      ]),
+    };
+    const bad = {
+      'page.jpg': [Buffer.from('<html><body>hello</body></html>'), /not an image \(no known image format\)/],
+      'doc.pdf': [
+        Buffer.from('%PDF-1.4\n1 0 obj\n<<>>\nendobj\n'),
+        /not an image \(the content is application\/pdf\)/,
+      ],
+      'with-declaration.svg': [
+        Buffer.from('<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg" width="9" height="9"/>'),
+        /SVG is not accepted/,
+      ],
+    } as const;
+    const names = [...Object.keys(good), ...Object.keys(bad)];
+    const bytes = [...Object.values(good), ...Object.values(bad).map(([b]) => b)];
+    const results = await embedder.embedImages(names.map((name, i) => ({ name, bytes: bytes[i] as Buffer })));
+    Object.keys(good).forEach((name, i) => expect(results[i], name).toBeInstanceOf(Float32Array));
+    Object.entries(bad).forEach(([name, [, reason]], k) => {
+      const outcome = results[Object.keys(good).length + k] as InputError;
+      expect(outcome.input).toBe(name);
+      expect(outcome.reason).toMatch(reason);
+    });
   });
 
   it('names a missing file', async () => {

@@ -93,7 +93,10 @@ export async function startHubServer(options: HubServerOptions): Promise<HubServ
     } else res.writeHead(200, headers);
     if (options.dropOnce?.has(file) && !dropped.has(file)) {
       dropped.add(file);
-      res.write(bytes.subarray(start, start + Math.floor((bytes.length - start) / 2)), () => res.destroy());
+      // FIN after the half: the client sees exactly that much, then a connection closed early.
+      res.write(bytes.subarray(start, start + Math.floor((bytes.length - start) / 2)), () =>
+        res.socket?.end(),
+      );
       return;
     }
     res.end(bytes.subarray(start));

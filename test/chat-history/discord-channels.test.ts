@@ -1,0 +1,71 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chatInput } from '../discord/fake-discord/payloads.js';
+import { interact } from '../discord/harness.js';
+import { createTestBot, type TestBot } from '../helpers/bot.js';
+import { photo, startDiscordWorld, type DiscordWorld } from './discord-fixture.js';
+
+let test: TestBot;
+let world: DiscordWorld;
+beforeAll(async () => {
+  test = await createTestBot();
+  world = await startDiscordWorld(test.bot);
+});
+afterAll(async () => {
+  await world?.close();
+  await test?.close();
+});
+
+const answer = async (asker: DiscordWorld['admin'], options: Record<string, string | number>) => {
+  const exchange = await interact(world.fake, chatInput(asker, 'channels', options));
+  return [
+    exchange.message?.content ?? '',
+    ...(exchange.message?.embeds ?? []).map((e) => e.description ?? ''),
+  ]
+    .join('\n')
+    .concat(exchange.followUps.map((m) => m.content).join('\n'));
+};
+
+async function countOf(channelId: string, atLeast: number): Promise<number> {
+  const scope = { tenant: world.guild.id };
+  for (let i = 0; i < 100; i++) {
+    const n = await test.store.count(scope, { source: [`discord:${channelId}`] });
+    if (n >= atLeast) return n;
+    await sleep(100);
+  }
+  return test.store.count(scope, { source: [`discord:${channelId}`] });
+}
+
+describe('/channels', () => {
+  it('lets an admin add a private channel, whose images then reach only members who can view it', async () => {
+    const posted = world.post(world.secret, [
+      { name: 'flower.jpg', bytes: photo('photo-flower.jpg'), contentType: 'image/jpeg' },
+    ]);
+    expect(await answer(world.admin, { action: 'add', channel: 'secret' })).toContain('Started indexing');
+    expect(await countOf(world.secret, 1)).toBe(1);
+
+    const link = `https://discord.com/channels/${world.guild.id}/${world.secret}/${posted.id}`;
+    const find = async (asker: DiscordWorld['admin']) =>
+      (await interact(world.fake, chatInput(asker, 'find', { text: 'flower' }))).message?.embeds[0]
+        ?.description ?? '';
+    expect(await find(world.insider)).toContain(link);
+    expect(await find(world.outsider)).not.toContain(link);
+
+    expect(await answer(world.admin, { action: 'list' })).toContain('#secret');
+  });
+
+  it('refuses members without admin rights and unknown channels', async () => {
+    expect(await answer(world.insider, { action: 'add', channel: 'secret' })).toContain('Only admins');
+    expect(await answer(world.admin, { action: 'add', channel: 'nowhere' })).toContain('no text channel');
+  });
+
+  it('removes a channel and its images', async () => {
+    expect(await answer(world.admin, { action: 'remove', channel: `<#${world.secret}>` })).toContain(
+      'removed its 1 images',
+    );
+    expect(await test.store.count({ tenant: world.guild.id }, { source: [`discord:${world.secret}`] })).toBe(
+      0,
+    );
+    expect(await answer(world.admin, { action: 'list' })).toContain('No channels');
+  });
+});

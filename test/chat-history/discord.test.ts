@@ -1,0 +1,122 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDownloadLimiter } from '../../src/sources/chat/downloads.js';
+import { discordHistorySource } from '../../adapters/discord/history/source.js';
+import { indexSource } from '../../src/indexer/index.js';
+import { chatInput } from '../discord/fake-discord/payloads.js';
+import { interact } from '../discord/harness.js';
+import { createTestBot, type TestBot } from '../helpers/bot.js';
+import { photo, startDiscordWorld, type DiscordWorld } from './discord-fixture.js';
+
+const jpeg = 'image/jpeg';
+const limits = { maxBytes: 10 * 1024 * 1024, timeoutMs: 10_000 };
+
+let test: TestBot;
+let world: DiscordWorld;
+beforeAll(async () => {
+  test = await createTestBot();
+  world = await startDiscordWorld(test.bot);
+});
+afterAll(async () => {
+  await world?.close();
+  await test?.close();
+});
+
+const history = (channelId: string) =>
+  discordHistorySource({
+    tenant: world.guild.id,
+    channelId,
+    rest: world.rest,
+    limits,
+    ownUserId: world.fake.botUser.id,
+    download: createDownloadLimiter(),
+  });
+const index = (channelId: string, options: { signal?: AbortSignal; batchSize?: number } = {}) =>
+  indexSource({ source: history(channelId), store: test.store, embedder: test.embedder, ...options });
+
+/** The links listed in the bot's answer to `/find` from this member. */
+async function linksFor(asker: DiscordWorld['insider'], text: string): Promise<string[]> {
+  const exchange = await interact(world.fake, chatInput(asker, 'find', { text, count: 20 }));
+  const description = exchange.message?.embeds[0]?.description ?? exchange.message?.content ?? '';
+  return [...description.matchAll(/\((https:\/\/discord\.com\/channels\/[^)]+)\)/g)].map((m) => m[1]!);
+}
+
+describe('Discord channel history', () => {
+  it('indexes image attachments with permalinks, skips other files, and shows private channels only to members who can view them', async () => {
+    const open = world.post(world.general, [
+      { name: 'cat.jpg', bytes: photo('photo-cat.jpg'), contentType: jpeg },
+      { name: 'notes.txt', bytes: Buffer.from('hello'), contentType: 'text/plain' },
+    ]);
+    const hidden = world.post(world.secret, [
+      { name: 'flower.jpg', bytes: photo('photo-flower.jpg'), contentType: jpeg },
+    ]);
+    const openReport = await index(world.general);
+    expect(openReport.new).toBe(1);
+    expect(openReport.failed).toEqual([]);
+    expect((await index(world.secret)).new).toBe(1);
+
+    const openLink = `https://discord.com/channels/${world.guild.id}/${world.general}/${open.id}`;
+    const hiddenLink = `https://discord.com/channels/${world.guild.id}/${world.secret}/${hidden.id}`;
+    const stored = [];
+    for await (const doc of test.store.scan(world.guild.id, `discord:${world.general}`)) stored.push(doc);
+    expect(stored).toHaveLength(1);
+    expect(stored[0]).toMatchObject({
+      channel_id: world.general,
+      permalink: openLink,
+      author_id: world.poster.id,
+    });
+
+    const insider = await linksFor(world.insider, 'a flower');
+    expect(insider).toEqual(expect.arrayContaining([openLink, hiddenLink]));
+    const outsider = await linksFor(world.outsider, 'a flower');
+    expect(outsider).toContain(openLink);
+    expect(outsider).not.toContain(hiddenLink);
+  });
+
+  it('drops the images of deleted messages on the next walk', async () => {
+    const doomed = world.post(world.general, [
+      { name: 'coffee.jpg', bytes: photo('photo-coffee.jpg'), contentType: jpeg },
+    ]);
+    expect((await index(world.general)).new).toBe(1);
+    world.fake.messages.delete(doomed.id);
+    const report = await index(world.general);
+    expect(report.deleted).toBe(1);
+    expect(report.unchanged).toBe(1);
+  });
+
+  it('resumes an interrupted walk without downloading what it already indexed', async () => {
+    for (const name of ['photo-china.jpg', 'photo-coffee.jpg', 'photo-cat.jpg']) {
+      world.post(world.secret, [{ name, bytes: photo(name), contentType: jpeg }]);
+    }
+    // The process "dies" when the third download starts: the first images are written by then.
+    const controller = new AbortController();
+    let downloads = 0;
+    const limiter = createDownloadLimiter();
+    const interrupted = indexSource({
+      source: discordHistorySource({
+        tenant: world.guild.id,
+        channelId: world.secret,
+        rest: world.rest,
+        limits,
+        ownUserId: world.fake.botUser.id,
+        download: (work) => {
+          if (++downloads === 3) controller.abort(new Error('killed'));
+          return limiter(work);
+        },
+      }),
+      store: test.store,
+      embedder: test.embedder,
+      batchSize: 1,
+      concurrency: 1,
+      signal: controller.signal,
+    });
+    await expect(interrupted).rejects.toThrow('killed');
+    const kept = await test.store.count({ tenant: world.guild.id }, { source: [`discord:${world.secret}`] });
+    expect(kept).toBeGreaterThan(1);
+
+    const downloadsBefore = world.fake.cdn.requests.length;
+    const report = await index(world.secret);
+    expect(report.new + report.unchanged).toBe(4);
+    expect(report.unchanged).toBe(kept);
+    expect(world.fake.cdn.requests.length - downloadsBefore).toBe(report.new);
+  });
+});
