@@ -1,5 +1,4 @@
 import type { Command } from '../src/bot/command.js';
-import { channels } from './channels.js';
 import { find } from './find.js';
 import { help } from './help.js';
 import { indexFolder } from './index-folder.js';
@@ -9,7 +8,7 @@ import { similar } from './similar.js';
 import { status } from './status.js';
 
 /** The commands every chat platform serves; adapters derive their registration from these specs. */
-export const commands: readonly Command[] = [find, similar, more, reindex, channels, status, help];
+export const commands: readonly Command[] = [find, similar, more, reindex, status, help];
 
 /** The console's set: the chat commands plus indexing a folder on this machine. */
 export const consoleCommands: readonly Command[] = [...commands, indexFolder];

@@ -6,12 +6,14 @@ import type { Dispatcher } from 'undici';
 import type { Bot, ChatAdapter } from '../../src/bot/types.js';
 import { ConfigError } from '../../src/config/load.js';
 import type { Config } from '../../src/config/schema.js';
+import { registerChatHistory } from '../../src/sources/chat/providers.js';
 import { ServiceError } from '../../src/util/errors.js';
 import type { Logger } from '../../src/util/log.js';
 import { slackAdmins } from './admins.js';
 import { boltLogger } from './bolt-logger.js';
 import type { SlackDeps } from './context.js';
 import { slackFileFetcher } from './files.js';
+import { slackHistoryProvider } from './history/provider.js';
 import { registerListeners } from './listeners/index.js';
 import { slackChannelVisibility } from './visibility.js';
 
@@ -80,6 +82,7 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
 
   let server: Server | undefined;
   let started = false;
+  let unregisterHistory = () => {};
   return {
     platform: 'slack',
     async start() {
@@ -90,6 +93,11 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
         }
         throw new ServiceError('slack', `Slack could not be reached: ${String(error)}`, { cause: error });
       });
+      const auth = await app.client.auth.test();
+      if (auth.team_id && auth.url && auth.user_id) {
+        const workspace = { teamId: auth.team_id, url: auth.url, botUserId: auth.user_id };
+        unregisterHistory = registerChatHistory(slackHistoryProvider(app.client, deps.fetchFile, workspace));
+      }
       if (settings.mode === 'http') {
         server = (await app.start(options.listen ?? config.SLACK_PORT)) as Server;
         logger.info('Slack bot listening for requests', { address: server.address() });
@@ -102,6 +110,7 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
     async stop() {
       if (!started) return;
       started = false;
+      unregisterHistory();
       server = undefined;
       await app.stop();
     },

@@ -27,6 +27,7 @@ export class Graph {
         interOpNumThreads: 1,
         executionMode: 'sequential',
         graphOptimizationLevel: 'all',
+        extra: { session: { intra_op: { allow_spinning: process.env.ORT_SPIN ?? '1' } } },
       });
     } catch (error) {
       throw new ServiceError(
