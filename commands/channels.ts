@@ -18,10 +18,10 @@ export const channels: Command = {
     options: [
       {
         name: 'action',
-        description: 'add, remove, list or reindex',
+        description: 'add, remove, list or reindex; may be followed by the channel (add #photos)',
         type: 'string',
         required: true,
-        choices: actions,
+        maxLength: 250,
       },
       { name: 'channel', description: 'The channel (mention, id or name)', type: 'string', maxLength: 200 },
       {
@@ -36,16 +36,16 @@ export const channels: Command = {
   inference: false,
   async run(context) {
     const { request, options } = context;
+    const { action, channelText } = parseAction(options);
     const store = new ChatChannels(context.config.LOOKALIKE_DATA_DIR);
-    if (options.action === 'list') return listChannels(store, request.tenant);
+    if (action === 'list') return listChannels(store, request.tenant);
     const provider = chatHistoryFor(request.tenant);
     if (!provider)
       throw new InputError('channels', 'indexing chat history is not available on this platform');
-    if (options.channel === undefined)
-      throw new InputError('channel', `/channels ${String(options.action)} needs a channel`);
-    const channel = await provider.resolveChannel(request.tenant, String(options.channel));
+    if (channelText === undefined) throw new InputError('channel', `/channels ${action} needs a channel`);
+    const channel = await provider.resolveChannel(request.tenant, channelText);
     const spec: ChatChannelSpec = { tenant: request.tenant, channelId: channel.id };
-    switch (options.action) {
+    switch (action) {
       case 'add': {
         const since =
           options.days === undefined
@@ -75,6 +75,17 @@ export const channels: Command = {
     }
   },
 };
+
+/** The verb and the channel, from two options or one text (`add #photos`, as Slack sends a command's words). */
+function parseAction(options: CommandContext['options']): { action: string; channelText?: string } {
+  const [verb = '', ...rest] = String(options.action).trim().split(/\s+/);
+  const action = verb.toLowerCase();
+  if (!actions.includes(action)) {
+    throw new InputError('action', `must be one of ${actions.join(', ')}, got "${verb}"`);
+  }
+  const channelText = options.channel === undefined ? rest.join(' ') || undefined : String(options.channel);
+  return { action, ...(channelText !== undefined && { channelText }) };
+}
 
 async function listChannels(store: ChatChannels, tenant: string): Promise<Reply> {
   const entries = await store.list(tenant);

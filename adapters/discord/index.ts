@@ -3,8 +3,11 @@ import { Client, Events, GatewayIntentBits } from 'discord.js';
 import type { Bot, ChatAdapter } from '../../src/bot/types.js';
 import { ConfigError } from '../../src/config/load.js';
 import type { Config } from '../../src/config/schema.js';
+import { createDownloadLimiter } from '../../src/sources/chat/downloads.js';
+import type { LiveChatIndexer } from '../../src/sources/chat/live.js';
 import { registerChatHistory } from '../../src/sources/chat/providers.js';
 import type { Logger } from '../../src/util/log.js';
+import { followDiscordMessages } from './history/live.js';
 import { discordHistoryProvider } from './history/provider.js';
 import { discordChannelVisibility } from './history/visibility.js';
 import { routeInteractions } from './interactions/index.js';
@@ -18,6 +21,8 @@ export interface DiscordAdapterOptions {
   logger: Logger;
   /** Channels an asker may see, for chat-history results (default: ViewChannel in each cached channel). */
   visibleChannels?: VisibleChannels;
+  /** Follows new, edited and deleted messages of the indexed channels (needs the Message Content intent). */
+  live?: LiveChatIndexer;
   /** Total bytes of files in one reply (default 8 MiB). */
   uploadBudgetBytes?: number;
   /** Least time between two edits of a job's status message (default 2 s). */
@@ -34,7 +39,10 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): ChatAdapte
   const token = config.DISCORD_TOKEN;
   if (!token) throw new ConfigError([{ key: 'DISCORD_TOKEN', message: 'required to run the Discord bot' }]);
   const client = new Client({
-    intents: [GatewayIntentBits.Guilds],
+    intents: [
+      GatewayIntentBits.Guilds,
+      ...(options.live ? [GatewayIntentBits.GuildMessages, GatewayIntentBits.MessageContent] : []),
+    ],
     ...(config.DISCORD_API_URL ? { rest: { api: config.DISCORD_API_URL } } : {}),
   });
   client.on(Events.Error, (error) => logger.error('discord: client error', { error }));
@@ -55,6 +63,9 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): ChatAdapte
     visibleChannels: options.visibleChannels ?? discordChannelVisibility(),
   };
   const interactions = routeInteractions(client, deps);
+  const download = createDownloadLimiter();
+  if (options.live)
+    followDiscordMessages(client, options.live, { limits: deps.imageLimits, download, logger });
   let unregisterHistory = () => {};
   return {
     platform: 'discord',
@@ -62,7 +73,7 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): ChatAdapte
       const ready = once(client, Events.ClientReady);
       await client.login(token);
       await ready;
-      unregisterHistory = registerChatHistory(discordHistoryProvider(client, deps.imageLimits));
+      unregisterHistory = registerChatHistory(discordHistoryProvider(client, deps.imageLimits, download));
       logger.info('discord: connected', { user: client.user?.tag, servers: client.guilds.cache.size });
     },
     async stop() {

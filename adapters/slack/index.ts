@@ -6,6 +6,8 @@ import type { Dispatcher } from 'undici';
 import type { Bot, ChatAdapter } from '../../src/bot/types.js';
 import { ConfigError } from '../../src/config/load.js';
 import type { Config } from '../../src/config/schema.js';
+import { createDownloadLimiter } from '../../src/sources/chat/downloads.js';
+import type { LiveChatIndexer } from '../../src/sources/chat/live.js';
 import { registerChatHistory } from '../../src/sources/chat/providers.js';
 import { ServiceError } from '../../src/util/errors.js';
 import type { Logger } from '../../src/util/log.js';
@@ -13,6 +15,7 @@ import { slackAdmins } from './admins.js';
 import { boltLogger } from './bolt-logger.js';
 import type { SlackDeps } from './context.js';
 import { slackFileFetcher } from './files.js';
+import { followSlackMessages } from './history/live.js';
 import { slackHistoryProvider } from './history/provider.js';
 import { registerListeners } from './listeners/index.js';
 import { slackChannelVisibility } from './visibility.js';
@@ -34,6 +37,8 @@ export interface SlackAdapterOptions {
   /** Web API retries (default: the client's own policy, which honours Retry-After). */
   retryConfig?: webApi.RetryOptions;
   progressIntervalMs?: number;
+  /** Follows new, edited and deleted messages of the indexed channels (message.* events). */
+  live?: LiveChatIndexer;
 }
 
 export interface SlackAdapter extends ChatAdapter {
@@ -96,7 +101,13 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
       const auth = await app.client.auth.test();
       if (auth.team_id && auth.url && auth.user_id) {
         const workspace = { teamId: auth.team_id, url: auth.url, botUserId: auth.user_id };
-        unregisterHistory = registerChatHistory(slackHistoryProvider(app.client, deps.fetchFile, workspace));
+        const download = createDownloadLimiter();
+        unregisterHistory = registerChatHistory(
+          slackHistoryProvider(app.client, deps.fetchFile, workspace, download),
+        );
+        if (options.live) {
+          followSlackMessages(app, options.live, { workspace, fetchFile: deps.fetchFile, download, logger });
+        }
       }
       if (settings.mode === 'http') {
         server = (await app.start(options.listen ?? config.SLACK_PORT)) as Server;

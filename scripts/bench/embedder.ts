@@ -4,7 +4,7 @@
 // close our vectors and pixels are to the reference on the same photos. Results: bench/embedder.md + .json.
 //
 //   node bin/run-ts.js scripts/bench/embedder.ts --model /work/models/clip-vit-b32-random [--images DIR]
-//       [--count 256] [--batches 1,8,32] [--threads N] [--queries 64] [--no-python] [--out bench]
+//       [--count 256] [--batches 1,8,32] [--threads N] [--queries 64] [--rounds 4] [--no-python] [--out bench]
 //
 // Without --images, --count photo-like JPEGs (640x480 .. 2000x1500) are made from the fixture photos in a
 // temporary folder. LOOKALIKE_PYTHON picks the interpreter (default /root/pyref/bin/python).
@@ -29,6 +29,7 @@ const { values: args } = parseArgs({
     batches: { type: 'string', default: '1,8,32' },
     threads: { type: 'string', default: process.env.LOOKALIKE_THREADS ?? String(os.availableParallelism()) },
     queries: { type: 'string', default: '64' },
+    rounds: { type: 'string', default: '4' },
     'no-python': { type: 'boolean', default: false },
     out: { type: 'string', default: path.join(root, 'bench') },
   },
@@ -37,6 +38,7 @@ const modelDir = path.resolve(args.model);
 const count = Number(args.count);
 const batches = args.batches.split(',').map(Number);
 const threads = Number(args.threads);
+const rounds = Number(args.rounds);
 const python = process.env.LOOKALIKE_PYTHON ?? '/root/pyref/bin/python';
 const limits = { maxBytes: 50 * 1024 * 1024, maxPixels: 100_000_000 };
 // sharp.concurrency as openEmbedder sets it.
@@ -78,7 +80,11 @@ async function makeImages(dir: string, n: number): Promise<string[]> {
     await sharp(source)
       .extract({ left, top, width: cropW, height: cropH })
       .resize(Math.round(w * grow), Math.round(h * grow), { fit: 'fill', kernel: 'lanczos3' })
-      .modulate({ brightness: 0.8 + 0.4 * random(), saturation: 0.7 + 0.6 * random(), hue: Math.floor(random() * 40) - 20 })
+      .modulate({
+        brightness: 0.8 + 0.4 * random(),
+        saturation: 0.7 + 0.6 * random(),
+        hue: Math.floor(random() * 40) - 20,
+      })
       .sharpen({ sigma: 0.5 + random() })
       .jpeg({ quality: 80 + Math.floor(random() * 16) })
       .toFile(file);
@@ -94,8 +100,23 @@ async function listImages(dir: string, n: number): Promise<string[]> {
 }
 
 const queries = Array.from({ length: Number(args.queries) }, (_, i) => {
-  const things = ['a cat', 'snowy mountain', 'red flower', 'coffee cup', 'old temple', 'a dog on a beach', 'city at night'];
-  const how = ['at sunrise', 'in the rain', 'close up', 'from above', 'with a person in front', 'black and white'];
+  const things = [
+    'a cat',
+    'snowy mountain',
+    'red flower',
+    'coffee cup',
+    'old temple',
+    'a dog on a beach',
+    'city at night',
+  ];
+  const how = [
+    'at sunrise',
+    'in the rain',
+    'close up',
+    'from above',
+    'with a person in front',
+    'black and white',
+  ];
   return `${things[i % things.length]} ${how[Math.floor(i / things.length) % how.length]}`;
 });
 
@@ -107,41 +128,73 @@ const seconds = async (work: () => Promise<unknown>) => {
   return (performance.now() - start) / 1000;
 };
 
-/** onnxruntime alone: the same session options as the embedder, the same batch, tensors made beforehand. */
-async function bareImagesPerSecond(batch: number, precision: Precision): Promise<number> {
-  const session = await ort.InferenceSession.create(path.join(modelDir, graphFile('vision_model', precision)), {
-    intraOpNumThreads: threads,
-    interOpNumThreads: 1,
-    executionMode: 'sequential',
-    graphOptimizationLevel: 'all',
-  });
+/** A bare onnxruntime session: the embedder's session options, one pre-made tensor of `batch` images. */
+async function bareSession(batch: number, precision: Precision) {
+  const session = await ort.InferenceSession.create(
+    path.join(modelDir, graphFile('vision_model', precision)),
+    {
+      intraOpNumThreads: threads,
+      interOpNumThreads: 1,
+      executionMode: 'sequential',
+      graphOptimizationLevel: 'all',
+    },
+  );
   const random = seeded(7);
   const data = Float32Array.from({ length: batch * 3 * 224 * 224 }, () => random() * 4 - 2);
   const feeds = { pixel_values: new ort.Tensor('float32', data, [batch, 3, 224, 224]) };
   await session.run(feeds);
-  const runs = Math.ceil(count / batch);
-  const elapsed = await seconds(async () => {
-    for (let r = 0; r < runs; r++) await session.run(feeds);
-  });
-  await session.release();
-  return (runs * batch) / elapsed;
+  return {
+    /** Runs enough batches for `images` images; returns how many it did. */
+    async run(images: number) {
+      const runs = Math.ceil(images / batch);
+      for (let r = 0; r < runs; r++) await session.run(feeds);
+      return runs * batch;
+    },
+    release: () => session.release(),
+  };
 }
 
 const open = (precision: Precision, batchSize: number) =>
   createEmbedder({ modelDir, precision, threads, limits, batchSize });
 
-async function endToEnd(embedder: Embedder, files: string[], batch: number) {
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
+
+/**
+ * End to end and bare session in alternating rounds (each round a slice of the images), so both see the same
+ * machine: other work on a shared machine shifts both alike, and the per-round ratio stays meaningful.
+ */
+async function imagesPerSecond(files: string[], batch: number, precision: Precision) {
+  const embedder = await open(precision, batch);
+  const bare = await bareSession(batch, precision);
   const inputs = files.map((file) => ({ name: path.basename(file), path: file }));
   await embedder.embedImages(inputs.slice(0, batch)); // warm-up
-  let vectors: Float32Array[] = [];
-  const elapsed = await seconds(async () => {
-    const outcomes = await embedder.embedImages(inputs);
-    vectors = outcomes.map((o) => {
-      if (!(o instanceof Float32Array)) throw o;
-      return o;
+  const chunk = Math.ceil(files.length / rounds);
+  const vectors: Float32Array[] = [];
+  const totals = { bareImages: 0, bareSeconds: 0, e2eSeconds: 0 };
+  const ratios: number[] = [];
+  for (let start = 0; start < files.length; start += chunk) {
+    const slice = inputs.slice(start, start + chunk);
+    let bareImages = 0;
+    const bareSeconds = await seconds(async () => (bareImages = await bare.run(slice.length)));
+    const e2eSeconds = await seconds(async () => {
+      for (const outcome of await embedder.embedImages(slice)) {
+        if (!(outcome instanceof Float32Array)) throw outcome;
+        vectors.push(outcome);
+      }
     });
-  });
-  return { imagesPerSecond: files.length / elapsed, vectors };
+    totals.bareImages += bareImages;
+    totals.bareSeconds += bareSeconds;
+    totals.e2eSeconds += e2eSeconds;
+    ratios.push(slice.length / e2eSeconds / (bareImages / bareSeconds));
+  }
+  await bare.release();
+  return {
+    embedder,
+    vectors,
+    bare: totals.bareImages / totals.bareSeconds,
+    endToEnd: files.length / totals.e2eSeconds,
+    medianRoundRatio: median(ratios),
+  };
 }
 
 async function textQueries(embedder: Embedder) {
@@ -169,8 +222,18 @@ async function pythonReference(files: string[], batch: number, work: string, ext
   ];
   if (extras) {
     await writeFile(path.join(work, 'texts.json'), JSON.stringify(queries));
-    argv.push('--texts-file', path.join(work, 'texts.json'), '--embeddings-out', path.join(work, 'vectors.f32'));
-    argv.push('--pixels-out', path.join(work, 'pixels.f32'), '--pixels-count', String(Math.min(16, files.length)));
+    argv.push(
+      '--texts-file',
+      path.join(work, 'texts.json'),
+      '--embeddings-out',
+      path.join(work, 'vectors.f32'),
+    );
+    argv.push(
+      '--pixels-out',
+      path.join(work, 'pixels.f32'),
+      '--pixels-count',
+      String(Math.min(16, files.length)),
+    );
   }
   const env = { ...process.env, OMP_NUM_THREADS: String(threads), MKL_NUM_THREADS: String(threads) };
   const { stdout } = await promisify(execFile)(python, argv, { env, maxBuffer: 1 << 24 });
@@ -223,7 +286,12 @@ async function pixelDifference(embedder: Embedder, files: string[], reference: F
       max = Math.max(max, levels);
       sum += levels;
     }
-    perImage.push({ file: path.basename(file), size: `${prepared.width}x${prepared.height}`, max, mean: sum / (3 * plane) });
+    perImage.push({
+      file: path.basename(file),
+      size: `${prepared.width}x${prepared.height}`,
+      max,
+      mean: sum / (3 * plane),
+    });
   }
   return perImage;
 }
@@ -231,7 +299,16 @@ async function pixelDifference(embedder: Embedder, files: string[], reference: F
 interface Report {
   command: string;
   started: string;
-  machine: { cpu?: string; cores: number; loadAverageBefore: number[]; loadAverageAfter: number[]; node: string; onnxruntime?: string; sharp: string; libvips: string };
+  machine: {
+    cpu?: string;
+    cores: number;
+    loadAverageBefore: number[];
+    loadAverageAfter: number[];
+    node: string;
+    onnxruntime?: string;
+    sharp: string;
+    libvips: string;
+  };
   model: string;
   threads: number;
   images: { count: number; source: string; megapixels: { min: number; max: number; mean: number } };
@@ -241,6 +318,7 @@ interface Report {
     bareImagesPerSecond: number;
     endToEndImagesPerSecond: number;
     endToEndOverBare: number;
+    medianRoundEndToEndOverBare: number;
     pythonImagesPerSecond?: number;
     endToEndOverPython?: number;
     textQueriesPerSecond?: number;
@@ -268,7 +346,9 @@ async function main() {
   try {
     const started = new Date().toISOString();
     const loadBefore = os.loadavg();
-    const files = args.images ? await listImages(path.resolve(args.images), count) : await makeImages(work, count);
+    const files = args.images
+      ? await listImages(path.resolve(args.images), count)
+      : await makeImages(work, count);
     const sizes = await Promise.all(files.map(async (f) => sharp(f).metadata()));
     const pixels = sizes.map((m) => (m.width as number) * (m.height as number));
     console.error(`${files.length} images, ${threads} threads, model ${modelDir}`);
@@ -280,11 +360,9 @@ async function main() {
     let pixelCheck;
     let pythonInfo: PythonResult | undefined;
     for (const batch of batches) {
-      const bare = await bareImagesPerSecond(batch, 'fp32');
-      const embedder = await open('fp32', batch);
-      const e2e = await endToEnd(embedder, files, batch);
+      const measured = await imagesPerSecond(files, batch, 'fp32');
       const extras = batch === batches[0];
-      const text = extras ? await textQueries(embedder) : undefined;
+      const text = extras ? await textQueries(measured.embedder) : undefined;
       let py: PythonResult | undefined;
       if (!args['no-python']) {
         console.error(`python reference, batch ${batch}...`);
@@ -292,23 +370,31 @@ async function main() {
         if (extras) {
           pythonInfo = py;
           const theirs = await readFloats(path.join(work, 'vectors.f32'));
-          const dims = (e2e.vectors[0] as Float32Array).length;
-          accuracy = agreement(e2e.vectors, files.map((_, i) => theirs.slice(i * dims, (i + 1) * dims)));
-          pixelCheck = await pixelDifference(embedder, files, await readFloats(path.join(work, 'pixels.f32')));
+          const dims = (measured.vectors[0] as Float32Array).length;
+          accuracy = agreement(
+            measured.vectors,
+            files.map((_, i) => theirs.slice(i * dims, (i + 1) * dims)),
+          );
+          pixelCheck = await pixelDifference(
+            measured.embedder,
+            files,
+            await readFloats(path.join(work, 'pixels.f32')),
+          );
         }
       }
-      await embedder.close();
+      await measured.embedder.close();
       if (extras) {
-        fp32Vectors = e2e.vectors;
+        fp32Vectors = measured.vectors;
         fp32Texts = text?.vectors ?? [];
       }
       const row = {
         batch,
-        bareImagesPerSecond: bare,
-        endToEndImagesPerSecond: e2e.imagesPerSecond,
-        endToEndOverBare: e2e.imagesPerSecond / bare,
+        bareImagesPerSecond: measured.bare,
+        endToEndImagesPerSecond: measured.endToEnd,
+        endToEndOverBare: measured.endToEnd / measured.bare,
+        medianRoundEndToEndOverBare: measured.medianRoundRatio,
         pythonImagesPerSecond: py?.images_per_s,
-        endToEndOverPython: py ? e2e.imagesPerSecond / py.images_per_s : undefined,
+        endToEndOverPython: py ? measured.endToEnd / py.images_per_s : undefined,
         textQueriesPerSecond: text?.queriesPerSecond,
         pythonTextQueriesPerSecond: py?.texts_per_s,
       };
@@ -318,19 +404,17 @@ async function main() {
 
     // Quantized against fp32 at the middle batch size.
     const qBatch = batches[Math.floor(batches.length / 2)] as number;
-    const quantized = await open('quantized', qBatch);
-    const qImages = await endToEnd(quantized, files, qBatch);
-    const qText = await textQueries(quantized);
-    await quantized.close();
-    const qBare = await bareImagesPerSecond(qBatch, 'quantized');
+    const quantized = await imagesPerSecond(files, qBatch, 'quantized');
+    const qText = await textQueries(quantized.embedder);
+    await quantized.embedder.close();
     const fp32Row = rows.find((r) => r.batch === qBatch);
     const quantizedReport = {
       batch: qBatch,
-      endToEndImagesPerSecond: qImages.imagesPerSecond,
-      bareImagesPerSecond: qBare,
-      speedupOverFp32: fp32Row ? qImages.imagesPerSecond / fp32Row.endToEndImagesPerSecond : undefined,
+      endToEndImagesPerSecond: quantized.endToEnd,
+      bareImagesPerSecond: quantized.bare,
+      speedupOverFp32: fp32Row ? quantized.endToEnd / fp32Row.endToEndImagesPerSecond : undefined,
       textQueriesPerSecond: qText.queriesPerSecond,
-      imageAgreementWithFp32: agreement(qImages.vectors, fp32Vectors),
+      imageAgreementWithFp32: agreement(quantized.vectors, fp32Vectors),
       textAgreementWithFp32: fp32Texts.length ? agreement(qText.vectors, fp32Texts) : undefined,
     };
 
@@ -352,14 +436,20 @@ async function main() {
       images: {
         count: files.length,
         source: args.images ? path.resolve(args.images) : 'generated from the fixture photos (seed 42)',
-        megapixels: { min: Math.min(...pixels) / 1e6, max: Math.max(...pixels) / 1e6, mean: pixels.reduce((a, b) => a + b) / pixels.length / 1e6 },
+        megapixels: {
+          min: Math.min(...pixels) / 1e6,
+          max: Math.max(...pixels) / 1e6,
+          mean: pixels.reduce((a, b) => a + b) / pixels.length / 1e6,
+        },
       },
       queries: queries.length,
       rows,
       quantized: quantizedReport,
       referenceAgreement: accuracy,
       pixelDifferenceGreyLevels: pixelCheck,
-      python: pythonInfo ? { interpreter: python, weights: pythonInfo.weights, versions: pythonInfo.versions } : undefined,
+      python: pythonInfo
+        ? { interpreter: python, weights: pythonInfo.weights, versions: pythonInfo.versions }
+        : undefined,
       targets: { endToEndOverPython: 3, endToEndOverBare: 0.85 },
     };
     await mkdir(args.out, { recursive: true });
@@ -383,17 +473,21 @@ function markdown(r: Report): string {
     `${r.started} · ${m.cpu ?? 'cpu'} · ${m.cores} cores · load average ${m.loadAverageBefore.map((x) => x.toFixed(1)).join(' ')} before, ${m.loadAverageAfter.map((x) => x.toFixed(1)).join(' ')} after · Node ${m.node} · onnxruntime-node ${m.onnxruntime} · sharp ${m.sharp} (libvips ${m.libvips})`,
     '',
     `Model \`${r.model}\`, ${r.threads} inference threads (torch too). ${r.images.count} JPEGs (${r.images.source}), ${f(r.images.megapixels.min, 2)}–${f(r.images.megapixels.max, 2)} MP, mean ${f(r.images.megapixels.mean, 2)} MP.`,
-    r.python ? `Python reference: ${r.python.interpreter}, ${Object.entries(r.python.versions).map(([k, v]) => `${k} ${v}`).join(', ')}; weights: ${r.python.weights}.` : 'Python reference not run.',
+    r.python
+      ? `Python reference: ${r.python.interpreter}, ${Object.entries(r.python.versions)
+          .map(([k, v]) => `${k} ${v}`)
+          .join(', ')}; weights: ${r.python.weights}.`
+      : 'Python reference not run.',
     '',
     '## Images per second (fp32)',
     '',
-    'End to end = read file + decode + preprocess + inference, next batch decoded while the current one runs. Bare = `session.run` alone on a pre-made tensor of the same batch size. Python = CLIPModel in torch with PIL + CLIPImageProcessor (PIL backend), same images, same thread count.',
+    'End to end = read file + decode + preprocess + inference, next batch decoded while the current one runs. Bare = `session.run` alone on a pre-made tensor of the same batch size. The two alternate in rounds over slices of the images (median of the per-round ratios beside the overall one). Python = CLIPModel in torch with PIL + CLIPImageProcessor (PIL backend), same images, same thread count.',
     '',
-    '| batch | end to end | bare session | end to end / bare (target ≥ 0.85) | Python reference | end to end / Python (target ≥ 3) |',
-    '| ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| batch | end to end | bare session | end to end / bare (target ≥ 0.85) | median of rounds | Python reference | end to end / Python (target ≥ 3) |',
+    '| ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...r.rows.map(
       (row) =>
-        `| ${row.batch} | ${f(row.endToEndImagesPerSecond)} | ${f(row.bareImagesPerSecond)} | ${f(row.endToEndOverBare, 2)} | ${f(row.pythonImagesPerSecond)} | ${f(row.endToEndOverPython, 2)} |`,
+        `| ${row.batch} | ${f(row.endToEndImagesPerSecond)} | ${f(row.bareImagesPerSecond)} | ${f(row.endToEndOverBare, 2)} | ${f(row.medianRoundEndToEndOverBare, 2)} | ${f(row.pythonImagesPerSecond)} | ${f(row.endToEndOverPython, 2)} |`,
     ),
     '',
     '## Text queries per second (one query at a time)',

@@ -38,16 +38,40 @@ export function registerIndexCommand(program: Command): void {
     .description(
       'Index a folder or URL list: new and changed images are embedded, unchanged ones skipped, vanished ones removed',
     )
-    .option('--tenant <id>', 'guild / workspace id the images belong to; * shares them with every tenant', sharedTenant)
+    .option(
+      '--tenant <id>',
+      'guild / workspace id the images belong to; * shares them with every tenant',
+      sharedTenant,
+    )
     .option('--full', 'rebuild this source from scratch behind the index (searches keep answering meanwhile)')
     .option('--dry-run', 'report what would change, write nothing')
     .option('--keep-missing', 'keep the documents of files that disappeared')
-    .option('--shard <i/n>', 'index only shard i of n (0-based), so n machines can share the work', shardOption)
-    .option('--concurrency <n>', 'images decoded at once, 1 to 64 (default LOOKALIKE_CONCURRENCY)', count('--concurrency', 64))
-    .option('--batch <n>', 'images per model batch, 1 to 256 (default LOOKALIKE_BATCH_SIZE)', count('--batch', 256))
+    .option(
+      '--shard <i/n>',
+      'index only shard i of n (0-based), so n machines can share the work',
+      shardOption,
+    )
+    .option(
+      '--concurrency <n>',
+      'images decoded at once, 1 to 64 (default LOOKALIKE_CONCURRENCY)',
+      count('--concurrency', 64),
+    )
+    .option(
+      '--batch <n>',
+      'images per model batch, 1 to 256 (default LOOKALIKE_BATCH_SIZE)',
+      count('--batch', 256),
+    )
     .option('--report <file>', 'write the full report as JSON to this file')
-    .option('--include <glob>', 'only files matching (relative to the folder; repeatable; default LOOKALIKE_INCLUDE)', collect)
-    .option('--exclude <glob>', 'leave out files and folders matching (repeatable; default LOOKALIKE_EXCLUDE)', collect)
+    .option(
+      '--include <glob>',
+      'only files matching (relative to the folder; repeatable; default LOOKALIKE_INCLUDE)',
+      collect,
+    )
+    .option(
+      '--exclude <glob>',
+      'leave out files and folders matching (repeatable; default LOOKALIKE_EXCLUDE)',
+      collect,
+    )
     .action(async (input: string, flags: IndexFlags) => {
       await runIndexCommand(input, flags);
     });
@@ -76,7 +100,8 @@ const collect = (value: string, previous: string[] | undefined) => [...(previous
 async function runIndexCommand(input: string, flags: IndexFlags): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config);
-  if (flags.tenant.trim() === '') throw new InputError('--tenant', 'must not be empty (use * for shared folders)');
+  if (flags.tenant.trim() === '')
+    throw new InputError('--tenant', 'must not be empty (use * for shared folders)');
   if (flags.full && flags.shard && flags.shard.count > 1) {
     throw new InputError('--full', 'rebuilds the whole source at once and cannot be combined with --shard');
   }
@@ -97,7 +122,8 @@ async function runIndexCommand(input: string, flags: IndexFlags): Promise<void> 
     throw error;
   });
   const cancel = new AbortController();
-  const onInterrupt = () => cancel.abort(new Error('interrupted: nothing half-written is lost, run it again to finish'));
+  const onInterrupt = () =>
+    cancel.abort(new Error('interrupted: nothing half-written is lost, run it again to finish'));
   process.once('SIGINT', onInterrupt);
   const display = progressDisplay(descriptor, Boolean(process.stderr.isTTY));
   let report: IndexReport;
@@ -152,7 +178,11 @@ function withConfiguredGlobs(descriptor: SourceDescriptor, config: Config): Sour
 
 function summaryText(report: IndexReport, source: SourceDescriptor): string {
   const who = report.tenant === sharedTenant ? 'shared with every tenant' : `tenant ${report.tenant}`;
-  const mode = [report.dryRun && 'dry run: nothing written', report.full && 'full rebuild', report.shard && `shard ${report.shard.index}/${report.shard.count}`]
+  const mode = [
+    report.dryRun && 'dry run: nothing written',
+    report.full && 'full rebuild',
+    report.shard && `shard ${report.shard.index}/${report.shard.count}`,
+  ]
     .filter(Boolean)
     .join(', ');
   const lines = [
@@ -164,8 +194,12 @@ function summaryText(report: IndexReport, source: SourceDescriptor): string {
   }
   const skipped = report.skipped ?? [];
   if (skipped.length > 0) {
-    lines.push(`Skipped (${skipped.length}):`, ...skipped.slice(0, listedSkips).map((s) => `  ${s.input}: ${s.reason}`));
-    if (skipped.length > listedSkips) lines.push(`  ... and ${skipped.length - listedSkips} more (all of them with --report)`);
+    lines.push(
+      `Skipped (${skipped.length}):`,
+      ...skipped.slice(0, listedSkips).map((s) => `  ${s.input}: ${s.reason}`),
+    );
+    if (skipped.length > listedSkips)
+      lines.push(`  ... and ${skipped.length - listedSkips} more (all of them with --report)`);
   }
   return `${lines.join('\n')}\n`;
 }
@@ -185,7 +219,8 @@ function progressDisplay(source: SourceDescriptor, tty: boolean) {
       bar = undefined;
       phase = p.phase;
       if (p.phase === 'scanning') say(`Scanning ${source.path} ...`);
-      if (p.phase === 'indexing') say(`Indexing ${p.total ?? 0} ${source.kind === 'folder' ? 'files' : 'URLs'} ...`);
+      if (p.phase === 'indexing')
+        say(`Indexing ${p.total ?? 0} ${source.kind === 'folder' ? 'files' : 'URLs'} ...`);
       if (p.phase === 'committing') say('Writing the remaining changes ...');
       if (p.phase === 'indexing' && tty) {
         bar = new cliProgress.SingleBar(

@@ -26,7 +26,9 @@ export const hasImageExtension = (name: string) => imageExtensions.has(path.extn
 
 const looksLikeSvg = (head: Uint8Array) =>
   /^\s*(<\?xml[^>]*>\s*)?(<!--[\s\S]*?-->\s*)*(<!DOCTYPE svg[^>]*>\s*)?<svg[\s>]/i.test(
-    Buffer.from(head.subarray(0, 1024)).toString('latin1').replace(/^\uFEFF|^ï»¿/, ''),
+    Buffer.from(head.subarray(0, 1024))
+      .toString('latin1')
+      .replace(/^\uFEFF|^ï»¿/, ''),
   );
 
 /**
@@ -37,8 +39,11 @@ export async function notAnImageReason(head: Uint8Array, totalBytes: number): Pr
   if (totalBytes === 0) return 'empty file (0 bytes)';
   const type = await fileTypeFromBuffer(head);
   if (type?.mime.startsWith('image/')) return undefined;
-  if (looksLikeSvg(head)) return 'SVG is vector graphics: only raster images (JPEG, PNG, WebP, GIF, TIFF, AVIF) are indexed';
-  return type ? `not an image: the content is ${type.mime}` : 'not an image: the content is no known image format';
+  if (looksLikeSvg(head))
+    return 'SVG is vector graphics: only raster images (JPEG, PNG, WebP, GIF, TIFF, AVIF) are indexed';
+  return type
+    ? `not an image: the content is ${type.mime}`
+    : 'not an image: the content is no known image format';
 }
 
 /**

@@ -44,7 +44,6 @@ export async function indexSource(options: IndexSourceOptions): Promise<IndexRep
     const items = await listItems(source, options.signal);
     if (exists) await checkOwnership(store, source, items, stored.docs);
     const plan = planRun(items, stored, { source: source.id, ...settings });
-    if (process.env.DEBUG_PLAN) console.log("PLAN", settings.shard, plan.work.map((w) => `${w.member.key}${w.member.mine ? "*" : ""}${w.knownSha ? "=" : ""} ${w.member.size}`).join(" | "));
     if (settings.full && !settings.dryRun) reindex = await store.beginReindex({ tenant, source: source.id });
     const runSettings: RunSettings = {
       context: { source: source.id, tenant, modelId: embedder.modelId, indexedAt: startedAt.toISOString() },
@@ -55,7 +54,11 @@ export async function indexSource(options: IndexSourceOptions): Promise<IndexRep
     const run = new IndexRun(stored, plan, runSettings, progress);
 
     progress.phase('indexing', plan.total);
-    await runPipeline(plan.work, run, { embedder, ...settings, ...(options.signal && { signal: options.signal }) });
+    await runPipeline(plan.work, run, {
+      embedder,
+      ...settings,
+      ...(options.signal && { signal: options.signal }),
+    });
 
     progress.phase('committing');
     const { desired, fixes } = plannedFixes(run, plan, runSettings);
@@ -93,7 +96,11 @@ export async function indexSource(options: IndexSourceOptions): Promise<IndexRep
       durationMs: Date.now() - startedAt.getTime(),
     };
     progress.phase('done');
-    logger?.info(`indexed ${source.id}: ${summaryLine(report)}`, { jobId, tenant, durationMs: report.durationMs });
+    logger?.info(`indexed ${source.id}: ${summaryLine(report)}`, {
+      jobId,
+      tenant,
+      durationMs: report.durationMs,
+    });
     return report;
   } catch (error) {
     if (reindex) await store.abortReindex(reindex).catch(() => undefined);
@@ -105,7 +112,8 @@ export async function indexSource(options: IndexSourceOptions): Promise<IndexRep
 function checkOptions(options: IndexOptions) {
   const positive = (name: string, value: number | undefined, fallback: number) => {
     const v = value ?? fallback;
-    if (!Number.isInteger(v) || v < 1) throw new InputError(name, `must be a whole number of at least 1, got ${v}`);
+    if (!Number.isInteger(v) || v < 1)
+      throw new InputError(name, `must be a whole number of at least 1, got ${v}`);
     return v;
   };
   const shard = checkShard(options.shard ?? { index: 0, count: 1 });
@@ -174,7 +182,11 @@ async function checkOwnership(
 }
 
 /** Last resort when a content's stored vector is gone: embed it again from any key that still has it. */
-async function embedAgain(embedder: Embedder, group: Group, logger?: Logger): Promise<Float32Array | undefined> {
+async function embedAgain(
+  embedder: Embedder,
+  group: Group,
+  logger?: Logger,
+): Promise<Float32Array | undefined> {
   for (const member of group.members) {
     if (member.pinned || !member.item) continue;
     try {

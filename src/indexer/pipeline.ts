@@ -46,7 +46,11 @@ export interface PipelineOptions {
  * batch is being decoded, and keeps one write in flight. A bounded number of items is between reading and
  * stored at any moment, so a slow store or model slows reading down instead of filling memory.
  */
-export async function runPipeline(work: Work[], steps: PipelineSteps, options: PipelineOptions): Promise<void> {
+export async function runPipeline(
+  work: Work[],
+  steps: PipelineSteps,
+  options: PipelineOptions,
+): Promise<void> {
   const { embedder, concurrency, batchSize } = options;
   const stop = new AbortController();
   let failure: unknown;

@@ -90,7 +90,8 @@ export function planRun(items: SourceItem[], stored: StoredSlice, options: PlanO
 
   const mineSizes = new Set<number>();
   for (const c of [...candidates, ...kept]) if (c.member.mine) c.sizes.forEach((s) => mineSizes.add(s));
-  const relevant = (c: { member: Member; sizes: number[] }) => c.member.mine || c.sizes.some((s) => mineSizes.has(s));
+  const relevant = (c: { member: Member; sizes: number[] }) =>
+    c.member.mine || c.sizes.some((s) => mineSizes.has(s));
   const relevantCandidates = candidates.filter(relevant);
   const relevantKept = kept.filter(relevant);
 
@@ -104,7 +105,9 @@ export function planRun(items: SourceItem[], stored: StoredSlice, options: PlanO
     }
   }
   return {
-    work: relevantCandidates.map(({ member, knownSha }) => (knownSha === undefined ? { member } : { member, knownSha })),
+    work: relevantCandidates.map(({ member, knownSha }) =>
+      knownSha === undefined ? { member } : { member, knownSha },
+    ),
     kept: relevantKept.map(({ member, sha }) => ({ member, sha })),
     untouchable,
     total: candidates.filter((c) => c.member.mine).length,

@@ -66,7 +66,8 @@ export async function applyFixes(fixes: Fix[], options: ApplyOptions): Promise<S
     const batch = fixes.slice(start, start + options.batchSize);
     const sources = new Map(batch.map((fix) => [fix, vectorSources(run, fix)]));
     const wanted = [...new Set([...sources.values()].flat())];
-    const stored = wanted.length > 0 ? await options.store.getVectors(wanted, { tenant: options.tenant }) : new Map();
+    const stored =
+      wanted.length > 0 ? await options.store.getVectors(wanted, { tenant: options.tenant }) : new Map();
     const docs: ImageDocument[] = [];
     for (const fix of batch) {
       const vector =
@@ -80,7 +81,10 @@ export async function applyFixes(fixes: Fix[], options: ApplyOptions): Promise<S
       for (const member of fix.group?.members ?? []) {
         keep.add(member.id);
         if (member.mine && !member.pinned) {
-          run.failures.set(member.key, 'its document could not be rewritten: no stored vector and no readable copy');
+          run.failures.set(
+            member.key,
+            'its document could not be rewritten: no stored vector and no readable copy',
+          );
         }
       }
       keep.add(fix.doc.image_id);
@@ -91,14 +95,25 @@ export async function applyFixes(fixes: Fix[], options: ApplyOptions): Promise<S
 }
 
 /** Documents of this shard the target holds that no group wants any more (and that are not to be kept). */
-export function staleDocuments(run: IndexRun, plan: Plan, settings: RunSettings, desired: Set<string>, keep: Set<string>) {
+export function staleDocuments(
+  run: IndexRun,
+  plan: Plan,
+  settings: RunSettings,
+  desired: Set<string>,
+  keep: Set<string>,
+) {
   return [...run.current.keys()].filter(
     (id) => settings.isMine(id) && !desired.has(id) && !keep.has(id) && !plan.untouchable.has(id),
   );
 }
 
 /** Keys of this shard that were in the index before the run and are in none of its documents after it. */
-export function removedKeys(run: IndexRun, settings: RunSettings, desired: Set<string>, keep: Set<string>): number {
+export function removedKeys(
+  run: IndexRun,
+  settings: RunSettings,
+  desired: Set<string>,
+  keep: Set<string>,
+): number {
   const { stored } = run;
   const before = new Set<string>();
   for (const doc of stored.docs.values()) {
@@ -111,7 +126,8 @@ export function removedKeys(run: IndexRun, settings: RunSettings, desired: Set<s
   const after = new Set<string>();
   for (const group of run.membership.groups.values()) {
     const doc = desiredDocument(group, settings.context);
-    if (doc && (desired.has(doc.image_id) || keep.has(doc.image_id))) group.members.forEach((m) => after.add(m.key));
+    if (doc && (desired.has(doc.image_id) || keep.has(doc.image_id)))
+      group.members.forEach((m) => after.add(m.key));
   }
   for (const id of [...desired, ...keep]) after.add(stored.keys.get(id) ?? `#${id}`);
   return [...before].filter((key) => !after.has(key)).length;

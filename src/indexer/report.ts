@@ -21,7 +21,8 @@ export function countItems(run: IndexRun): ItemCounts {
   return counts;
 }
 
-export const byInput = (list: IndexFailure[]) => [...list].sort((a, b) => (a.input < b.input ? -1 : a.input > b.input ? 1 : 0));
+export const byInput = (list: IndexFailure[]) =>
+  [...list].sort((a, b) => (a.input < b.input ? -1 : a.input > b.input ? 1 : 0));
 
 /** The failures of a run as a sorted list. */
 export function failureList(run: IndexRun): IndexFailure[] {

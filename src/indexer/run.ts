@@ -134,7 +134,8 @@ export class IndexRun implements PipelineSteps {
       }
       if (group?.written?.image_id === doc.image_id) group.written = undefined;
       for (const member of group?.members ?? []) {
-        if (member.mine && !member.pinned) this.failures.set(member.key, `the store refused its document: ${reason}`);
+        if (member.mine && !member.pinned)
+          this.failures.set(member.key, `the store refused its document: ${reason}`);
       }
     }
     return result;
@@ -147,7 +148,10 @@ export class IndexRun implements PipelineSteps {
   vectorSources(group: Group): string[] {
     return (this.stored.bySha.get(group.sha) ?? [])
       .map((doc) => doc.image_id)
-      .filter((id) => this.settings.full || (this.current.get(id)?.sha256 === group.sha && !this.writtenIds.has(id)));
+      .filter(
+        (id) =>
+          this.settings.full || (this.current.get(id)?.sha256 === group.sha && !this.writtenIds.has(id)),
+      );
   }
 
   /** The group a document was made for (by its sha and id). */
@@ -203,4 +207,12 @@ export class IndexRun implements PipelineSteps {
 }
 
 /** Decoder messages can repeat one line several times: each distinct line once, on one line. */
-const oneLine = (reason: string) => [...new Set(reason.split('\n').map((line) => line.trim()).filter(Boolean))].join('; ');
+const oneLine = (reason: string) =>
+  [
+    ...new Set(
+      reason
+        .split('\n')
+        .map((line) => line.trim())
+        .filter(Boolean),
+    ),
+  ].join('; ');

@@ -17,7 +17,10 @@ export function checkShard(shard: Shard, option = 'shard'): Shard {
     throw new InputError(option, `the shard count must be a whole number of at least 1, got ${count}`);
   }
   if (!Number.isInteger(index) || index < 0 || index >= count) {
-    throw new InputError(option, `the shard index must be a whole number from 0 to ${count - 1}, got ${index}`);
+    throw new InputError(
+      option,
+      `the shard index must be a whole number from 0 to ${count - 1}, got ${index}`,
+    );
   }
   return shard;
 }

@@ -32,12 +32,18 @@ export async function openFolderSource(options: FolderSourceOptions): Promise<Im
     if (!(await stat(realRoot)).isDirectory()) throw new InputError(root, 'is not a folder');
   } catch (error) {
     if (error instanceof InputError) throw error;
-    throw new InputError(root, `cannot be opened as a folder: ${(error as NodeJS.ErrnoException).code ?? error}`);
+    throw new InputError(
+      root,
+      `cannot be opened as a folder: ${(error as NodeJS.ErrnoException).code ?? error}`,
+    );
   }
-  const options_ = { basename: true, dot: true };
-  const include = picomatch(options.include?.length ? options.include : ['**/*'], options_);
-  const exclude = options.exclude?.length ? picomatch(options.exclude, options_) : () => false;
-  const walker = new Walker(realRoot, (rel) => include(rel) && !exclude(rel), exclude, options.maxBytes);
+  const include = options.include?.length ? options.include : ['**/*'];
+  const exclude = globMatcher(options.exclude ?? []);
+  const walker = new Walker(
+    realRoot,
+    { wanted: (rel) => globMatcher(include)(rel) && !exclude(rel), excluded: exclude, mayHold: folderFilter(include) },
+    options.maxBytes,
+  );
   return {
     id: folderSourceId(root),
     tenant: options.tenant,
@@ -45,13 +51,33 @@ export async function openFolderSource(options: FolderSourceOptions): Promise<Im
   };
 }
 
+/** Globs with a `/` match the path relative to the root; globs without one match the name at any depth. */
+function globMatcher(globs: string[]): (relative: string) => boolean {
+  const byPath = globs.filter((g) => g.includes('/'));
+  const byName = globs.filter((g) => !g.includes('/'));
+  const path_ = byPath.length > 0 ? picomatch(byPath, { dot: true }) : () => false;
+  const name = byName.length > 0 ? picomatch(byName, { dot: true }) : () => false;
+  return (relative) => path_(relative) || name(path.posix.basename(relative));
+}
+
+/** Whether a folder can hold files the include globs match (so the walk need not enter the others). */
+function folderFilter(include: string[]): (relative: string) => boolean {
+  const bases = include.map((g) => (g.includes('/') ? picomatch.scan(g).base : ''));
+  return (dir) => bases.some((b) => b === '' || b === dir || b.startsWith(`${dir}/`) || dir.startsWith(`${b}/`));
+}
+
 const within = (root: string, target: string) => target === root || target.startsWith(root + path.sep);
+
+interface Filters {
+  wanted(relative: string): boolean;
+  excluded(relative: string): boolean;
+  mayHold(relative: string): boolean;
+}
 
 class Walker {
   constructor(
     private readonly root: string,
-    private readonly wanted: (relative: string) => boolean,
-    private readonly excluded: (relative: string) => boolean,
+    private readonly filters: Filters,
     private readonly maxBytes: number,
   ) {}
 
@@ -60,7 +86,12 @@ class Walker {
     yield* this.walk(this.root, '', new Set([this.root]), tenant);
   }
 
-  private async *walk(dir: string, prefix: string, ancestors: Set<string>, tenant: string): AsyncGenerator<SourceItem> {
+  private async *walk(
+    dir: string,
+    prefix: string,
+    ancestors: Set<string>,
+    tenant: string,
+  ): AsyncGenerator<SourceItem> {
     let entries: Dirent[];
     try {
       entries = await readdir(dir, { withFileTypes: true });
@@ -71,6 +102,7 @@ class Walker {
       return;
     }
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const { wanted, excluded, mayHold } = this.filters;
     for (const entry of entries) {
       if (entry.name.startsWith('.')) continue;
       const relative = prefix ? `${prefix}/${entry.name}` : entry.name;
@@ -79,24 +111,22 @@ class Walker {
         try {
           real = await realpath(real);
         } catch {
-          if (this.wanted(relative)) yield skipped(relative, tenant, 'broken symbolic link');
-          continue;
-        }
-        if (!within(this.root, real)) {
-          if (this.wanted(relative) || (await isDirectory(real))) {
-            yield skipped(relative, tenant, `symbolic link leading out of the folder (to ${real}) is not followed`);
-          }
+          if (wanted(relative)) yield skipped(relative, tenant, 'broken symbolic link');
           continue;
         }
       }
       const info = await stat(real).catch(() => undefined);
-      if (info?.isDirectory()) {
-        if (this.excluded(relative) || ancestors.has(real)) continue;
+      const folder = info?.isDirectory() ?? false;
+      if (folder ? excluded(relative) || !mayHold(relative) : !wanted(relative)) continue;
+      if (!within(this.root, real)) {
+        yield skipped(relative, tenant, `symbolic link leading out of the folder (to ${real}) is not followed`);
+      } else if (folder && ancestors.has(real)) {
+        yield skipped(relative, tenant, 'symbolic link to a folder that contains it (a loop) is not followed');
+      } else if (folder) {
         yield* this.walk(real, relative, new Set(ancestors).add(real), tenant);
-      } else if (this.wanted(relative)) {
-        if (info?.isFile()) yield fileItem(real, relative, info.size, Math.trunc(info.mtimeMs), tenant, this.maxBytes);
-        else yield skipped(relative, tenant, 'not a regular file');
-      }
+      } else if (info?.isFile()) {
+        yield fileItem(real, relative, info.size, Math.trunc(info.mtimeMs), tenant, this.maxBytes);
+      } else yield skipped(relative, tenant, 'not a regular file');
     }
   }
 }

@@ -100,10 +100,14 @@ export class SourceRegistry {
   }
 
   /** Records a run of a source (adding the source when new): its report, or the error that stopped it. */
-  async record(source: SourceDescriptor, outcome: { report: IndexReport } | { error: string }): Promise<SourceEntry> {
+  async record(
+    source: SourceDescriptor,
+    outcome: { report: IndexReport } | { error: string },
+  ): Promise<SourceEntry> {
     const at = new Date().toISOString();
     const lastRun = 'report' in outcome ? summarise(outcome.report, at) : errorSummary(outcome.error, at);
-    if ('report' in outcome) await this.writeAtomically(this.reportFile(source.id), JSON.stringify(outcome.report, null, 2));
+    if ('report' in outcome)
+      await this.writeAtomically(this.reportFile(source.id), JSON.stringify(outcome.report, null, 2));
     const entry: SourceEntry = { ...descriptorOf(source), lastRunAt: at, lastRun };
     await this.withLock(async () => {
       const entries = (await this.read()).filter((e) => e.id !== source.id);
@@ -139,7 +143,10 @@ export class SourceRegistry {
       return JSON.parse(await readFile(this.reportFile(id), 'utf8')) as IndexReport;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw new ServiceError('source registry', `cannot read the report of ${id}: ${(error as Error).message}`);
+      throw new ServiceError(
+        'source registry',
+        `cannot read the report of ${id}: ${(error as Error).message}`,
+      );
     }
   }
 
@@ -194,7 +201,10 @@ export class SourceRegistry {
         const age = Date.now() - ((await stat(lock).catch(() => undefined))?.mtimeMs ?? Date.now());
         if (age > staleLockMs) await unlink(lock).catch(() => undefined);
         else if (Date.now() > deadline) {
-          throw new ServiceError('source registry', `${lock} is held by another run; remove it if no run is going on`);
+          throw new ServiceError(
+            'source registry',
+            `${lock} is held by another run; remove it if no run is going on`,
+          );
         }
         await sleep(50);
       }
@@ -216,7 +226,8 @@ export async function describeSource(
 ): Promise<SourceDescriptor> {
   const absolute = path.resolve(input);
   const info = await stat(absolute).catch(() => undefined);
-  if (!info) throw new InputError(input, 'does not exist (give a folder of images or a text file of image URLs)');
+  if (!info)
+    throw new InputError(input, 'does not exist (give a folder of images or a text file of image URLs)');
   const kind = (await isDirectory(absolute)) ? 'folder' : 'urls';
   if (kind === 'urls' && (options.include?.length || options.exclude?.length)) {
     throw new InputError('--include/--exclude', 'apply to folders only, not to a URL list');

@@ -52,7 +52,11 @@ function urlItem(line: string, options: UrlListSourceOptions): SourceItem {
     return refused(line, options.tenant, 'is not a URL');
   }
   if (!allowedProtocols.has(url.protocol)) {
-    return refused(url.href, options.tenant, `${url.protocol} URLs are refused: only http and https are downloaded`);
+    return refused(
+      url.href,
+      options.tenant,
+      `${url.protocol} URLs are refused: only http and https are downloaded`,
+    );
   }
   const segment = url.pathname.split('/').filter(Boolean).at(-1);
   return {
@@ -80,7 +84,10 @@ function safeDecode(text: string): string {
  * Downloads one image: http(s) only (also after a redirect), at most 3 redirects, the whole exchange
  * within the timeout, and never more than maxBytes kept in memory. Every failure is an InputError.
  */
-export async function downloadImage(url: URL, options: { timeoutMs: number; maxBytes: number }): Promise<Buffer> {
+export async function downloadImage(
+  url: URL,
+  options: { timeoutMs: number; maxBytes: number },
+): Promise<Buffer> {
   const input = url.href;
   const signal = AbortSignal.timeout(options.timeoutMs);
   try {
@@ -98,7 +105,10 @@ export async function downloadImage(url: URL, options: { timeoutMs: number; maxB
         if (redirects >= maxRedirects) throw new InputError(input, `more than ${maxRedirects} redirects`);
         current = new URL(String(location), current);
         if (!allowedProtocols.has(current.protocol)) {
-          throw new InputError(input, `redirects to a ${current.protocol} URL, which is refused (http and https only)`);
+          throw new InputError(
+            input,
+            `redirects to a ${current.protocol} URL, which is refused (http and https only)`,
+          );
         }
         continue;
       }
@@ -128,7 +138,8 @@ export async function downloadImage(url: URL, options: { timeoutMs: number; maxB
   } catch (error) {
     if (error instanceof InputError) throw error;
     if (signal.aborted) throw new InputError(input, `no complete answer within ${options.timeoutMs} ms`);
-    const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error as NodeJS.ErrnoException).code;
+    const cause =
+      (error as { cause?: { code?: string } }).cause?.code ?? (error as NodeJS.ErrnoException).code;
     throw new InputError(input, `download failed: ${cause ?? (error as Error).message}`);
   }
 }

@@ -55,6 +55,10 @@ describe('/channels', () => {
     expect(await find(world.outsider)).not.toContain(link);
 
     expect(await answer(world.admin, { action: 'list' })).toContain('#secret');
+
+    world.post(world.secret, [{ name: 'cat.jpg', bytes: photo('photo-cat.jpg'), contentType: 'image/jpeg' }]);
+    await answer(world.admin, { action: `reindex <#${world.secret}>` });
+    expect(await countOf(world.secret, 2)).toBe(2);
   });
 
   it('refuses members without admin rights and unknown channels', async () => {
@@ -64,7 +68,7 @@ describe('/channels', () => {
 
   it('removes a channel and its images', async () => {
     expect(await answer(world.admin, { action: 'remove', channel: `<#${world.secret}>` })).toContain(
-      'removed its 1 images',
+      'removed its 2 images',
     );
     expect(await test.store.count({ tenant: world.guild.id }, { source: [`discord:${world.secret}`] })).toBe(
       0,

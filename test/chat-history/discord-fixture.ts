@@ -12,7 +12,7 @@ import {
   type APIUser,
 } from 'discord.js';
 import { discordChannelVisibility } from '../../adapters/discord/history/visibility.js';
-import { createDiscordAdapter } from '../../adapters/discord/index.js';
+import { createDiscordAdapter, type DiscordAdapterOptions } from '../../adapters/discord/index.js';
 import type { Bot, ChatAdapter } from '../../src/bot/types.js';
 import { parseConfig } from '../../src/config/load.js';
 import { createLogger } from '../../src/util/log.js';
@@ -48,12 +48,17 @@ export interface DiscordWorld {
   insider: Asker;
   /** Has Manage Server, and so may run admin commands (and view every channel). */
   admin: Asker;
+  /** Sends a gateway event to the bot. */
+  dispatch(event: GatewayDispatchEvents, data: unknown): void;
   /** Posts a message with these files (served by the fake CDN) and returns it. */
   post(channelId: string, files: { name: string; bytes: Buffer; contentType: string }[]): APIMessage;
   close(): Promise<void>;
 }
 
-export async function startDiscordWorld(bot: Bot): Promise<DiscordWorld> {
+export async function startDiscordWorld(
+  bot: Bot,
+  adapterOptions: Partial<Pick<DiscordAdapterOptions, 'live'>> = {},
+): Promise<DiscordWorld> {
   const guildId = snowflake();
   const insidersRole = snowflake();
   const general = snowflake();
@@ -79,6 +84,7 @@ export async function startDiscordWorld(bot: Bot): Promise<DiscordWorld> {
     config,
     logger: createLogger(config, () => {}),
     visibleChannels: discordChannelVisibility({ ttlMs: 0 }),
+    ...adapterOptions,
   });
   await adapter.start();
   // The fake sends channels without overwrites; make #secret private the way Discord announces it.
@@ -121,6 +127,7 @@ export async function startDiscordWorld(bot: Bot): Promise<DiscordWorld> {
     outsider: asker('outsider', []),
     insider: asker('insider', [insidersRole]),
     admin: asker('admin', [insidersRole], view | PermissionFlagsBits.ManageGuild),
+    dispatch: (event, data) => gateway.dispatch(event, data),
     post(channelId, files) {
       const attachments = files.map((f) => {
         const a = attachment({

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDownloadLimiter } from '../../src/sources/chat/downloads.js';
 import { discordHistorySource } from '../../adapters/discord/history/source.js';
 import { indexSource } from '../../src/indexer/index.js';
-import { chatInput } from '../discord/fake-discord/payloads.js';
+import { chatInput, message } from '../discord/fake-discord/payloads.js';
 import { interact } from '../discord/harness.js';
 import { createTestBot, type TestBot } from '../helpers/bot.js';
 import { photo, startDiscordWorld, type DiscordWorld } from './discord-fixture.js';
@@ -49,8 +49,23 @@ describe('Discord channel history', () => {
     const hidden = world.post(world.secret, [
       { name: 'flower.jpg', bytes: photo('photo-flower.jpg'), contentType: jpeg },
     ]);
+    // A link preview: its picture comes from Discord's media proxy.
+    const embedUrl = 'https://media.discordapp.net/external/abc/https/images.example.com/coffee.jpg';
+    world.fake.cdn.put(embedUrl, photo('photo-coffee.jpg'), jpeg);
+    const preview = world.fake.addMessage(
+      message({
+        channelId: world.general,
+        author: world.poster,
+        embeds: [
+          {
+            url: 'https://images.example.com/',
+            image: { url: 'https://images.example.com/coffee.jpg', proxy_url: embedUrl },
+          },
+        ],
+      }),
+    );
     const openReport = await index(world.general);
-    expect(openReport.new).toBe(1);
+    expect(openReport.new).toBe(2);
     expect(openReport.failed).toEqual([]);
     expect((await index(world.secret)).new).toBe(1);
 
@@ -58,8 +73,9 @@ describe('Discord channel history', () => {
     const hiddenLink = `https://discord.com/channels/${world.guild.id}/${world.secret}/${hidden.id}`;
     const stored = [];
     for await (const doc of test.store.scan(world.guild.id, `discord:${world.general}`)) stored.push(doc);
-    expect(stored).toHaveLength(1);
-    expect(stored[0]).toMatchObject({
+    expect(stored.map((d) => d.image_name).sort()).toEqual(['cat.jpg', 'coffee.jpg']);
+    expect(stored.find((d) => d.relative_path === `${preview.id}/embed-0`)).toBeDefined();
+    expect(stored.find((d) => d.image_name === 'cat.jpg')).toMatchObject({
       channel_id: world.general,
       permalink: openLink,
       author_id: world.poster.id,
@@ -80,7 +96,7 @@ describe('Discord channel history', () => {
     world.fake.messages.delete(doomed.id);
     const report = await index(world.general);
     expect(report.deleted).toBe(1);
-    expect(report.unchanged).toBe(1);
+    expect(report.unchanged).toBe(2);
   });
 
   it('resumes an interrupted walk without downloading what it already indexed', async () => {

@@ -1,13 +1,16 @@
 import type { Client, GuildBasedChannel } from 'discord.js';
-import { createDownloadLimiter } from '../../../src/sources/chat/downloads.js';
+import type { DownloadLimiter } from '../../../src/sources/chat/downloads.js';
 import type { ChatHistoryProvider } from '../../../src/sources/chat/providers.js';
 import { InputError } from '../../../src/util/errors.js';
 import type { ImageLimits } from '../images.js';
 import { discordHistorySource } from './source.js';
 
 /** Chat-history indexing over a connected client: its REST queue for history, one download limiter for all. */
-export function discordHistoryProvider(client: Client, limits: ImageLimits): ChatHistoryProvider {
-  const download = createDownloadLimiter();
+export function discordHistoryProvider(
+  client: Client,
+  limits: ImageLimits,
+  download: DownloadLimiter,
+): ChatHistoryProvider {
   return {
     platform: 'discord',
     serves: (tenant) => client.guilds.cache.has(tenant),

@@ -1,5 +1,5 @@
 import type { webApi } from '@slack/bolt';
-import { createDownloadLimiter } from '../../../src/sources/chat/downloads.js';
+import type { DownloadLimiter } from '../../../src/sources/chat/downloads.js';
 import type { ChatHistoryProvider } from '../../../src/sources/chat/providers.js';
 import { InputError } from '../../../src/util/errors.js';
 import type { SlackFileFetcher } from '../files.js';
@@ -18,8 +18,8 @@ export function slackHistoryProvider(
   client: webApi.WebClient,
   fetchFile: SlackFileFetcher,
   workspace: SlackWorkspace,
+  download: DownloadLimiter,
 ): ChatHistoryProvider {
-  const download = createDownloadLimiter();
   return {
     platform: 'slack',
     serves: (tenant) => tenant === workspace.teamId,

@@ -18,7 +18,7 @@ export interface SlackHistoryOptions extends ChatChannelSpec {
   ownUserId: string;
 }
 
-interface HistoryMessage {
+export interface HistoryMessage {
   ts?: string;
   user?: string;
   subtype?: string;
@@ -56,7 +56,11 @@ export function slackHistorySource(options: SlackHistoryOptions): ImageSource {
   };
 }
 
-function slackMessageItems(message: HistoryMessage, options: SlackHistoryOptions): SourceItem[] {
+/** The images of one message as source items (also used for messages arriving live). */
+export function slackMessageItems(
+  message: HistoryMessage,
+  options: Pick<SlackHistoryOptions, 'tenant' | 'channelId' | 'workspaceUrl' | 'fetchFile' | 'download'>,
+): SourceItem[] {
   const { ts } = message;
   if (!ts) return [];
   const postedAt = new Date(Number(ts) * 1000).toISOString();

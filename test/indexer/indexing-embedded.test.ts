@@ -1,0 +1,3 @@
+import { indexingSuite } from './indexing-suite.js';
+
+indexingSuite('embedded');
