@@ -19,7 +19,8 @@ export const botScopes = [
   'groups:history',
   'usergroups:read',
 ];
-export const botEvents = ['app_mention'];
+/** Mentions, and the messages of indexed channels (live indexing follows posts, edits and deletions). */
+export const botEvents = ['app_mention', 'message.channels', 'message.groups'];
 
 export interface ManifestOptions {
   /** HTTP mode: the public URL Slack posts requests to (`https://host/slack/events`). Socket Mode without. */

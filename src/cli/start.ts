@@ -4,6 +4,8 @@ import type { ChatAdapter } from '../bot/types.js';
 import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { openEmbedder } from '../model/index.js';
+import { ChatChannels } from '../sources/chat/channels.js';
+import { LiveChatIndexer } from '../sources/chat/live.js';
 import { openStore } from '../store/open.js';
 import { createLogger, type Logger } from '../util/log.js';
 import { ensureModels } from './models.js';
@@ -38,15 +40,22 @@ async function startBot(config: Config, logger: Logger): Promise<void> {
   const { commands, consoleCommands } = await import('../../commands/index.js');
   const bot = createBot({ config, embedder, store, logger, commands: chat ? commands : consoleCommands });
 
+  // Following live posts needs Discord's message intents: only ask for them once an admin added a channel.
+  const chatChannels = new ChatChannels(config.LOOKALIKE_DATA_DIR);
+  const live =
+    chat && (await chatChannels.list()).length > 0
+      ? new LiveChatIndexer({ store, embedder, logger, channels: chatChannels })
+      : undefined;
+
   const adapters: ChatAdapter[] = [];
   let consoleDone: Promise<void> | undefined;
   if (config.DISCORD_TOKEN) {
     const { createDiscordAdapter } = await import('../../adapters/discord/index.js');
-    adapters.push(createDiscordAdapter({ bot, config, logger }));
+    adapters.push(createDiscordAdapter({ bot, config, logger, ...(live ? { live } : {}) }));
   }
   if (config.SLACK_BOT_TOKEN) {
     const { createSlackAdapter } = await import('../../adapters/slack/index.js');
-    adapters.push(createSlackAdapter({ bot, config, logger }));
+    adapters.push(createSlackAdapter({ bot, config, logger, ...(live ? { live } : {}) }));
   }
   if (!chat) {
     const { createConsoleAdapter } = await import('../../adapters/console/index.js');
@@ -60,6 +69,7 @@ async function startBot(config: Config, logger: Logger): Promise<void> {
     (stopping ??= (async () => {
       logger.info(`shutting down (${reason})`);
       await Promise.allSettled(adapters.map((a) => a.stop()));
+      await live?.close();
       await bot.close();
       await store.close();
       await embedder.close();

@@ -51,7 +51,7 @@ export const configSchema = z.object({
   ELASTICSEARCH_INDEX_TYPE: z.enum(['hnsw', 'int8_hnsw', 'bbq_hnsw']).default('int8_hnsw'),
   ELASTICSEARCH_HNSW_M: int(2, 512).default(16),
   ELASTICSEARCH_HNSW_EF_CONSTRUCTION: int(4, 4096).default(100),
-  ELASTICSEARCH_NUM_CANDIDATES: int(1, 10_000).default(300),
+  ELASTICSEARCH_NUM_CANDIDATES: int(1, 10_000).default(500),
 
   // Indexing.
   LOOKALIKE_INCLUDE: list.default(['**/*']),

@@ -50,6 +50,7 @@ export async function indexSource(options: IndexSourceOptions): Promise<IndexRep
       full: settings.full,
       target: settings.dryRun ? undefined : (reindex ?? store),
       isMine: (id) => shardOf(id, settings.shard.count) === settings.shard.index,
+      ...(logger && { logger }),
     };
     const run = new IndexRun(stored, plan, runSettings, progress);
 

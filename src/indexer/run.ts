@@ -1,6 +1,7 @@
 import type { PreparedImage } from '../model/types.js';
 import type { ImageDocument, ImageMeta, UpsertResult } from '../store/types.js';
 import type { InputError } from '../util/errors.js';
+import type { Logger } from '../util/log.js';
 import { SkippedInput } from './image-type.js';
 import { Membership, desiredDocument, type DocumentContext, type Group, type Member } from './membership.js';
 import type { Embedded, PipelineSteps, ReadOutcome } from './pipeline.js';
@@ -20,6 +21,7 @@ export interface RunSettings {
   /** Absent in a dry run. */
   target?: WriteTarget;
   isMine(id: string): boolean;
+  logger?: Logger;
 }
 
 /**
@@ -122,6 +124,7 @@ export class IndexRun implements PipelineSteps {
     if (documents.length === 0) return { written: 0, failed: [] };
     const target = this.settings.target as WriteTarget;
     const result = await target.upsert(documents);
+    this.settings.logger?.debug(`wrote ${result.written} documents`, { source: this.settings.context.source });
     const refused = new Map(result.failed.map((f) => [f.image_id, f.reason]));
     for (const doc of documents) {
       const reason = refused.get(doc.image_id);

@@ -38,12 +38,14 @@ export async function openFolderSource(options: FolderSourceOptions): Promise<Im
     );
   }
   const include = options.include?.length ? options.include : ['**/*'];
-  const exclude = globMatcher(options.exclude ?? []);
-  const walker = new Walker(
-    realRoot,
-    { wanted: (rel) => globMatcher(include)(rel) && !exclude(rel), excluded: exclude, mayHold: folderFilter(include) },
-    options.maxBytes,
-  );
+  const included = globMatcher(include);
+  const excluded = globMatcher(options.exclude ?? []);
+  const filters = {
+    wanted: (rel: string) => included(rel) && !excluded(rel),
+    excluded,
+    mayHold: folderFilter(include),
+  };
+  const walker = new Walker(realRoot, filters, options.maxBytes);
   return {
     id: folderSourceId(root),
     tenant: options.tenant,
@@ -63,7 +65,8 @@ function globMatcher(globs: string[]): (relative: string) => boolean {
 /** Whether a folder can hold files the include globs match (so the walk need not enter the others). */
 function folderFilter(include: string[]): (relative: string) => boolean {
   const bases = include.map((g) => (g.includes('/') ? picomatch.scan(g).base : ''));
-  return (dir) => bases.some((b) => b === '' || b === dir || b.startsWith(`${dir}/`) || dir.startsWith(`${b}/`));
+  return (dir) =>
+    bases.some((b) => b === '' || b === dir || b.startsWith(`${dir}/`) || dir.startsWith(`${b}/`));
 }
 
 const within = (root: string, target: string) => target === root || target.startsWith(root + path.sep);
@@ -119,9 +122,17 @@ class Walker {
       const folder = info?.isDirectory() ?? false;
       if (folder ? excluded(relative) || !mayHold(relative) : !wanted(relative)) continue;
       if (!within(this.root, real)) {
-        yield skipped(relative, tenant, `symbolic link leading out of the folder (to ${real}) is not followed`);
+        yield skipped(
+          relative,
+          tenant,
+          `symbolic link leading out of the folder (to ${real}) is not followed`,
+        );
       } else if (folder && ancestors.has(real)) {
-        yield skipped(relative, tenant, 'symbolic link to a folder that contains it (a loop) is not followed');
+        yield skipped(
+          relative,
+          tenant,
+          'symbolic link to a folder that contains it (a loop) is not followed',
+        );
       } else if (folder) {
         yield* this.walk(real, relative, new Set(ancestors).add(real), tenant);
       } else if (info?.isFile()) {

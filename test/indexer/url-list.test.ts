@@ -81,7 +81,8 @@ describe('URL lists', () => {
     await data?.remove();
   });
 
-  const download = (route: string, timeoutMs = 2_000) => downloadImage(new URL(base + route), { timeoutMs, maxBytes });
+  const download = (route: string, timeoutMs = 2_000) =>
+    downloadImage(new URL(base + route), { timeoutMs, maxBytes });
   const refusal = async (route: string, timeoutMs?: number) => {
     const error = await download(route, timeoutMs).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(InputError);
@@ -98,12 +99,15 @@ describe('URL lists', () => {
     expect(await refusal('/loop')).toMatch(/more than 3 redirects/);
     expect(await refusal('/to-file')).toMatch(/file: URL.*refused/);
     expect(await refusal('/huge-declared')).toMatch(/more than LOOKALIKE_MAX_IMAGE_BYTES \(200000\)/);
-    expect(await refusal('/huge-streamed')).toMatch(/at least \d+ bytes, more than LOOKALIKE_MAX_IMAGE_BYTES/);
+    expect(await refusal('/huge-streamed')).toMatch(
+      /at least \d+ bytes, more than LOOKALIKE_MAX_IMAGE_BYTES/,
+    );
     expect(await refusal('/text.jpg')).toMatch(/not an image/);
     expect(await refusal('/slow', 300)).toMatch(/no complete answer within 300 ms/);
-    const closed = await downloadImage(new URL('http://127.0.0.1:1/x.jpg'), { timeoutMs: 2_000, maxBytes }).catch(
-      (e: unknown) => e,
-    );
+    const closed = await downloadImage(new URL('http://127.0.0.1:1/x.jpg'), {
+      timeoutMs: 2_000,
+      maxBytes,
+    }).catch((e: unknown) => e);
     expect((closed as InputError).reason).toMatch(/download failed: ECONNREFUSED/);
   });
 
@@ -130,7 +134,12 @@ describe('URL lists', () => {
     );
     const test = await openTestStore('embedded', path.join(data.dir, 'store'));
     try {
-      const source = await openUrlListSource({ listPath: list, tenant: 'guild-1', timeoutMs: 2_000, maxBytes });
+      const source = await openUrlListSource({
+        listPath: list,
+        tenant: 'guild-1',
+        timeoutMs: 2_000,
+        maxBytes,
+      });
       expect(source.id).toBe(urlListSourceId(list));
       const report = await indexSource({ source, store: test.store, embedder });
 

@@ -11,13 +11,13 @@ const specs = commands.map((c) => c.spec);
 describe("Slack's form of the commands", () => {
   it('gives find and admin commands their own slash command and groups the rest under /lookalike', () => {
     const slash = slackSlashCommands(specs);
-    expect(slash.map((c) => c.command)).toEqual(['/find', '/reindex', '/lookalike']);
+    expect(slash.map((c) => c.command)).toEqual(['/find', '/reindex', '/channels', '/lookalike']);
     expect(slash[0]).toMatchObject({
       description: 'Find images matching a description',
       usageHint: '<text> [count]',
     });
-    const grouped = specs.filter((s) => !['find', 'reindex'].includes(s.name)).map((s) => s.name);
-    for (const name of grouped) expect(slash[2]!.usageHint).toContain(name);
+    const grouped = specs.filter((s) => !['find', 'reindex', 'channels'].includes(s.name)).map((s) => s.name);
+    for (const name of grouped) expect(slash[3]!.usageHint).toContain(name);
   });
 
   it('finds the command a slash command stands for', () => {
