@@ -1,14 +1,22 @@
 #!/usr/bin/env python3
 """The Python reference for scripts/bench/embedder.ts: transformers' CLIPModel in torch, images read with PIL
 (transformers.image_utils.load_image) and preprocessed by the PIL backend of CLIPImageProcessor, texts by the
-model's tokenizer. Run as a child process by the benchmark; prints one JSON object on stdout.
+model's tokenizer, one query at a time.
+
+It serves timing requests as JSON lines on stdin/stdout, so the benchmark can alternate it with its own
+measurements round by round (on a shared machine both then see the same load):
+
+  python scripts/bench/py_embed_reference.py --model DIR --threads 2
+  <- {"ready": true, "weights": "...", "versions": {...}}
+  -> {"op": "images", "paths": [...], "batch": 8, "vectors": "out.f32", "pixels": "px.f32", "pixels_count": 16}
+  <- {"count": 16, "seconds": 2.1}        (vectors: raw float32 [count, dims], L2-normalised; pixels: the
+                                            first pixels_count pixel_values as raw float32 [n, 3, 224, 224])
+  -> {"op": "texts", "texts": ["a cat", ...]}
+  <- {"count": 2, "seconds": 0.08}
 
 The model folder holds ONNX graphs, not torch weights. When it has model.safetensors / pytorch_model.bin these
 are loaded; otherwise (the random-init benchmark model) the weights are rebuilt the way scripts/export-onnx.py made
 them: torch.manual_seed(seed from export_info.json) then CLIPModel(config), so the vectors are comparable.
-
-  python scripts/bench/py_embed_reference.py --model DIR --images-file LIST --batch 8 --threads 2 \
-      [--texts-file texts.json] [--embeddings-out vecs.f32] [--pixels-out pixels.f32 --pixels-count 16]
 """
 
 from __future__ import annotations
@@ -30,7 +38,7 @@ def load_model(folder: Path):
     info = json.loads((folder / "export_info.json").read_text())
     seed = re.search(r"seed (\d+)", info.get("source", ""))
     if not seed or "random-init" not in info["source"]:
-        sys.exit(f"{folder}: no torch weights and not a random-init export (export_info.json source: {info.get('source')})")
+        sys.exit(f"{folder}: no torch weights and not a random-init export (export_info.json: {info.get('source')})")
     torch.manual_seed(int(seed.group(1)))
     return CLIPModel(CLIPConfig.from_pretrained(str(folder))).eval(), f"random init, seed {seed.group(1)}"
 
@@ -53,17 +61,13 @@ def features(out):
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--model", required=True, type=Path)
-    ap.add_argument("--images-file", required=True, type=Path, help="one image path per line")
-    ap.add_argument("--batch", type=int, default=8)
     ap.add_argument("--threads", type=int, required=True)
-    ap.add_argument("--texts-file", type=Path, help="JSON list of queries, embedded one at a time")
-    ap.add_argument("--embeddings-out", type=Path, help="raw float32 [images, dims], L2-normalised")
-    ap.add_argument("--pixels-out", type=Path, help="raw float32 pixel_values of the first --pixels-count images")
-    ap.add_argument("--pixels-count", type=int, default=0)
     args = ap.parse_args()
 
     import numpy as np
+    import PIL
     import torch
+    import transformers
     from transformers import AutoTokenizer
     from transformers.image_utils import load_image
 
@@ -72,64 +76,40 @@ def main() -> None:
     model, weights = load_model(args.model)
     proc = image_processor(args.model)
     tok = AutoTokenizer.from_pretrained(str(args.model))
-    paths = [p for p in args.images_file.read_text().splitlines() if p]
 
-    def embed_batch(batch_paths):
-        images = [load_image(p) for p in batch_paths]
-        pixels = proc(images=images, return_tensors="pt")["pixel_values"]
-        with torch.inference_mode():
-            return pixels, features(model.get_image_features(pixel_values=pixels))
+    def images(request):
+        paths, batch = request["paths"], request["batch"]
+        vectors, pixels = [], []
+        start = time.perf_counter()
+        for i in range(0, len(paths), batch):
+            loaded = [load_image(p) for p in paths[i : i + batch]]
+            values = proc(images=loaded, return_tensors="pt")["pixel_values"]
+            with torch.inference_mode():
+                vectors.append(features(model.get_image_features(pixel_values=values)))
+            pixels.append(values)
+        seconds = time.perf_counter() - start
+        if request.get("vectors"):
+            v = torch.cat(vectors)
+            (v / v.norm(dim=-1, keepdim=True)).numpy().astype(np.float32).tofile(request["vectors"])
+        if request.get("pixels"):
+            torch.cat(pixels)[: request.get("pixels_count", 16)].numpy().astype(np.float32).tofile(request["pixels"])
+        return {"count": len(paths), "seconds": seconds}
 
-    embed_batch(paths[: args.batch])  # warm-up, not timed
-    vectors, kept_pixels = [], []
-    start = time.perf_counter()
-    for i in range(0, len(paths), args.batch):
-        pixels, out = embed_batch(paths[i : i + args.batch])
-        vectors.append(out)
-        if sum(len(p) for p in kept_pixels) < args.pixels_count:
-            kept_pixels.append(pixels)
-    image_seconds = time.perf_counter() - start
-
-    result = {
-        "images": len(paths),
-        "batch": args.batch,
-        "threads": args.threads,
-        "image_seconds": image_seconds,
-        "images_per_s": len(paths) / image_seconds,
-        "weights": weights,
-        "versions": {"torch": torch.__version__, "python": sys.version.split()[0]},
-    }
-    try:
-        import transformers
-        import PIL
-
-        result["versions"].update(transformers=transformers.__version__, pillow=PIL.__version__)
-    except ImportError:
-        pass
-
-    if args.embeddings_out:
-        v = torch.cat(vectors)
-        (v / v.norm(dim=-1, keepdim=True)).numpy().astype(np.float32).tofile(args.embeddings_out)
-    if args.pixels_out:
-        torch.cat(kept_pixels)[: args.pixels_count].numpy().astype(np.float32).tofile(args.pixels_out)
-
-    if args.texts_file:
-        texts = json.loads(args.texts_file.read_text())
-
-        def embed_text(text):
+    def texts(request):
+        start = time.perf_counter()
+        for text in request["texts"]:
             ids = tok([text], padding=True, truncation=True, max_length=tok.model_max_length, return_tensors="pt")
             with torch.inference_mode():
-                return features(model.get_text_features(**ids))
+                features(model.get_text_features(**ids))
+        return {"count": len(request["texts"]), "seconds": time.perf_counter() - start}
 
-        embed_text(texts[0])
-        start = time.perf_counter()
-        for text in texts:
-            embed_text(text)
-        text_seconds = time.perf_counter() - start
-        result.update(texts=len(texts), text_seconds=text_seconds, texts_per_s=len(texts) / text_seconds)
-
-    json.dump(result, sys.stdout)
-    print()
+    versions = {"python": sys.version.split()[0], "torch": torch.__version__,
+                "transformers": transformers.__version__, "pillow": PIL.__version__}
+    print(json.dumps({"ready": True, "weights": weights, "versions": versions}), flush=True)
+    for line in sys.stdin:
+        request = json.loads(line)
+        answer = images(request) if request["op"] == "images" else texts(request)
+        print(json.dumps(answer), flush=True)
 
 
 if __name__ == "__main__":

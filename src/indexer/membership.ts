@@ -104,7 +104,8 @@ export function desiredDocument(group: Group, context: DocumentContext): ImageMe
     .sort();
   const otherPaths = others.length > 0 ? { other_paths: others } : {};
   if (primary.pinned && primary.ownDoc) {
-    const { other_paths: _old, ...kept } = primary.ownDoc;
+    const kept: ImageMeta = { ...primary.ownDoc };
+    delete kept.other_paths;
     return { ...kept, ...otherPaths };
   }
   const item = primary.item as SourceItem;

@@ -62,9 +62,12 @@ export async function runPipeline(
   options.signal?.addEventListener('abort', onOutsideAbort, { once: true });
   if (options.signal?.aborted) onOutsideAbort();
 
+  // onnxruntime blocks the event loop for a whole batch: only decodes already handed to libuv progress during
+  // it. At least a batch of images is therefore kept in decoding, so the next batch is ready when a run ends.
+  const decoders = process.env.DEV_OLD ? concurrency : Math.max(concurrency, batchSize);
   // Reading window + decoding + a batch being filled, one being embedded and one being written.
-  const slots = new Slots(2 * concurrency + 3 * batchSize, stop.signal);
-  const decoding = new PQueue({ concurrency });
+  const slots = new Slots(inFlightLimit(concurrency, batchSize), stop.signal);
+  const decoding = new PQueue({ concurrency: decoders });
   const ready = new Batcher<{ work: Work; image: PreparedImage }>(stop.signal);
 
   const decode = async (item: Work, bytes: Buffer, embed: boolean) => {
@@ -86,6 +89,8 @@ export async function runPipeline(
     for (;;) {
       const batch = await ready.take(batchSize);
       if (batch.length === 0) break;
+      // One turn of the event loop first: decodes whose header probe just finished get queued before the run.
+      if (!process.env.DEV_OLD) await new Promise((resolve) => setImmediate(resolve));
       const vectors = await embedder.embedPrepared(batch.map((b) => b.image));
       const documents = steps.documents(batch.map((b, i) => ({ ...b, vector: vectors[i] as Float32Array })));
       await writing;
@@ -131,6 +136,10 @@ export async function runPipeline(
   }
   if (failure !== undefined) throw failure;
 }
+
+/** Items between being read and being stored, at most: what bounds the memory a run holds. */
+export const inFlightLimit = (concurrency: number, batchSize: number) =>
+  2 * Math.max(concurrency, batchSize) + 3 * batchSize;
 
 /** Reads and hashes one item; a bad or unreadable input becomes an InputError, never an exception. */
 async function readItem(item: Work): Promise<ReadOutcome> {

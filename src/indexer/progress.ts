@@ -29,7 +29,7 @@ export class ProgressTracker {
   settle(outcome: { failed: boolean }): void {
     this.current.done++;
     if (outcome.failed) this.current.failed++;
-    this.emit(false);
+    this.emit(this.current.done === this.current.total);
   }
 
   private emit(force: boolean): void {

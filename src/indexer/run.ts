@@ -124,14 +124,17 @@ export class IndexRun implements PipelineSteps {
     if (documents.length === 0) return { written: 0, failed: [] };
     const target = this.settings.target as WriteTarget;
     const result = await target.upsert(documents);
-    this.settings.logger?.debug(`wrote ${result.written} documents`, { source: this.settings.context.source });
+    this.settings.logger?.debug(`wrote ${result.written} documents`, {
+      source: this.settings.context.source,
+    });
     const refused = new Map(result.failed.map((f) => [f.image_id, f.reason]));
     for (const doc of documents) {
       const reason = refused.get(doc.image_id);
       const group = this.groupOfDocument(doc);
       if (reason === undefined) {
-        const { image_embedding: _vector, ...meta } = doc;
-        this.current.set(doc.image_id, meta);
+        const meta: Partial<ImageDocument> = { ...doc };
+        delete meta.image_embedding;
+        this.current.set(doc.image_id, meta as ImageMeta);
         this.writtenIds.add(doc.image_id);
         continue;
       }

@@ -103,10 +103,14 @@ describe('source registry', () => {
         return describeSource(path.join(data.dir, `folder-${i}`), { tenant: `guild-${i % 3}` });
       }),
     );
-    const writers = folders.map(
-      (f) => new SourceRegistry({ dataDir: data.dir, maxBytes: 1, downloadTimeoutMs: 1 }),
+    // Separate registries, as separate processes would have.
+    await Promise.all(
+      folders.map((f) =>
+        new SourceRegistry({ dataDir: data.dir, maxBytes: 1, downloadTimeoutMs: 1 }).record(f, {
+          report: report(f.id, f.tenant),
+        }),
+      ),
     );
-    await Promise.all(folders.map((f, i) => writers[i]?.record(f, { report: report(f.id, f.tenant) })));
     expect((await registry.list()).map((e) => e.id).sort()).toEqual(folders.map((f) => f.id).sort());
     expect(
       (await readdir(data.dir)).filter((name) => name.endsWith('.tmp') || name.endsWith('.lock')),

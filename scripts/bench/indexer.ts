@@ -1,0 +1,320 @@
+// Indexer benchmark: end-to-end indexing images/s (folder walk, read, hash, decode + preprocess, batched inference,
+// writes to the embedded store) on photo-like JPEGs, beside the bare inference rate of the same model at the same
+// batch size and the seed's Python loop (scripts/bench/py_index_reference.py: PIL + CLIPProcessor + CLIPModel one
+// image at a time, elasticsearch-py bulk). Rounds alternate the three, so load from elsewhere on a shared machine
+// shifts them alike. Results: bench/indexer.md + bench/indexer.json.
+//
+//   node bin/run-ts.js scripts/bench/indexer.ts [--model /work/models/clip-vit-b32-random] [--count 800]
+//       [--rounds 4] [--batch 16] [--concurrency N] [--python-count 160] [--images DIR] [--no-python] [--out bench]
+//
+// Without --images, --count JPEGs of 640x480 .. 2000x1500 are made from the fixture photos (cropped, resized,
+// recoloured, some flipped or turned) into a temporary folder; --images DIR reuses (or fills) a folder of them.
+// The Python side needs Elasticsearch at ELASTICSEARCH_URL (default http://127.0.0.1:9200) and LOOKALIKE_PYTHON
+// (default /root/pyref/bin/python).
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { parseArgs } from 'node:util';
+import sharp from 'sharp';
+import { parseConfig } from '../../src/config/load.js';
+import { indexSource } from '../../src/indexer/index.js';
+import { openEmbedder } from '../../src/model/index.js';
+import type { Embedder } from '../../src/model/types.js';
+import { openFolderSource } from '../../src/sources/folder.js';
+import { openStore } from '../../src/store/open.js';
+
+const root = path.resolve(import.meta.dirname, '../..');
+const { values: args } = parseArgs({
+  options: {
+    model: { type: 'string', default: '/work/models/clip-vit-b32-random' },
+    count: { type: 'string', default: '800' },
+    rounds: { type: 'string', default: '4' },
+    batch: { type: 'string', default: '16' },
+    concurrency: { type: 'string' },
+    threads: { type: 'string', default: String(os.availableParallelism()) },
+    'python-count': { type: 'string', default: '160' },
+    images: { type: 'string' },
+    'no-python': { type: 'boolean', default: false },
+    out: { type: 'string', default: path.join(root, 'bench') },
+  },
+});
+const modelDir = path.resolve(args.model);
+const count = Number(args.count);
+const rounds = Number(args.rounds);
+const batch = Number(args.batch);
+const threads = Number(args.threads);
+const pythonCount = args['no-python'] ? 0 : Number(args['python-count']);
+const elasticsearchUrl = process.env.ELASTICSEARCH_URL ?? 'http://127.0.0.1:9200';
+const python = process.env.LOOKALIKE_PYTHON ?? '/root/pyref/bin/python';
+const perRound = Math.floor(count / rounds);
+
+// The configuration the CLI would read, with the benchmark's model, threads and batch size.
+const config = parseConfig({
+  LOOKALIKE_MODEL_DIR: modelDir,
+  LOOKALIKE_THREADS: String(threads),
+  LOOKALIKE_BATCH_SIZE: String(batch),
+  LOOKALIKE_STORE: 'embedded',
+  ...(args.concurrency && { LOOKALIKE_CONCURRENCY: args.concurrency }),
+});
+const concurrency = config.LOOKALIKE_CONCURRENCY;
+
+function seeded(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), a | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Photo-like JPEGs in `round-<r>/` folders: crops of the fixture photos at camera-like sizes and qualities. */
+async function makeImages(dir: string): Promise<void> {
+  const random = seeded(11);
+  const photos = ['photo-china.jpg', 'photo-flower.jpg', 'photo-cat.jpg', 'photo-coffee.jpg'].map((f) =>
+    path.join(root, 'test/fixtures/images', f),
+  );
+  const sizes = [
+    [640, 480],
+    [1024, 768],
+    [1280, 960],
+    [1600, 1200],
+    [2000, 1500],
+    [1500, 2000],
+    [1920, 1080],
+  ] as const;
+  for (let i = 0; i < perRound * rounds; i++) {
+    const file = path.join(dir, `round-${i % rounds}`, `photo-${String(i).padStart(4, '0')}.jpg`);
+    if (existsSync(file)) continue;
+    await mkdir(path.dirname(file), { recursive: true });
+    const photo = photos[i % photos.length] as string;
+    const { width, height } = await sharp(photo).metadata();
+    const [w, h] = sizes[Math.floor(random() * sizes.length)] as readonly [number, number];
+    const cropW = Math.round((width as number) * (0.55 + 0.45 * random()));
+    const cropH = Math.round((height as number) * (0.55 + 0.45 * random()));
+    let image = sharp(photo)
+      .extract({
+        left: Math.floor(random() * ((width as number) - cropW)),
+        top: Math.floor(random() * ((height as number) - cropH)),
+        width: cropW,
+        height: cropH,
+      })
+      .resize(w, h, { fit: 'fill' })
+      .modulate({
+        brightness: 0.8 + 0.4 * random(),
+        saturation: 0.6 + 0.8 * random(),
+        hue: Math.floor(random() * 60) - 30,
+      });
+    if (random() < 0.3) image = image.flop();
+    await image.jpeg({ quality: 75 + Math.floor(random() * 21) }).toFile(file);
+  }
+}
+
+async function roundFiles(dir: string, r: number): Promise<string[]> {
+  const folder = path.join(dir, `round-${r}`);
+  return (await readdir(folder)).sort().map((name) => path.join(folder, name));
+}
+
+/** Bare inference: the embedder's session on one prepared image repeated to the batch size. */
+async function bareRate(embedder: Embedder, sample: string, images: number): Promise<number> {
+  const image = await embedder.prepareImage({ name: 'sample', path: sample });
+  const prepared = Array.from({ length: batch }, () => image);
+  const runs = Math.ceil(images / batch);
+  const start = performance.now();
+  for (let r = 0; r < runs; r++) await embedder.embedPrepared(prepared);
+  return (runs * batch) / ((performance.now() - start) / 1000);
+}
+
+/** indexSource over one folder into a fresh embedded store: images/s, peak RSS, and the unchanged re-run. */
+async function indexRate(embedder: Embedder, folder: string, work: string) {
+  const dataDir = await mkdtemp(path.join(work, 'data-'));
+  const store = await openStore({ ...config, LOOKALIKE_DATA_DIR: dataDir });
+  let peakRss = process.memoryUsage.rss();
+  const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage.rss())), 50);
+  try {
+    const source = await openFolderSource({
+      root: folder,
+      tenant: '*',
+      maxBytes: config.LOOKALIKE_MAX_IMAGE_BYTES,
+    });
+    const start = performance.now();
+    const report = await indexSource({ source, store, embedder, batchSize: batch, concurrency });
+    const seconds = (performance.now() - start) / 1000;
+    if (report.failed.length > 0)
+      throw new Error(`${report.failed.length} failed, e.g. ${JSON.stringify(report.failed[0])}`);
+    const again = performance.now();
+    const unchanged = await indexSource({ source, store, embedder, batchSize: batch, concurrency });
+    const rerunSeconds = (performance.now() - again) / 1000;
+    return { rate: report.new / seconds, seconds, rerunRate: unchanged.unchanged / rerunSeconds, peakRss };
+  } finally {
+    clearInterval(sampler);
+    await store.close();
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
+async function startPython() {
+  const child = spawn(
+    python,
+    [
+      path.join(root, 'scripts/bench/py_index_reference.py'),
+      '--model',
+      modelDir,
+      '--threads',
+      String(threads),
+      '--elasticsearch',
+      elasticsearchUrl,
+    ],
+    {
+      env: { ...process.env, OMP_NUM_THREADS: String(threads), MKL_NUM_THREADS: String(threads) },
+      stdio: ['pipe', 'pipe', 'inherit'],
+    },
+  );
+  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+  const next = async () => {
+    const line = await lines.next();
+    if (line.done) throw new Error('py_index_reference.py ended early');
+    return JSON.parse(line.value as string);
+  };
+  const ready = (await next()) as { weights: string; versions: Record<string, string> };
+  return {
+    ...ready,
+    async index(paths: string[], index: string): Promise<number> {
+      child.stdin.write(`${JSON.stringify({ paths, index })}\n`);
+      const { count: done, seconds } = (await next()) as { count: number; seconds: number };
+      return done / seconds;
+    },
+    async close() {
+      child.stdin.end();
+      await once(child, 'close');
+    },
+  };
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
+const fixed = (x: number, digits = 1) => x.toFixed(digits);
+
+async function main(): Promise<void> {
+  const work = await mkdtemp(path.join(os.tmpdir(), 'lookalike-bench-indexer-'));
+  const imagesDir = args.images ? path.resolve(args.images) : path.join(work, 'images');
+  try {
+    console.error(`images: ${perRound * rounds} in ${imagesDir}`);
+    await makeImages(imagesDir);
+    const embedder = await openEmbedder(config);
+    const py = pythonCount > 0 ? await startPython() : undefined;
+    try {
+      // Warm-up: one small index run and one Python image, so no round pays for first-use costs.
+      const warm = path.join(work, 'warm');
+      await mkdir(warm);
+      for (const file of (await roundFiles(imagesDir, 0)).slice(0, batch)) {
+        await writeFile(path.join(warm, path.basename(file)), await sharp(file).toBuffer());
+      }
+      await indexRate(embedder, warm, work);
+      await py?.index((await roundFiles(imagesDir, 0)).slice(0, 2), 'lookalike-bench-py-warm');
+
+      const results = [];
+      for (let r = 0; r < rounds; r++) {
+        const files = await roundFiles(imagesDir, r);
+        const bare = await bareRate(embedder, files[0] as string, files.length);
+        const indexed = await indexRate(embedder, path.join(imagesDir, `round-${r}`), work);
+        const pyRate = py
+          ? await py.index(
+              files.slice(0, Math.ceil(pythonCount / rounds)),
+              `lookalike-bench-py-${process.pid}-${r}`,
+            )
+          : undefined;
+        const round = { round: r, images: files.length, bare, ...indexed, python: pyRate };
+        console.error(JSON.stringify(round));
+        results.push(round);
+      }
+      const summary = {
+        bare: median(results.map((x) => x.bare)),
+        indexer: median(results.map((x) => x.rate)),
+        rerun: median(results.map((x) => x.rerunRate)),
+        python: py ? median(results.map((x) => x.python as number)) : undefined,
+        ofBare: median(results.map((x) => x.rate / x.bare)),
+        overPython: py ? median(results.map((x) => x.rate / (x.python as number))) : undefined,
+        peakRssMb: Math.max(...results.map((x) => x.peakRss)) / 1e6,
+      };
+      const setup = {
+        command: `node bin/run-ts.js scripts/bench/indexer.ts ${process.argv.slice(2).join(' ')}`.trim(),
+        date: new Date().toISOString(),
+        machine: `${os.cpus()[0]?.model ?? 'cpu'} x${os.availableParallelism()}, ${fixed(os.totalmem() / 2 ** 30, 0)} GiB, ${os.type()} ${os.release()}`,
+        node: process.version,
+        model: modelDir,
+        modelId: embedder.modelId,
+        threads,
+        batch,
+        concurrency,
+        images: `${perRound * rounds} JPEGs, 640x480 to 2000x1500, ${rounds} rounds of ${perRound}`,
+        python: py
+          ? { weights: py.weights, versions: py.versions, imagesPerRound: Math.ceil(pythonCount / rounds) }
+          : undefined,
+      };
+      await mkdir(args.out, { recursive: true });
+      await writeFile(
+        path.join(args.out, 'indexer.json'),
+        `${JSON.stringify({ setup, summary, rounds: results }, null, 2)}\n`,
+      );
+      await writeFile(path.join(args.out, 'indexer.md'), report(setup, summary, results));
+      console.log(report(setup, summary, results));
+    } finally {
+      await py?.close();
+      await embedder.close();
+    }
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+type Round = {
+  round: number;
+  images: number;
+  bare: number;
+  rate: number;
+  seconds: number;
+  rerunRate: number;
+  peakRss: number;
+  python?: number;
+};
+
+function report(
+  setup: Record<string, unknown>,
+  s: Record<string, number | undefined>,
+  results: Round[],
+): string {
+  const py = (x?: number) => (x === undefined ? '-' : fixed(x));
+  return `# Indexer benchmark
+
+\`${setup.command}\` (${setup.date})
+
+${setup.machine}; Node ${setup.node}; model ${setup.modelId} (fp32, ${setup.threads} threads); batch ${setup.batch},
+decode concurrency ${setup.concurrency}; ${setup.images}, each round indexed into a fresh embedded store.
+
+| | images/s | vs bare inference | vs Python loop |
+| --- | --- | --- | --- |
+| bare inference (embedPrepared, batch ${setup.batch}, one prepared image repeated) | ${fixed(s.bare as number)} | 1 | |
+| **lookalike index** end to end (walk, read, sha256, decode, embed, store) | **${fixed(s.indexer as number)}** | **${fixed(s.ofBare as number, 2)}** | **${py(s.overPython)}x** |
+| seed's Python loop (PIL + CLIPProcessor + CLIPModel one at a time, ES bulk) | ${py(s.python)} | | 1 |
+| re-run with nothing changed (size + mtime) | ${fixed(s.rerun as number, 0)} | | |
+
+Medians over rounds (ratios are per round, then the median). Peak RSS of the indexing process ${fixed(s.peakRssMb as number, 0)} MB.
+
+| round | images | bare | index | index / bare | Python | index / Python | re-run |
+| --- | --- | --- | --- | --- | --- | --- | --- |
+${results
+  .map(
+    (r) =>
+      `| ${r.round} | ${r.images} | ${fixed(r.bare)} | ${fixed(r.rate)} | ${fixed(r.rate / r.bare, 2)} | ${py(r.python)} | ${r.python ? fixed(r.rate / r.python, 1) : '-'} | ${fixed(r.rerunRate, 0)} |`,
+  )
+  .join('\n')}
+
+Python: ${JSON.stringify(setup.python ?? 'not run')}
+`;
+}
+
+await main();
