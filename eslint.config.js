@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'bench/**', 'test/fixtures/**', '.venv/**'] },
+  { ignores: ['node_modules/**', 'bench/**', 'test/fixtures/**', '.venv/**', 'tmp/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

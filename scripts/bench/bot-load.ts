@@ -37,7 +37,20 @@ const rounds = Number(args.rounds);
 const sequential = Number(args.sequential);
 const photos = path.resolve('test/fixtures/images');
 const photoNames = ['photo-cat.jpg', 'photo-china.jpg', 'photo-coffee.jpg', 'photo-flower.jpg'];
-const words = ['snowy', 'mountain', 'red', 'cat', 'old', 'harbour', 'coffee', 'flower', 'city', 'night', 'river', 'dog'];
+const words = [
+  'snowy',
+  'mountain',
+  'red',
+  'cat',
+  'old',
+  'harbour',
+  'coffee',
+  'flower',
+  'city',
+  'night',
+  'river',
+  'dog',
+];
 
 const dataDir = mkdtempSync(path.join(os.tmpdir(), 'lookalike-bot-load-'));
 const config = parseConfig({
@@ -99,7 +112,8 @@ const request = (i: number): CommandRequest => ({
   tenant: 'bench',
 });
 
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number;
+const percentile = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number;
 
 async function timed(bot: Bot, i: number): Promise<number> {
   const started = performance.now();
@@ -127,7 +141,11 @@ async function allAtOnce(bot: Bot): Promise<Figures> {
   let wall = 0;
   for (let round = 0; round < rounds; round++) {
     const started = performance.now();
-    latencies.push(...(await Promise.all(Array.from({ length: concurrent }, (_, i) => timed(bot, round * concurrent + i)))));
+    latencies.push(
+      ...(await Promise.all(
+        Array.from({ length: concurrent }, (_, i) => timed(bot, round * concurrent + i)),
+      )),
+    );
     wall += performance.now() - started;
   }
   return figures(latencies, concurrent * rounds, wall);
@@ -135,7 +153,12 @@ async function allAtOnce(bot: Bot): Promise<Figures> {
 
 function figures(latencies: number[], count: number, wallMs: number): Figures {
   const sorted = [...latencies].sort((a, b) => a - b);
-  return { p50: percentile(sorted, 50), p95: percentile(sorted, 95), max: sorted.at(-1) as number, perSecond: (count / wallMs) * 1000 };
+  return {
+    p50: percentile(sorted, 50),
+    p95: percentile(sorted, 95),
+    max: sorted.at(-1) as number,
+    perSecond: (count / wallMs) * 1000,
+  };
 }
 
 async function median(times: number, work: () => Promise<unknown>): Promise<number> {
@@ -146,7 +169,10 @@ async function median(times: number, work: () => Promise<unknown>): Promise<numb
     await work();
     took.push(performance.now() - started);
   }
-  return percentile(took.sort((a, b) => a - b), 50);
+  return percentile(
+    took.sort((a, b) => a - b),
+    50,
+  );
 }
 
 /** Where one request's time goes: each stage alone, median ms, and what it means for batching. */
@@ -215,7 +241,10 @@ try {
     `rendered with sharp (contact sheet of 5 thumbnails from the fixture photos + the top 4 images as attachments).`,
     `Model: ${embedder.modelId} (full-size ViT-B/32, random weights: the same compute as the real one), fp32,`,
     `${config.LOOKALIKE_THREADS} inference threads, on ${os.availableParallelism()} cores (${os.cpus()[0]?.model ?? 'unknown CPU'}), Node ${process.version};`,
-    `load average at the end ${os.loadavg().map((l) => l.toFixed(1)).join(' / ')} (1 / 5 / 15 min: other work on the machine skews the figures).`,
+    `load average at the end ${os
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' / ')} (1 / 5 / 15 min: other work on the machine skews the figures).`,
     '',
     `One at a time: ${sequential} requests in sequence. At once: ${concurrent} concurrent requests, ${rounds} rounds. Latency in ms.`,
     '',

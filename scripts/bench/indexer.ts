@@ -5,7 +5,8 @@
 // shifts them alike. Results: bench/indexer.md + bench/indexer.json.
 //
 //   node bin/run-ts.js scripts/bench/indexer.ts [--model /work/models/clip-vit-b32-random] [--count 800]
-//       [--rounds 4] [--batch 16] [--concurrency N] [--python-count 160] [--images DIR] [--no-python] [--out bench]
+//       [--rounds 4] [--batch 16] [--concurrency N] [--precisions fp32,quantized] [--python-count 160]
+//       [--images DIR] [--no-python] [--out bench]
 //
 // Without --images, --count JPEGs of 640x480 .. 2000x1500 are made from the fixture photos (cropped, resized,
 // recoloured, some flipped or turned) into a temporary folder; --images DIR reuses (or fills) a folder of them.
@@ -22,6 +23,7 @@ import { parseArgs } from 'node:util';
 import sharp from 'sharp';
 import { parseConfig } from '../../src/config/load.js';
 import { indexSource } from '../../src/indexer/index.js';
+import type { Precision } from '../../src/model/folder.js';
 import { openEmbedder } from '../../src/model/index.js';
 import type { Embedder } from '../../src/model/types.js';
 import { openFolderSource } from '../../src/sources/folder.js';
@@ -38,6 +40,7 @@ const { values: args } = parseArgs({
     threads: { type: 'string', default: String(os.availableParallelism()) },
     'python-count': { type: 'string', default: '160' },
     images: { type: 'string' },
+    precisions: { type: 'string', default: 'fp32,quantized' },
     'no-python': { type: 'boolean', default: false },
     out: { type: 'string', default: path.join(root, 'bench') },
   },
@@ -48,6 +51,7 @@ const rounds = Number(args.rounds);
 const batch = Number(args.batch);
 const threads = Number(args.threads);
 const pythonCount = args['no-python'] ? 0 : Number(args['python-count']);
+const precisions = args.precisions.split(',') as Precision[];
 const elasticsearchUrl = process.env.ELASTICSEARCH_URL ?? 'http://127.0.0.1:9200';
 const python = process.env.LOOKALIKE_PYTHON ?? '/root/pyref/bin/python';
 const perRound = Math.floor(count / rounds);
@@ -183,10 +187,10 @@ async function startPython() {
   const ready = (await next()) as { weights: string; versions: Record<string, string> };
   return {
     ...ready,
-    async index(paths: string[], index: string): Promise<number> {
+    async index(paths: string[], index: string): Promise<{ rate: number; modelRate: number }> {
       child.stdin.write(`${JSON.stringify({ paths, index })}\n`);
-      const { count: done, seconds } = (await next()) as { count: number; seconds: number };
-      return done / seconds;
+      const answer = (await next()) as { count: number; seconds: number; model_seconds: number };
+      return { rate: answer.count / answer.seconds, modelRate: answer.count / answer.model_seconds };
     },
     async close() {
       child.stdin.end();
@@ -198,120 +202,189 @@ async function startPython() {
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 const fixed = (x: number, digits = 1) => x.toFixed(digits);
 
-async function main(): Promise<void> {
-  const work = await mkdtemp(path.join(os.tmpdir(), 'lookalike-bench-indexer-'));
-  const imagesDir = args.images ? path.resolve(args.images) : path.join(work, 'images');
-  try {
-    console.error(`images: ${perRound * rounds} in ${imagesDir}`);
-    await makeImages(imagesDir);
-    const embedder = await openEmbedder(config);
-    const py = pythonCount > 0 ? await startPython() : undefined;
-    try {
-      // Warm-up: one small index run and one Python image, so no round pays for first-use costs.
-      const warm = path.join(work, 'warm');
-      await mkdir(warm);
-      for (const file of (await roundFiles(imagesDir, 0)).slice(0, batch)) {
-        await writeFile(path.join(warm, path.basename(file)), await sharp(file).toBuffer());
-      }
-      await indexRate(embedder, warm, work);
-      await py?.index((await roundFiles(imagesDir, 0)).slice(0, 2), 'lookalike-bench-py-warm');
-
-      const results = [];
-      for (let r = 0; r < rounds; r++) {
-        const files = await roundFiles(imagesDir, r);
-        const bare = await bareRate(embedder, files[0] as string, files.length);
-        const indexed = await indexRate(embedder, path.join(imagesDir, `round-${r}`), work);
-        const pyRate = py
-          ? await py.index(
-              files.slice(0, Math.ceil(pythonCount / rounds)),
-              `lookalike-bench-py-${process.pid}-${r}`,
-            )
-          : undefined;
-        const round = { round: r, images: files.length, bare, ...indexed, python: pyRate };
-        console.error(JSON.stringify(round));
-        results.push(round);
-      }
-      const summary = {
-        bare: median(results.map((x) => x.bare)),
-        indexer: median(results.map((x) => x.rate)),
-        rerun: median(results.map((x) => x.rerunRate)),
-        python: py ? median(results.map((x) => x.python as number)) : undefined,
-        ofBare: median(results.map((x) => x.rate / x.bare)),
-        overPython: py ? median(results.map((x) => x.rate / (x.python as number))) : undefined,
-        peakRssMb: Math.max(...results.map((x) => x.peakRss)) / 1e6,
-      };
-      const setup = {
-        command: `node bin/run-ts.js scripts/bench/indexer.ts ${process.argv.slice(2).join(' ')}`.trim(),
-        date: new Date().toISOString(),
-        machine: `${os.cpus()[0]?.model ?? 'cpu'} x${os.availableParallelism()}, ${fixed(os.totalmem() / 2 ** 30, 0)} GiB, ${os.type()} ${os.release()}`,
-        node: process.version,
-        model: modelDir,
-        modelId: embedder.modelId,
-        threads,
-        batch,
-        concurrency,
-        images: `${perRound * rounds} JPEGs, 640x480 to 2000x1500, ${rounds} rounds of ${perRound}`,
-        python: py
-          ? { weights: py.weights, versions: py.versions, imagesPerRound: Math.ceil(pythonCount / rounds) }
-          : undefined,
-      };
-      await mkdir(args.out, { recursive: true });
-      await writeFile(
-        path.join(args.out, 'indexer.json'),
-        `${JSON.stringify({ setup, summary, rounds: results }, null, 2)}\n`,
-      );
-      await writeFile(path.join(args.out, 'indexer.md'), report(setup, summary, results));
-      console.log(report(setup, summary, results));
-    } finally {
-      await py?.close();
-      await embedder.close();
-    }
-  } finally {
-    await rm(work, { recursive: true, force: true });
-  }
-}
-
-type Round = {
-  round: number;
-  images: number;
+interface Measured {
   bare: number;
   rate: number;
   seconds: number;
   rerunRate: number;
   peakRss: number;
-  python?: number;
-};
+}
+
+interface Round {
+  round: number;
+  images: number;
+  /** Per precision. */
+  runs: Record<string, Measured>;
+  python?: { rate: number; modelRate: number };
+}
+
+async function main(): Promise<void> {
+  const work = await mkdtemp(path.join(os.tmpdir(), 'lookalike-bench-indexer-'));
+  const imagesDir = args.images ? path.resolve(args.images) : path.join(work, 'images');
+  const embedders = new Map<Precision, Embedder>();
+  let py: Awaited<ReturnType<typeof startPython>> | undefined;
+  try {
+    console.error(`images: ${perRound * rounds} in ${imagesDir}`);
+    await makeImages(imagesDir);
+    for (const precision of precisions) {
+      embedders.set(precision, await openEmbedder({ ...config, LOOKALIKE_PRECISION: precision }));
+    }
+    py = pythonCount > 0 ? await startPython() : undefined;
+    // Warm-up: one small index run per model and one Python image, so no round pays for first-use costs.
+    const warm = path.join(work, 'warm');
+    await mkdir(warm);
+    for (const file of (await roundFiles(imagesDir, 0)).slice(0, batch)) {
+      await writeFile(path.join(warm, path.basename(file)), await sharp(file).toBuffer());
+    }
+    for (const embedder of embedders.values()) await indexRate(embedder, warm, work);
+    await py?.index((await roundFiles(imagesDir, 0)).slice(0, 2), 'lookalike-bench-py-warm');
+
+    const results: Round[] = [];
+    for (let r = 0; r < rounds; r++) {
+      const files = await roundFiles(imagesDir, r);
+      const runs: Record<string, Measured> = {};
+      for (const [precision, embedder] of embedders) {
+        const bare = await bareRate(embedder, files[0] as string, files.length);
+        runs[precision] = { bare, ...(await indexRate(embedder, path.join(imagesDir, `round-${r}`), work)) };
+      }
+      const python = await py?.index(
+        files.slice(0, Math.ceil(pythonCount / rounds)),
+        `lookalike-bench-py-${process.pid}-${r}`,
+      );
+      const round: Round = { round: r, images: files.length, runs, ...(python && { python }) };
+      console.error(JSON.stringify(round));
+      results.push(round);
+    }
+    const summary = Object.fromEntries(
+      precisions.map((precision) => {
+        const runs = results.map((x) => ({ ...(x.runs[precision] as Measured), python: x.python?.rate }));
+        return [
+          precision,
+          {
+            bare: median(runs.map((x) => x.bare)),
+            indexer: median(runs.map((x) => x.rate)),
+            ofBare: median(runs.map((x) => x.rate / x.bare)),
+            overPython: py ? median(runs.map((x) => x.rate / (x.python as number))) : undefined,
+            rerun: median(runs.map((x) => x.rerunRate)),
+            peakRssMb: Math.max(...runs.map((x) => x.peakRss)) / 1e6,
+          },
+        ];
+      }),
+    ) as Record<Precision, Summary>;
+    const pythonSummary = py
+      ? {
+          rate: median(results.map((x) => x.python?.rate as number)),
+          modelRate: median(results.map((x) => x.python?.modelRate as number)),
+        }
+      : undefined;
+    const setup: Setup = {
+      command: `node bin/run-ts.js scripts/bench/indexer.ts ${process.argv.slice(2).join(' ')}`.trim(),
+      date: new Date().toISOString(),
+      machine: `${os.cpus()[0]?.model ?? 'cpu'} x${os.availableParallelism()}, ${fixed(os.totalmem() / 2 ** 30, 0)} GiB, ${os.type()} ${os.release()}, load average at the end ${os
+        .loadavg()
+        .map((x) => fixed(x, 2))
+        .join(' ')}`,
+      node: process.version,
+      model: modelDir,
+      modelIds: [...embedders.values()].map((e) => e.modelId),
+      threads,
+      batch,
+      concurrency,
+      images: `${perRound * rounds} JPEGs, 640x480 to 2000x1500, ${rounds} rounds of ${perRound}`,
+      ...(py && {
+        python: {
+          weights: py.weights,
+          versions: py.versions,
+          imagesPerRound: Math.ceil(pythonCount / rounds),
+        },
+      }),
+    };
+    await mkdir(args.out, { recursive: true });
+    const json = { setup, summary, python: pythonSummary, rounds: results };
+    await writeFile(path.join(args.out, 'indexer.json'), `${JSON.stringify(json, null, 2)}\n`);
+    const text = report(setup, summary, pythonSummary, results);
+    await writeFile(path.join(args.out, 'indexer.md'), text);
+    console.log(text);
+  } finally {
+    await py?.close();
+    for (const embedder of embedders.values()) await embedder.close();
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+interface Summary {
+  bare: number;
+  indexer: number;
+  ofBare: number;
+  overPython?: number;
+  rerun: number;
+  peakRssMb: number;
+}
+
+interface Setup {
+  command: string;
+  date: string;
+  machine: string;
+  node: string;
+  model: string;
+  modelIds: string[];
+  threads: number;
+  batch: number;
+  concurrency: number;
+  images: string;
+  python?: { weights: string; versions: Record<string, string>; imagesPerRound: number };
+}
 
 function report(
-  setup: Record<string, unknown>,
-  s: Record<string, number | undefined>,
+  setup: Setup,
+  summary: Record<Precision, Summary>,
+  python: { rate: number; modelRate: number } | undefined,
   results: Round[],
 ): string {
-  const py = (x?: number) => (x === undefined ? '-' : fixed(x));
+  const maybe = (x: number | undefined, digits = 1) => (x === undefined ? '-' : fixed(x, digits));
+  const rows = precisions.flatMap((precision) => {
+    const s = summary[precision];
+    return [
+      `| ${precision} | bare inference (embedPrepared, batch ${setup.batch}, one prepared image repeated) | ${fixed(s.bare)} | 1 | |`,
+      `| ${precision} | **lookalike index** end to end (walk, read, sha256, decode, embed, store) | **${fixed(s.indexer)}** | **${fixed(s.ofBare, 2)}** | **${maybe(s.overPython)}x** |`,
+      `| ${precision} | re-run with nothing changed (size + mtime, no reads) | ${fixed(s.rerun, 0)} | | |`,
+    ];
+  });
+  const perRound = results.map((r) =>
+    [
+      r.round,
+      r.images,
+      ...precisions.flatMap((p) => {
+        const m = r.runs[p] as Measured;
+        return [
+          fixed(m.bare),
+          fixed(m.rate),
+          fixed(m.rate / m.bare, 2),
+          r.python ? fixed(m.rate / r.python.rate, 1) : '-',
+        ];
+      }),
+      maybe(r.python?.rate),
+    ].join(' | '),
+  );
   return `# Indexer benchmark
 
 \`${setup.command}\` (${setup.date})
 
-${setup.machine}; Node ${setup.node}; model ${setup.modelId} (fp32, ${setup.threads} threads); batch ${setup.batch},
-decode concurrency ${setup.concurrency}; ${setup.images}, each round indexed into a fresh embedded store.
+${setup.machine}; Node ${setup.node}; ${setup.modelIds.join(', ')} (${setup.threads} inference threads); batch ${setup.batch},
+decode concurrency ${setup.concurrency}; ${setup.images}; each round indexed into a fresh embedded store (SQLite, synchronous FULL).
 
-| | images/s | vs bare inference | vs Python loop |
-| --- | --- | --- | --- |
-| bare inference (embedPrepared, batch ${setup.batch}, one prepared image repeated) | ${fixed(s.bare as number)} | 1 | |
-| **lookalike index** end to end (walk, read, sha256, decode, embed, store) | **${fixed(s.indexer as number)}** | **${fixed(s.ofBare as number, 2)}** | **${py(s.overPython)}x** |
-| seed's Python loop (PIL + CLIPProcessor + CLIPModel one at a time, ES bulk) | ${py(s.python)} | | 1 |
-| re-run with nothing changed (size + mtime) | ${fixed(s.rerun as number, 0)} | | |
+| precision | | images/s | vs bare inference | vs Python loop |
+| --- | --- | --- | --- | --- |
+${rows.join('\n')}
+| fp32 (torch) | seed's Python loop (PIL + CLIPProcessor + CLIPModel one image at a time, elasticsearch-py bulk) | ${maybe(python?.rate)} | | 1 |
+| fp32 (torch) | its model calls alone (batch 1) | ${maybe(python?.modelRate)} | | |
 
-Medians over rounds (ratios are per round, then the median). Peak RSS of the indexing process ${fixed(s.peakRssMb as number, 0)} MB.
+Medians over rounds; ratios are taken per round (the same images, minutes apart), then the median. Peak RSS of
+the indexing process: ${precisions.map((p) => `${p} ${fixed(summary[p].peakRssMb, 0)} MB`).join(', ')} (model included).
 
-| round | images | bare | index | index / bare | Python | index / Python | re-run |
-| --- | --- | --- | --- | --- | --- | --- | --- |
-${results
-  .map(
-    (r) =>
-      `| ${r.round} | ${r.images} | ${fixed(r.bare)} | ${fixed(r.rate)} | ${fixed(r.rate / r.bare, 2)} | ${py(r.python)} | ${r.python ? fixed(r.rate / r.python, 1) : '-'} | ${fixed(r.rerunRate, 0)} |`,
-  )
-  .join('\n')}
+| round | images | ${precisions.map((p) => `${p} bare | ${p} index | index / bare | index / Python`).join(' | ')} | Python |
+| --- | --- | ${precisions.map(() => '--- | --- | --- | ---').join(' | ')} | --- |
+${perRound.map((line) => `| ${line} |`).join('\n')}
 
 Python: ${JSON.stringify(setup.python ?? 'not run')}
 `;

@@ -8,7 +8,9 @@ It serves requests as JSON lines on stdin/stdout, so the benchmark can alternate
   python scripts/bench/py_index_reference.py --model DIR --threads 2 --elasticsearch http://127.0.0.1:9200
   <- {"ready": true, "weights": "...", "versions": {...}}
   -> {"paths": [...], "index": "bench-py-1"}
-  <- {"count": 200, "seconds": 31.5}      (the index is created before and deleted after the timing)
+  <- {"count": 200, "seconds": 31.5, "model_seconds": 20.1}
+                              (the index is created before and deleted after the timing; model_seconds is the
+                               time spent in CLIPModel alone)
 
 The model folder holds ONNX graphs; torch weights come from it, or for the random-init benchmark model are
 rebuilt from the export seed (load_model in py_embed_reference.py), so both sides run the same network.
@@ -65,12 +67,15 @@ def main() -> None:
         )
         try:
             start = time.perf_counter()
+            model_seconds = 0.0
             docs = []
             for path in request["paths"]:
                 image = Image.open(path).convert("RGB")
                 inputs = processor(images=image, return_tensors="pt")
+                model_start = time.perf_counter()
                 with torch.no_grad():
                     out = model.get_image_features(**inputs)
+                model_seconds += time.perf_counter() - model_start
                 vector = out if isinstance(out, torch.Tensor) else out.pooler_output
                 vector = vector / vector.norm(dim=-1, keepdim=True)
                 docs.append(
@@ -88,7 +93,7 @@ def main() -> None:
             seconds = time.perf_counter() - start
         finally:
             es.indices.delete(index=name)
-        return {"count": len(request["paths"]), "seconds": seconds}
+        return {"count": len(request["paths"]), "seconds": seconds, "model_seconds": model_seconds}
 
     versions = {
         "python": sys.version.split()[0],

@@ -51,7 +51,8 @@ function seeded(seed: number): () => number {
   };
 }
 
-const gaussian = (random: () => number) => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
+const gaussian = (random: () => number) =>
+  Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
 
 function normalizeRows(matrix: Float32Array): Float32Array {
   for (let r = 0; r < matrix.length / dims; r++) {
@@ -94,7 +95,11 @@ function placement(i: number): { tenant: string; source: string; channel_id?: st
   const t = random();
   const tenant = t < 0.5 ? 'big' : t < 0.6 ? 'small' : t < 0.7 ? '*' : `other-${Math.floor(random() * 10)}`;
   const channel = random() < 0.2 ? undefined : `c${Math.floor(random() * 10)}`;
-  return { tenant, source: random() < 0.5 ? 'folder:/a' : 'folder:/b', ...(channel && { channel_id: channel }) };
+  return {
+    tenant,
+    source: random() < 0.5 ? 'folder:/a' : 'folder:/b',
+    ...(channel && { channel_id: channel }),
+  };
 }
 
 function doc(i: number, matrix: Float32Array): ImageDocument {
@@ -125,12 +130,20 @@ interface Scenario {
 
 const scenarios: Scenario[] = [
   { name: 'tenant 50%', scope: { tenant: 'big' }, sweep: true },
-  { name: 'tenant 50%, channel filter (3 of 10)', scope: { tenant: 'big' }, filter: { channel_id: ['c0', 'c1', 'c2'] } },
+  {
+    name: 'tenant 50%, channel filter (3 of 10)',
+    scope: { tenant: 'big' },
+    filter: { channel_id: ['c0', 'c1', 'c2'] },
+  },
   {
     name: 'tenant 50% + shared, visibleChannels (5 of 10)',
     scope: { tenant: 'big', includeShared: true, visibleChannels: ['c0', 'c1', 'c2', 'c3', 'c4'] },
   },
-  { name: 'tenant 10%, channel filter (3 of 10)', scope: { tenant: 'small' }, filter: { channel_id: ['c0', 'c1', 'c2'] } },
+  {
+    name: 'tenant 10%, channel filter (3 of 10)',
+    scope: { tenant: 'small' },
+    filter: { channel_id: ['c0', 'c1', 'c2'] },
+  },
 ];
 
 function visible(i: number, s: Scenario): boolean {
@@ -138,7 +151,8 @@ function visible(i: number, s: Scenario): boolean {
   const tenants = s.scope.includeShared ? [s.scope.tenant, '*'] : [s.scope.tenant];
   if (!tenants.includes(p.tenant)) return false;
   if (s.filter?.channel_id && !(p.channel_id && s.filter.channel_id.includes(p.channel_id))) return false;
-  if (s.scope.visibleChannels && p.channel_id && !s.scope.visibleChannels.includes(p.channel_id)) return false;
+  if (s.scope.visibleChannels && p.channel_id && !s.scope.visibleChannels.includes(p.channel_id))
+    return false;
   return true;
 }
 
@@ -160,7 +174,8 @@ function exactTop10(matrix: Float32Array, seen: Int32Array, q: Float32Array): Se
 // ---------- measuring ----------
 
 const ms = (start: bigint) => Number(process.hrtime.bigint() - start) / 1e6;
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]!;
+const percentile = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]!;
 
 interface QueryRow {
   scenario: string;
@@ -243,14 +258,20 @@ async function benchIndexType(
   truths: Map<Scenario, { seen: number; sets: Set<string>[] }>,
 ): Promise<Run> {
   const alias = `lookalike-bench-${kind}-${indexType}`.replace(/_/g, '-');
-  const config = parseConfig({ ELASTICSEARCH_URL: url, LOOKALIKE_INDEX: alias, ELASTICSEARCH_INDEX_TYPE: indexType });
+  const config = parseConfig({
+    ELASTICSEARCH_URL: url,
+    LOOKALIKE_INDEX: alias,
+    ELASTICSEARCH_INDEX_TYPE: indexType,
+  });
   await dropIndices(admin, alias);
   const store = await createElasticsearchStore(config);
   try {
     await store.ensureIndex({ dims, modelId });
     const start = process.hrtime.bigint();
     for (let from = 0; from < docCount; from += writeBatch) {
-      const batch = Array.from({ length: Math.min(writeBatch, docCount - from) }, (_, j) => doc(from + j, matrix));
+      const batch = Array.from({ length: Math.min(writeBatch, docCount - from) }, (_, j) =>
+        doc(from + j, matrix),
+      );
       const result = await store.upsert(batch);
       if (result.failed.length > 0) throw new Error(JSON.stringify(result.failed[0]));
     }
@@ -276,7 +297,11 @@ async function benchIndexType(
 }
 
 async function dropIndices(admin: Client, alias: string) {
-  const found = await admin.indices.get({ index: `${alias}-*`, allow_no_indices: true, ignore_unavailable: true });
+  const found = await admin.indices.get({
+    index: `${alias}-*`,
+    allow_no_indices: true,
+    ignore_unavailable: true,
+  });
   if (Object.keys(found).length > 0) await admin.indices.delete({ index: Object.keys(found).join(',') });
 }
 
@@ -367,11 +392,15 @@ for (const kind of kinds) {
     );
     truths.set(s, { seen: seen.length, sets });
   }
-  for (const indexType of indexTypes) runs.push(await benchIndexType(admin, kind, indexType, matrix, queries, truths));
+  for (const indexType of indexTypes)
+    runs.push(await benchIndexType(admin, kind, indexType, matrix, queries, truths));
 }
 await admin.close();
 
 const seconds = ms(began) / 1000;
-writeFileSync(`${args.out}.json`, JSON.stringify({ docCount, dims, queryCount, server, runs, seconds }, null, 2));
+writeFileSync(
+  `${args.out}.json`,
+  JSON.stringify({ docCount, dims, queryCount, server, runs, seconds }, null, 2),
+);
 writeFileSync(`${args.out}.md`, report(server, runs, seconds));
 console.error(`wrote ${args.out}.md and ${args.out}.json in ${(seconds / 60).toFixed(1)} min`);

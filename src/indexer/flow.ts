@@ -35,6 +35,10 @@ export class Batcher<T> {
     signal.addEventListener('abort', () => this.wake?.(), { once: true });
   }
 
+  get size(): number {
+    return this.items.length;
+  }
+
   push(item: T): void {
     this.items.push(item);
     this.wake?.();
@@ -53,5 +57,22 @@ export class Batcher<T> {
     }
     this.signal.throwIfAborted();
     return this.items.splice(0, count);
+  }
+}
+
+/** Lets a task wait until another says something changed (or `signal` aborts). */
+export class Changes {
+  private waiters: (() => void)[] = [];
+
+  constructor(signal: AbortSignal) {
+    signal.addEventListener('abort', () => this.notify(), { once: true });
+  }
+
+  wait(): Promise<void> {
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  notify(): void {
+    this.waiters.splice(0).forEach((wake) => wake());
   }
 }

@@ -213,12 +213,7 @@ export class IndexRun implements PipelineSteps {
 }
 
 /** Decoder messages can repeat one line several times: each distinct line once, on one line. */
-const oneLine = (reason: string) =>
-  [
-    ...new Set(
-      reason
-        .split('\n')
-        .map((line) => line.trim())
-        .filter(Boolean),
-    ),
-  ].join('; ');
+function oneLine(reason: string): string {
+  const lines = reason.split('\n').map((line) => line.trim());
+  return [...new Set(lines.filter(Boolean))].join('; ');
+}

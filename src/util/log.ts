@@ -20,7 +20,10 @@ export function redactor(config: Partial<Config>): (text: string) => string {
 }
 
 /** Line-oriented logger to stderr; secrets redacted, level from LOG_LEVEL. */
-export function createLogger(config: Partial<Config>, sink: (line: string) => void = (l) => console.error(l)): Logger {
+export function createLogger(
+  config: Partial<Config>,
+  sink: (line: string) => void = (l) => console.error(l),
+): Logger {
   const redact = redactor(config);
   const min = order[(process.env.LOG_LEVEL as Level) ?? 'info'] ?? order.info;
   const write = (level: Level, message: string, fields?: Record<string, unknown>) => {
