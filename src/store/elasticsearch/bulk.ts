@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client, helpers } from '@elastic/elasticsearch';
 import type { ImageDocument, IndexSpec, UpsertFailure, UpsertResult } from '../types.js';
-import { documentProblem } from '../embedded/validate.js';
+import { documentProblem } from '../validate.js';
 import { toSource, type VectorEncoding } from './documents.js';
 import { isRetryable, toServiceError } from './errors.js';
 

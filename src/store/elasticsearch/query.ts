@@ -1,6 +1,6 @@
 import type { estypes } from '@elastic/elasticsearch';
 import type { DocFilter, KnnQuery, TenantScope } from '../types.js';
-import { checkQuery, checkScope } from '../embedded/validate.js';
+import { checkQuery, checkScope } from '../validate.js';
 import { vectorField } from './mapping.js';
 
 /** Elasticsearch's own ceiling for k and num_candidates. */

@@ -15,7 +15,7 @@ import type {
 } from '../types.js';
 import { InputError, ServiceError } from '../../util/errors.js';
 import { fromBlob, toRow, type DocRow, type Slice, type StoreDatabase, type VectorRow } from './database.js';
-import { checkFilter, checkQuery, checkScope, documentProblem } from './validate.js';
+import { checkFilter, checkQuery, checkScope, documentProblem } from '../validate.js';
 import { VectorTable, type Placement } from './vector-table.js';
 
 const service = 'embedded store';

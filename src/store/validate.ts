@@ -1,5 +1,5 @@
-import type { DocFilter, ImageDocument, IndexSpec, KnnQuery, TenantScope } from '../types.js';
-import { InputError } from '../../util/errors.js';
+import type { DocFilter, ImageDocument, IndexSpec, KnnQuery, TenantScope } from './types.js';
+import { InputError } from '../util/errors.js';
 
 const requiredStrings = [
   'image_id',
