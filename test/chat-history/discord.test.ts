@@ -103,7 +103,8 @@ describe('Discord channel history', () => {
     for (const name of ['photo-china.jpg', 'photo-coffee.jpg', 'photo-cat.jpg']) {
       world.post(world.secret, [{ name, bytes: photo(name), contentType: jpeg }]);
     }
-    // The process "dies" when the third download starts: the first images are written by then.
+    // The process "dies" when the third download starts: by then at least the first image is written (how many
+    // more depends on how far the pipeline had prepared ahead), and not all of them.
     const controller = new AbortController();
     let downloads = 0;
     const limiter = createDownloadLimiter();
@@ -127,7 +128,8 @@ describe('Discord channel history', () => {
     });
     await expect(interrupted).rejects.toThrow('killed');
     const kept = await test.store.count({ tenant: world.guild.id }, { source: [`discord:${world.secret}`] });
-    expect(kept).toBeGreaterThan(1);
+    expect(kept).toBeGreaterThanOrEqual(1);
+    expect(kept).toBeLessThan(4);
 
     const downloadsBefore = world.fake.cdn.requests.length;
     const report = await index(world.secret);
