@@ -53,7 +53,7 @@ export function registerIndexCommand(program: Command): void {
     )
     .option(
       '--concurrency <n>',
-      'images decoded at once, 1 to 64 (default LOOKALIKE_CONCURRENCY)',
+      'files read and decoded at once, 1 to 64; a whole batch decodes while the model runs anyway (default LOOKALIKE_CONCURRENCY)',
       count('--concurrency', 64),
     )
     .option(

@@ -1,6 +1,19 @@
 import ort from 'onnxruntime-node';
 import { ServiceError } from '../util/errors.js';
 
+/**
+ * One batch at a time, parallel inside operators. Worker threads sleep instead of spinning between operators:
+ * spinning may win a little on an idle machine, but next to other busy processes (Elasticsearch, image decoding,
+ * another job) spinning threads cost 1.5-2x throughput in our measurements on 2 cores (scripts/bench/embedder.ts).
+ */
+export const sessionOptions = (threads: number): ort.InferenceSession.SessionOptions => ({
+  intraOpNumThreads: threads,
+  interOpNumThreads: 1,
+  executionMode: 'sequential',
+  graphOptimizationLevel: 'all',
+  extra: { session: { intra_op: { allow_spinning: '0' } } },
+});
+
 /** What a graph must look like to be used: its input names (required and optional) and its output. */
 export interface GraphSpec {
   required: string[];
@@ -22,13 +35,7 @@ export class Graph {
   static async open(file: string, spec: GraphSpec, threads: number): Promise<Graph> {
     let session: ort.InferenceSession;
     try {
-      session = await ort.InferenceSession.create(file, {
-        intraOpNumThreads: threads,
-        interOpNumThreads: 1,
-        executionMode: 'sequential',
-        graphOptimizationLevel: 'all',
-        extra: { session: { intra_op: { allow_spinning: process.env.ORT_SPIN ?? '1' } } },
-      });
+      session = await ort.InferenceSession.create(file, sessionOptions(threads));
     } catch (error) {
       throw new ServiceError(
         'model',

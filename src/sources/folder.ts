@@ -1,8 +1,8 @@
 import type { Dirent } from 'node:fs';
-import { open, readdir, realpath, stat } from 'node:fs/promises';
+import { open, readFile, readdir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import picomatch from 'picomatch';
-import { SkippedInput, checkImageContent, sniffBytes } from '../indexer/image-type.js';
+import { SkippedInput, checkImageContent, hasImageExtension, sniffBytes } from '../indexer/image-type.js';
 import { InputError } from '../util/errors.js';
 import type { ImageSource, SourceItem } from './types.js';
 
@@ -162,7 +162,7 @@ function fileItem(
     relativePath: key,
     size,
     mtime,
-    bytes: () => readImageFile(file, key, maxBytes),
+    bytes: () => readImageFile(file, key, size, maxBytes),
   };
 }
 
@@ -177,21 +177,30 @@ function skipped(key: string, tenant: string, reason: string): SourceItem {
   };
 }
 
-/** Reads a file after checking, from its first bytes, that it is an image, and that it is not too large. */
-async function readImageFile(file: string, key: string, maxBytes: number): Promise<Buffer> {
-  const handle = await open(file, 'r').catch((error: NodeJS.ErrnoException) => {
-    throw new InputError(key, `cannot be opened: ${error.code ?? error.message}`);
-  });
-  try {
-    const { size } = await handle.stat();
-    const head = Buffer.alloc(Math.min(size, sniffBytes));
-    await handle.read(head, 0, head.length, 0);
-    await checkImageContent(key, head, size, { skipUnlessImageName: true });
-    if (size > maxBytes) {
-      throw new InputError(key, `is ${size} bytes, more than LOOKALIKE_MAX_IMAGE_BYTES (${maxBytes})`);
+/**
+ * Reads an image file. A name that does not claim an image (a sidecar, a video) is sniffed from its first bytes
+ * first, so what is no image is skipped without being read whole.
+ */
+async function readImageFile(file: string, key: string, size: number, maxBytes: number): Promise<Buffer> {
+  const cannot = (error: NodeJS.ErrnoException) => {
+    throw new InputError(key, `cannot be read: ${error.code ?? error.message}`);
+  };
+  if (!hasImageExtension(key) || size > maxBytes) {
+    const handle = await open(file, 'r').catch(cannot);
+    try {
+      const head = Buffer.alloc(Math.min(size, sniffBytes));
+      await handle.read(head, 0, head.length, 0);
+      await checkImageContent(key, head, size, { skipUnlessImageName: true });
+    } finally {
+      await handle.close();
     }
-    return await handle.readFile();
-  } finally {
-    await handle.close();
   }
+  if (size > maxBytes) throw new InputError(key, tooLarge(size, maxBytes));
+  const bytes = await readFile(file).catch(cannot);
+  if (bytes.length > maxBytes) throw new InputError(key, tooLarge(bytes.length, maxBytes));
+  await checkImageContent(key, bytes.subarray(0, sniffBytes), bytes.length, { skipUnlessImageName: true });
+  return bytes;
 }
+
+const tooLarge = (size: number, maxBytes: number) =>
+  `is ${size} bytes, more than LOOKALIKE_MAX_IMAGE_BYTES (${maxBytes})`;
