@@ -335,6 +335,22 @@ interface Setup {
   python?: { weights: string; versions: Record<string, string>; imagesPerRound: number };
 }
 
+/** What bounds the ratio to the Python loop: the models themselves, before any pipeline. */
+function bound(
+  summary: Record<Precision, Summary>,
+  python: { rate: number; modelRate: number } | undefined,
+): string {
+  if (!python) return '';
+  const lines = precisions.map(
+    (p) =>
+      `${p}: ${fixed(summary[p].bare / python.modelRate, 2)}x the torch model at batch 1, so at most about ` +
+      `${fixed(summary[p].bare / python.rate, 1)}x the Python loop even with a free pipeline`,
+  );
+  return `\nThe bare model at batch ${batch} runs ${lines.join('; ')}. The indexer keeps ${precisions
+    .map((p) => `${fixed(summary[p].ofBare * 100, 0)}% (${p})`)
+    .join(' and ')} of that: decoding shares the cores with inference.\n`;
+}
+
 function report(
   setup: Setup,
   summary: Record<Precision, Summary>,
@@ -371,7 +387,7 @@ function report(
 \`${setup.command}\` (${setup.date})
 
 ${setup.machine}; Node ${setup.node}; ${setup.modelIds.join(', ')} (${setup.threads} inference threads); batch ${setup.batch},
-decode concurrency ${setup.concurrency}; ${setup.images}; each round indexed into a fresh embedded store (SQLite, synchronous FULL).
+concurrency ${setup.concurrency} (reads; up to a batch decodes while the model runs); ${setup.images}; each round indexed into a fresh embedded store (SQLite, synchronous FULL).
 
 | precision | | images/s | vs bare inference | vs Python loop |
 | --- | --- | --- | --- | --- |
@@ -381,6 +397,7 @@ ${rows.join('\n')}
 
 Medians over rounds; ratios are taken per round (the same images, minutes apart), then the median. Peak RSS of
 the indexing process: ${precisions.map((p) => `${p} ${fixed(summary[p].peakRssMb, 0)} MB`).join(', ')} (model included).
+${bound(summary, python)}
 
 | round | images | ${precisions.map((p) => `${p} bare | ${p} index | index / bare | index / Python`).join(' | ')} | Python |
 | --- | --- | ${precisions.map(() => '--- | --- | --- | ---').join(' | ')} | --- |

@@ -165,23 +165,30 @@ class OnnxEmbedder implements Embedder {
   }
 
   /**
-   * Batches of `batchSize`; while one batch runs (onnxruntime blocks the event loop for the whole run), the next
-   * batch is already read, probed and queued for decoding on libuv's threads, so decoding overlaps inference.
+   * Batches of `batchSize`. onnxruntime blocks the event loop for a whole run, so before each run the next batch
+   * must already be queued for decoding on libuv's threads (then it decodes during the run), and the batch after
+   * it is being read and probed, so its decodes get queued as soon as the run ends, without a wait.
    */
   async embedImages(inputs: ImageInput[]): Promise<EmbedOutcome[]> {
     const outcomes: EmbedOutcome[] = [];
     const batches = chunks(inputs, this.batchSize);
-    let next = batches[0] ? this.startPreparing(batches[0]) : undefined;
-    for (let b = 0; b < batches.length && next; b++) {
-      const settled = await next.prepared;
-      const following = batches[b + 1];
-      next = following ? this.startPreparing(following) : undefined;
-      await next?.queued;
+    const ahead: Preparing[] = [];
+    let started = 0;
+    const lookAhead = () => {
+      while (ahead.length < 2 && started < batches.length)
+        ahead.push(this.startPreparing(batches[started++] ?? []));
+    };
+    lookAhead();
+    for (let current = ahead.shift(); current; current = ahead.shift()) {
+      const settled = await current.prepared;
+      lookAhead();
+      await ahead[0]?.queued;
       const ready = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
       const vectors = await this.embedPrepared(ready);
       let v = 0;
-      for (const s of settled)
+      for (const s of settled) {
         outcomes.push(s.status === 'fulfilled' ? (vectors[v++] as Float32Array) : asInputError(s.reason));
+      }
     }
     return outcomes;
   }
