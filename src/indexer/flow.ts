@@ -59,20 +59,3 @@ export class Batcher<T> {
     return this.items.splice(0, count);
   }
 }
-
-/** Lets a task wait until another says something changed (or `signal` aborts). */
-export class Changes {
-  private waiters: (() => void)[] = [];
-
-  constructor(signal: AbortSignal) {
-    signal.addEventListener('abort', () => this.notify(), { once: true });
-  }
-
-  wait(): Promise<void> {
-    return new Promise((resolve) => this.waiters.push(resolve));
-  }
-
-  notify(): void {
-    this.waiters.splice(0).forEach((wake) => wake());
-  }
-}

@@ -3,7 +3,7 @@ import PQueue from 'p-queue';
 import type { Embedder, PreparedImage } from '../model/types.js';
 import type { ImageDocument } from '../store/types.js';
 import { InputError } from '../util/errors.js';
-import { Batcher, Changes, Slots } from './flow.js';
+import { Batcher, Slots } from './flow.js';
 import type { Work } from './plan.js';
 
 export type ReadOutcome = { ok: true; bytes: Buffer; sha: string } | { ok: false; error: InputError };
@@ -62,14 +62,12 @@ export async function runPipeline(
   options.signal?.addEventListener('abort', onOutsideAbort, { once: true });
   if (options.signal?.aborted) onOutsideAbort();
 
-  // A whole batch can be in decoding at once (see embedBatches).
+  // A whole batch can be in decoding at once, while the one before it runs on the inference thread.
   const decoders = Math.max(concurrency, batchSize);
   // Reading window + decoding + a batch being filled, one being embedded and one being written.
   const slots = new Slots(inFlightLimit(concurrency, batchSize), stop.signal);
   const decoding = new PQueue({ concurrency: decoders });
   const ready = new Batcher<{ work: Work; image: PreparedImage }>(stop.signal);
-  const handedOver = new Changes(stop.signal);
-  let reading = true;
 
   const decode = async (item: Work, bytes: Buffer, embed: boolean) => {
     try {
@@ -90,15 +88,7 @@ export async function runPipeline(
     for (;;) {
       const batch = await ready.take(batchSize);
       if (batch.length === 0) break;
-      // onnxruntime blocks the event loop for the whole run: only work already handed to libuv's threads moves
-      // meanwhile. So the next batch is read and handed to the decoder first, and it decodes during the run.
-      while (reading && ready.size + decoding.pending + decoding.size < batchSize) {
-        stop.signal.throwIfAborted();
-        await handedOver.wait();
-      }
-      await turn(); // the header probes of the last ones finish and queue their decoding
-      await turn();
-      stop.signal.throwIfAborted();
+      // The model runs on its own thread: reading and decoding the next batch go on meanwhile.
       const vectors = await embedder.embedPrepared(batch.map((b) => b.image));
       const documents = steps.documents(batch.map((b, i) => ({ ...b, vector: vectors[i] as Float32Array })));
       await writing;
@@ -119,7 +109,6 @@ export async function runPipeline(
       const wanted = steps.read(next.item, outcome);
       if (wanted && outcome.ok) {
         void decoding.add(() => decode(next.item, outcome.bytes, wanted === 'embed' && !options.dryRun));
-        handedOver.notify();
       } else slots.release();
     };
     for (const item of work) {
@@ -134,14 +123,10 @@ export async function runPipeline(
       if (window.length >= concurrency) await consume();
     }
     while (window.length > 0) await consume();
-    reading = false;
-    handedOver.notify();
     await decoding.onIdle();
   } catch (error) {
     fail(error);
   } finally {
-    reading = false;
-    handedOver.notify();
     ready.close();
     await embedding;
     await decoding.onIdle();
@@ -149,8 +134,6 @@ export async function runPipeline(
   }
   if (failure !== undefined) throw failure;
 }
-
-const turn = () => new Promise((resolve) => setImmediate(resolve));
 
 /** Items between being read and being stored, at most: what bounds the memory a run holds. */
 export const inFlightLimit = (concurrency: number, batchSize: number) =>

@@ -4,7 +4,7 @@ import { intAt, openModelFolder, type ModelFolder, type Precision } from './fold
 import { Graph } from './graph.js';
 import type { Size } from './geometry.js';
 import { imagePlan } from './image-config.js';
-import { ImagePreprocessor, type ImageLimits, type ProbedImage } from './preprocess.js';
+import { ImagePreprocessor, type ImageLimits } from './preprocess.js';
 import { TextTokenizer } from './tokenize.js';
 import type { EmbedOutcome, Embedder, ImageInput, PreparedImage } from './types.js';
 
@@ -128,12 +128,6 @@ function checkImageInput(vision: Graph, crop: Size | null, preprocessorFile: str
   return crop;
 }
 
-/** A chunk of images being prepared: `queued` settles once every decode job has been handed to libuv. */
-interface Preparing {
-  queued: Promise<unknown>;
-  prepared: Promise<PromiseSettledResult<PreparedImage>[]>;
-}
-
 class OnnxEmbedder implements Embedder {
   constructor(
     readonly modelId: string,
@@ -164,25 +158,16 @@ class OnnxEmbedder implements Embedder {
     return this.vision.embed({ pixel_values: tensor }, images.length);
   }
 
-  /**
-   * Batches of `batchSize`. onnxruntime blocks the event loop for a whole run, so before each run the next batch
-   * must already be queued for decoding on libuv's threads (then it decodes during the run), and the batch after
-   * it is being read and probed, so its decodes get queued as soon as the run ends, without a wait.
-   */
+  /** Batches of `batchSize`; the next batch decodes while one runs on the inference thread. */
   async embedImages(inputs: ImageInput[]): Promise<EmbedOutcome[]> {
     const outcomes: EmbedOutcome[] = [];
     const batches = chunks(inputs, this.batchSize);
-    const ahead: Preparing[] = [];
-    let started = 0;
-    const lookAhead = () => {
-      while (ahead.length < 2 && started < batches.length)
-        ahead.push(this.startPreparing(batches[started++] ?? []));
-    };
-    lookAhead();
-    for (let current = ahead.shift(); current; current = ahead.shift()) {
-      const settled = await current.prepared;
-      lookAhead();
-      await ahead[0]?.queued;
+    const prepare = (batch: ImageInput[] | undefined) =>
+      batch && Promise.allSettled(batch.map((input) => this.preprocessor.prepare(input)));
+    let next = prepare(batches[0]);
+    for (let b = 1; next; b++) {
+      const settled = await next;
+      next = prepare(batches[b]);
       const ready = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
       const vectors = await this.embedPrepared(ready);
       let v = 0;
@@ -191,12 +176,6 @@ class OnnxEmbedder implements Embedder {
       }
     }
     return outcomes;
-  }
-
-  private startPreparing(inputs: ImageInput[]): Preparing {
-    const probes = inputs.map((input) => this.preprocessor.probe(input));
-    const decodes = probes.map((probe) => probe.then((p: ProbedImage) => this.preprocessor.decode(p)));
-    return { queued: Promise.allSettled(probes), prepared: Promise.allSettled(decodes) };
   }
 
   async embedTexts(texts: string[]): Promise<EmbedOutcome[]> {

@@ -1,5 +1,6 @@
 import ort from 'onnxruntime-node';
 import { ServiceError } from '../util/errors.js';
+import { InferenceThread } from './inference-thread.js';
 
 /**
  * One batch at a time, parallel inside operators. Worker threads sleep instead of spinning between operators:
@@ -21,11 +22,11 @@ export interface GraphSpec {
   output: string;
 }
 
-/** One ONNX graph in one InferenceSession, checked against its spec when loaded. */
+/** One ONNX graph in one onnxruntime session on its own thread, checked against its spec when loaded. */
 export class Graph {
   private constructor(
     readonly file: string,
-    private readonly session: ort.InferenceSession,
+    private readonly session: InferenceThread,
     readonly inputs: ReadonlyMap<string, ort.InferenceSession.TensorValueMetadata>,
     readonly output: string,
     /** The output's last dimension when the graph states it. */
@@ -33,9 +34,9 @@ export class Graph {
   ) {}
 
   static async open(file: string, spec: GraphSpec, threads: number): Promise<Graph> {
-    let session: ort.InferenceSession;
+    let session: InferenceThread;
     try {
-      session = await ort.InferenceSession.create(file, sessionOptions(threads));
+      session = await InferenceThread.open(file, sessionOptions(threads));
     } catch (error) {
       throw new ServiceError(
         'model',
@@ -50,7 +51,7 @@ export class Graph {
     }
   }
 
-  private static check(file: string, session: ort.InferenceSession, spec: GraphSpec): Graph {
+  private static check(file: string, session: InferenceThread, spec: GraphSpec): Graph {
     const fail = (why: string) => new ServiceError('model', `${file}: ${why}`);
     const allowed = new Set([...spec.required, ...(spec.optional ?? [])]);
     const inputs = new Map<string, ort.InferenceSession.TensorValueMetadata>();

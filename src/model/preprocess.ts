@@ -15,7 +15,7 @@ export interface ImageLimits {
 }
 
 /** An input whose header has been read and checked: what decoding needs, nothing decoded yet. */
-export interface ProbedImage {
+interface ProbedImage {
   name: string;
   bytes: Buffer;
   /** Upright size (EXIF orientation applied) of the first frame. */
@@ -29,8 +29,7 @@ const describe = (error: unknown) => (error instanceof Error ? error.message : S
 /**
  * CLIPImageProcessor in sharp: EXIF orientation, alpha composited on white, sRGB 8 bit, shortest edge resized to
  * the reference's size, centre crop at the reference's offsets, then (v * rescale - mean) / std into CHW float32.
- * Split in two steps so a caller can probe the next batch (cheap, header only) before a long inference blocks
- * the event loop, leaving only one decode job per image for libuv's threads to finish meanwhile.
+ * The header is checked first (cheap), so refused inputs never reach the decoder.
  */
 export class ImagePreprocessor {
   constructor(
@@ -43,7 +42,7 @@ export class ImagePreprocessor {
   }
 
   /** Reads the bytes and the header; refuses empty, non-image, SVG, over-size and over-pixel inputs. */
-  async probe(input: ImageInput): Promise<ProbedImage> {
+  private async probe(input: ImageInput): Promise<ProbedImage> {
     const bytes = await readImageBytes(input, this.limits.maxBytes);
     await sniffImageFormat(input.name, bytes);
     let meta: Metadata;
@@ -71,7 +70,7 @@ export class ImagePreprocessor {
   }
 
   /** Decodes, resizes and crops, then normalises into CHW float32. */
-  async decode(probed: ProbedImage): Promise<PreparedImage> {
+  private async decode(probed: ProbedImage): Promise<PreparedImage> {
     const target = resizedSize(probed.size, this.plan);
     const window = centreCrop(target, this.plan);
     const inside = insideOf(window, target);
