@@ -3,7 +3,8 @@
 # Jars come from Maven Central through Maven (cached in ~/.m2); see README.md beside this file.
 #
 #   ES_PORT=9200  ES_HEAP=1g  ES_WORK_DIR=/tmp/lookalike-es  ES_VERSION=9.5.3  ES_START_TIMEOUT=180
-#   ES_JAVA_HOME=<jdk 21+>  ES_JAVA_OPTS="..."  extra node settings as arguments: key=value ...
+#   ES_JAVA_HOME=<jdk 21+; 17+ for 8.x>  ES_JAVA_OPTS="..."  extra node settings as arguments: key=value ...
+# ES_VERSION=8.x (e.g. 8.19.21) builds the node from v8/ instead: its own launcher and shim for the 8.x APIs.
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -13,7 +14,10 @@ ES_HEAP="${ES_HEAP:-1g}"
 ES_WORK_DIR="${ES_WORK_DIR:-/tmp/lookalike-es}"
 ES_START_TIMEOUT="${ES_START_TIMEOUT:-180}"
 ES_CACHE_DIR="${ES_CACHE_DIR:-$ES_WORK_DIR/cache}"
-MIN_JAVA=21 # Elasticsearch 9.x needs Java 21 or newer
+case "$ES_VERSION" in
+  8.*) SRC="$HERE/v8" MIN_JAVA=17 ;; # 8.x: launcher, shim and pom in v8/; Java 17 or newer
+  *) SRC="$HERE" MIN_JAVA=21 ;;      # Elasticsearch 9.x needs Java 21 or newer
+esac
 
 PID_FILE="$ES_WORK_DIR/es.pid"
 LOG_FILE="$ES_WORK_DIR/es.log"
@@ -96,7 +100,7 @@ JAVA_BIN="$(dirname "$(readlink -f "$JAVA")")"
 JAVA_MAJOR="$(java_major "$JAVA")"
 
 # ---- jars and launcher, cached per version + sources ------------------------------------------------
-key="$( (echo "$ES_VERSION $JAVA_MAJOR"; cat "$HERE/pom.xml" "$HERE/LocalNode.java" "$HERE/start.sh"; find "$HERE/shim" -name '*.java' | sort | xargs cat) | sha256sum | cut -c1-12)"
+key="$( (echo "$ES_VERSION $JAVA_MAJOR"; cat "$HERE/pom.xml" "$SRC/pom.xml" "$SRC/LocalNode.java" "$HERE/start.sh"; find "$SRC/shim" -name '*.java' | sort | xargs cat) | sha256sum | cut -c1-12)"
 CACHE="$ES_CACHE_DIR/$ES_VERSION-$key"
 
 cache_ok() {
@@ -109,7 +113,7 @@ build_cache() {
   command -v mvn >/dev/null || die "mvn (Maven) is needed to fetch the Elasticsearch jars"
   local t mvn_args j
   t="$(mktemp -d "$ES_CACHE_DIR/.build.XXXXXX")"
-  mvn_args=(-B -q -Dstyle.color=never -f "$HERE/pom.xml" -Des.version="$ES_VERSION")
+  mvn_args=(-B -q -Dstyle.color=never -f "$SRC/pom.xml" -Des.version="$ES_VERSION")
   say "resolving the Elasticsearch $ES_VERSION jars with Maven (the first run downloads ~70 MB from Maven Central into ~/.m2)"
   local t0=$SECONDS
   resolve() {
@@ -133,20 +137,20 @@ build_cache() {
 
   local mp
   mp="$(cat "$t/server.cp")"
-  "$JAVA_BIN/javac" -nowarn -d "$t/classes" --module-path "$mp" --add-modules ALL-MODULE-PATH "$HERE/LocalNode.java" ||
+  "$JAVA_BIN/javac" -nowarn -d "$t/classes" --module-path "$mp" --add-modules ALL-MODULE-PATH "$SRC/LocalNode.java" ||
     die "could not compile LocalNode.java against Elasticsearch $ES_VERSION"
   # shellcheck disable=SC2046
   "$JAVA_BIN/javac" -nowarn -d "$t/shim-classes" --module-path "$mp" --add-modules ALL-MODULE-PATH \
-    $(find "$HERE/shim" -name '*.java') 2>&1 | grep -v '^Note:' >&2 || true
+    $(find "$SRC/shim" -name '*.java') 2>&1 | grep -v '^Note:' >&2 || true
   [ -f "$t/shim-classes/lookalike/esdev/DevShimPlugin.class" ] ||
     die "could not compile the dev shim (shim/) against Elasticsearch $ES_VERSION"
   "$JAVA_BIN/jar" cf "$shim/lookalike-dev-shim.jar" -C "$t/shim-classes" .
   cat >"$shim/plugin-descriptor.properties" <<EOF
 name=lookalike-dev-shim
-description=GET /, _reindex and _delete_by_query stand-ins for the local development node
+description=stand-ins for REST endpoints of modules not on Maven Central, for the local development node
 version=1
 classname=lookalike.esdev.DevShimPlugin
-java.version=21
+java.version=$MIN_JAVA
 elasticsearch.version=$ES_VERSION
 EOF
   rm -rf "$t/x" "$t/shim-classes"
