@@ -151,6 +151,27 @@ async function bareSession(batch: number, precision: Precision) {
   };
 }
 
+/** Float operations per image of the vision tower (matrix products; 2 per multiply-add), from config.json. */
+async function visionGflops(): Promise<number> {
+  const config = JSON.parse(await readFile(path.join(modelDir, 'config.json'), 'utf8')) as {
+    vision_config: {
+      hidden_size: number;
+      intermediate_size: number;
+      num_hidden_layers: number;
+      patch_size: number;
+      image_size: number;
+    };
+  };
+  const v = config.vision_config;
+  const patches = (v.image_size / v.patch_size) ** 2;
+  const tokens = patches + 1;
+  const width = v.hidden_size;
+  const perLayer =
+    tokens * (4 * width * width + 2 * width * v.intermediate_size) + 2 * tokens * tokens * width;
+  const patchEmbedding = patches * 3 * v.patch_size ** 2 * width;
+  return (2 * (v.num_hidden_layers * perLayer + patchEmbedding)) / 1e9;
+}
+
 const open = (precision: Precision, batchSize: number) =>
   createEmbedder({ modelDir, precision, threads, limits, batchSize });
 
@@ -352,6 +373,7 @@ interface Report {
   rounds: number;
   images: { count: number; source: string; megapixels: { min: number; max: number; mean: number } };
   rows: {
+    precision: Precision;
     batch: number;
     bareImagesPerSecond: number;
     endToEndImagesPerSecond: number;
@@ -362,11 +384,10 @@ interface Report {
     medianRoundEndToEndOverPython?: number;
   }[];
   texts: { queries: number; queriesPerSecond: number; pythonQueriesPerSecond?: number };
+  /** What the model's arithmetic allows on this machine: torch's float32 matrix product rate. */
+  ceiling?: { sgemmGflops: number; modelGflopsPerImage: number };
   quantized: {
     batch: number;
-    endToEndImagesPerSecond: number;
-    bareImagesPerSecond: number;
-    speedupOverFp32?: number;
     textQueriesPerSecond: number;
     imageAgreementWithFp32: Agreement;
     textAgreementWithFp32: Agreement;
@@ -398,47 +419,59 @@ async function main() {
     let first: Awaited<ReturnType<typeof measureImages>> | undefined;
     let texts: Awaited<ReturnType<typeof measureTexts>> | undefined;
     let pixelCheck: Report['pixelDifferenceGreyLevels'];
+    // Measured before and after the images (the larger counts: other load only ever lowers it).
+    const sgemm = async () =>
+      py ? ((await py.ask({ op: 'sgemm', seconds: 3 })) as unknown as { gflops: number }).gflops : 0;
+    const sgemmBefore = await sgemm();
+    // Both precisions at every batch size against the same Python reference (torch has no quantized CLIP).
+    let qTexts: Awaited<ReturnType<typeof measureTexts>> | undefined;
+    let qVectors: Float32Array[] = [];
+    const qBatch = batches[Math.floor(batches.length / 2)] as number;
     for (const batch of batches) {
-      const measured = await measureImages(files, batch, 'fp32', py, work);
-      if (!first) {
-        first = measured;
-        texts = await measureTexts(measured.embedder, py);
-        if (py) {
-          const sample = files.slice(0, 16);
-          const out = path.join(work, 'pixels.f32');
-          await py.ask({
-            op: 'images',
-            paths: sample,
-            batch: sample.length,
-            pixels: out,
-            pixels_count: sample.length,
-          });
-          pixelCheck = await pixelDifference(measured.embedder, sample, await readFloats(out));
+      for (const precision of ['fp32', 'quantized'] as const) {
+        const measured = await measureImages(files, batch, precision, py, work);
+        if (precision === 'fp32' && !first) {
+          first = measured;
+          texts = await measureTexts(measured.embedder, py);
+          if (py) {
+            const sample = files.slice(0, 16);
+            const out = path.join(work, 'pixels.f32');
+            await py.ask({
+              op: 'images',
+              paths: sample,
+              batch: sample.length,
+              pixels: out,
+              pixels_count: sample.length,
+            });
+            pixelCheck = await pixelDifference(measured.embedder, sample, await readFloats(out));
+          }
         }
+        if (precision === 'quantized' && batch === qBatch) {
+          qTexts = await measureTexts(measured.embedder, undefined);
+          qVectors = measured.vectors;
+        }
+        await measured.embedder.close();
+        const row = {
+          precision,
+          batch,
+          bareImagesPerSecond: measured.bare,
+          endToEndImagesPerSecond: measured.endToEnd,
+          endToEndOverBare: measured.endToEnd / measured.bare,
+          medianRoundEndToEndOverBare: measured.medianOverBare,
+          pythonImagesPerSecond: measured.python,
+          endToEndOverPython: measured.python ? measured.endToEnd / measured.python : undefined,
+          medianRoundEndToEndOverPython: measured.medianOverPython,
+        };
+        console.error(JSON.stringify(row));
+        rows.push(row);
       }
-      await measured.embedder.close();
-      const row = {
-        batch,
-        bareImagesPerSecond: measured.bare,
-        endToEndImagesPerSecond: measured.endToEnd,
-        endToEndOverBare: measured.endToEnd / measured.bare,
-        medianRoundEndToEndOverBare: measured.medianOverBare,
-        pythonImagesPerSecond: measured.python,
-        endToEndOverPython: measured.python ? measured.endToEnd / measured.python : undefined,
-        medianRoundEndToEndOverPython: measured.medianOverPython,
-      };
-      console.error(JSON.stringify(row));
-      rows.push(row);
     }
+    const ceiling = py && {
+      sgemmGflops: Math.max(sgemmBefore, await sgemm()),
+      modelGflopsPerImage: await visionGflops(),
+    };
     await py?.close();
     py = undefined;
-
-    // Quantized against fp32 at the middle batch size (no Python: the reference has no quantized model).
-    const qBatch = batches[Math.floor(batches.length / 2)] as number;
-    const quantized = await measureImages(files, qBatch, 'quantized', undefined, work);
-    const qTexts = await measureTexts(quantized.embedder, undefined);
-    await quantized.embedder.close();
-    const fp32Row = rows.find((r) => r.batch === qBatch);
 
     const report: Report = {
       command: `node bin/run-ts.js scripts/bench/embedder.ts ${process.argv.slice(2).join(' ')}`.trim(),
@@ -471,14 +504,12 @@ async function main() {
         queriesPerSecond: texts?.queriesPerSecond ?? 0,
         pythonQueriesPerSecond: texts?.pythonQueriesPerSecond,
       },
+      ceiling,
       quantized: {
         batch: qBatch,
-        endToEndImagesPerSecond: quantized.endToEnd,
-        bareImagesPerSecond: quantized.bare,
-        speedupOverFp32: fp32Row ? quantized.endToEnd / fp32Row.endToEndImagesPerSecond : undefined,
-        textQueriesPerSecond: qTexts.queriesPerSecond,
-        imageAgreementWithFp32: agreement(quantized.vectors, first?.vectors ?? []),
-        textAgreementWithFp32: agreement(qTexts.vectors, texts?.vectors ?? []),
+        textQueriesPerSecond: qTexts?.queriesPerSecond ?? 0,
+        imageAgreementWithFp32: agreement(qVectors, first?.vectors ?? []),
+        textAgreementWithFp32: agreement(qTexts?.vectors ?? [], texts?.vectors ?? []),
       },
       referenceAgreement: first?.pythonVectors.length
         ? agreement(first.vectors, first.pythonVectors)
@@ -499,6 +530,20 @@ async function main() {
 
 const f = (x: number | undefined, digits = 1) => (x === undefined ? '—' : x.toFixed(digits));
 
+/** How much of the machine's float32 arithmetic the bare fp32 session and torch use. */
+function ceilingLines(r: Report): string[] {
+  const c = r.ceiling as NonNullable<Report['ceiling']>;
+  const fp32 = r.rows.filter((row) => row.precision === 'fp32');
+  const best = Math.max(...fp32.map((row) => row.bareImagesPerSecond));
+  const torch = Math.max(...fp32.map((row) => row.pythonImagesPerSecond ?? 0));
+  const share = (imagesPerSecond: number) =>
+    f((100 * imagesPerSecond * c.modelGflopsPerImage) / c.sgemmGflops, 0);
+  return [
+    `Ceiling: the vision tower does ${f(c.modelGflopsPerImage, 2)} GFLOP per image; torch's float32 matrix product runs at ${f(c.sgemmGflops, 0)} GFLOP/s on these ${r.threads} threads, so no float32 runtime passes ~${f(c.sgemmGflops / c.modelGflopsPerImage, 1)} images/s here. The best bare fp32 session reaches ${share(best)}% of that and the best torch run ${share(torch)}%, which caps fp32 end to end near ${f(c.sgemmGflops / c.modelGflopsPerImage / torch, 1)}× the reference; int8 weights are what go past it.`,
+    '',
+  ];
+}
+
 function markdown(r: Report): string {
   const m = r.machine;
   const load = (xs: number[]) => xs.map((x) => x.toFixed(1)).join(' ');
@@ -517,24 +562,25 @@ function markdown(r: Report): string {
           .join(', ')}; weights: ${r.python.weights}.`
       : 'Python reference not run.',
     '',
-    '## Images per second (fp32)',
+    '## Images per second',
     '',
-    `End to end = read file + decode + preprocess + inference, the next batch decoded while the current one runs. Bare = \`session.run\` alone on a pre-made tensor of the same batch size. Python = CLIPModel in torch with PIL + CLIPImageProcessor (PIL backend), same images, same thread count. The three alternate in ${r.rounds} rounds over slices of the images; "median" columns are the medians of the per-round ratios, which a busy shared machine disturbs less than the totals.`,
+    `End to end = read file + decode + preprocess + inference, the next batch decoded while the current one runs. Bare = \`session.run\` alone on a pre-made tensor of the same batch size. Python = CLIPModel in torch (float32) with PIL + CLIPImageProcessor (PIL backend), same images, same thread count; it is the reference for both precisions (torch has no quantized CLIP). The three alternate in ${r.rounds} rounds over slices of the images; "median" columns are the medians of the per-round ratios, which a busy shared machine disturbs less than the totals.`,
     '',
-    '| batch | end to end | bare session | Python | e2e / bare (≥ 0.85) | median | e2e / Python (≥ 3) | median |',
-    '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| precision | batch | end to end | bare session | Python | e2e / bare (≥ 0.85) | median | e2e / Python (≥ 3) | median |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...r.rows.map(
       (row) =>
-        `| ${row.batch} | ${f(row.endToEndImagesPerSecond)} | ${f(row.bareImagesPerSecond)} | ${f(row.pythonImagesPerSecond)} | ${f(row.endToEndOverBare, 2)} | ${f(row.medianRoundEndToEndOverBare, 2)} | ${f(row.endToEndOverPython, 2)} | ${f(row.medianRoundEndToEndOverPython, 2)} |`,
+        `| ${row.precision} | ${row.batch} | ${f(row.endToEndImagesPerSecond)} | ${f(row.bareImagesPerSecond)} | ${f(row.pythonImagesPerSecond)} | ${f(row.endToEndOverBare, 2)} | ${f(row.medianRoundEndToEndOverBare, 2)} | ${f(row.endToEndOverPython, 2)} | ${f(row.medianRoundEndToEndOverPython, 2)} |`,
     ),
     '',
+    ...(r.ceiling ? ceilingLines(r) : []),
     '## Text queries per second (one query at a time, fp32)',
     '',
     `${r.texts.queries} queries: ${f(r.texts.queriesPerSecond)} / s here, ${f(r.texts.pythonQueriesPerSecond)} / s Python${r.texts.pythonQueriesPerSecond ? ` (${f(r.texts.queriesPerSecond / r.texts.pythonQueriesPerSecond, 2)}×)` : ''}.`,
     '',
-    '## Quantized (uint8 weights) against fp32',
+    '## Quantized (int8 weights) against fp32',
     '',
-    `Batch ${q.batch}: ${f(q.endToEndImagesPerSecond)} images/s end to end (bare ${f(q.bareImagesPerSecond)}), ${f(q.speedupOverFp32, 2)}× fp32; ${f(q.textQueriesPerSecond)} text queries/s (${f(q.textQueriesPerSecond / r.texts.queriesPerSecond, 2)}× fp32).`,
+    `Text: ${f(q.textQueriesPerSecond)} queries/s (${f(q.textQueriesPerSecond / r.texts.queriesPerSecond, 2)}× fp32). Vectors of the batch ${q.batch} run:`,
     `Image vectors vs fp32: cosine min ${f(q.imageAgreementWithFp32.cosine.min, 5)} mean ${f(q.imageAgreementWithFp32.cosine.mean, 5)}; centred on the mean vector min ${f(q.imageAgreementWithFp32.centredCosine.min, 4)} mean ${f(q.imageAgreementWithFp32.centredCosine.mean, 4)}.`,
     `Text vectors vs fp32: cosine min ${f(q.textAgreementWithFp32.cosine.min, 5)} mean ${f(q.textAgreementWithFp32.cosine.mean, 5)}; centred min ${f(q.textAgreementWithFp32.centredCosine.min, 4)} mean ${f(q.textAgreementWithFp32.centredCosine.mean, 4)}.`,
     '',

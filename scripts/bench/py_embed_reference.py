@@ -103,12 +103,23 @@ def main() -> None:
                 features(model.get_text_features(**ids))
         return {"count": len(request["texts"]), "seconds": time.perf_counter() - start}
 
+    def sgemm(request):
+        # What the cores can do at all: float32 matrix products of a ViT-B layer's shape, torch's own BLAS.
+        a, b = torch.randn(400, 768), torch.randn(768, 3072)
+        torch.mm(a, b)
+        runs, start = 0, time.perf_counter()
+        while time.perf_counter() - start < request.get("seconds", 3):
+            torch.mm(a, b)
+            runs += 1
+        seconds = time.perf_counter() - start
+        return {"count": runs, "seconds": seconds, "gflops": runs * 2 * 400 * 768 * 3072 / seconds / 1e9}
+
     versions = {"python": sys.version.split()[0], "torch": torch.__version__,
                 "transformers": transformers.__version__, "pillow": PIL.__version__}
     print(json.dumps({"ready": True, "weights": weights, "versions": versions}), flush=True)
     for line in sys.stdin:
         request = json.loads(line)
-        answer = images(request) if request["op"] == "images" else texts(request)
+        answer = {"images": images, "texts": texts, "sgemm": sgemm}[request["op"]](request)
         print(json.dumps(answer), flush=True)
 
 
