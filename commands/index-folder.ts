@@ -1,5 +1,6 @@
 import type { Command } from '../src/bot/command.js';
 import { sharedTenant, startIndexJob } from '../src/bot/indexing.js';
+import { withConfiguredGlobs } from '../src/sources/configured-globs.js';
 import { describeSource } from '../src/sources/registry.js';
 import { InputError } from '../src/util/errors.js';
 
@@ -36,13 +37,8 @@ export const indexFolder: Command = {
         'folders are indexed on the bot machine itself (`lookalike index <folder>`)',
       );
     }
-    const { config } = context;
     const described = await describeSource(String(context.options.folder), { tenant: sharedTenant });
-    // Folders follow LOOKALIKE_INCLUDE / LOOKALIKE_EXCLUDE, recorded so that /reindex selects the same files.
-    const descriptor =
-      described.kind === 'folder'
-        ? { ...described, include: config.LOOKALIKE_INCLUDE, exclude: config.LOOKALIKE_EXCLUDE }
-        : described;
+    const descriptor = withConfiguredGlobs(described, context.config);
     return startIndexJob(context, [descriptor], context.options.full === true);
   },
 };

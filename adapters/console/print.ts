@@ -1,11 +1,10 @@
-import { mkdir, writeFile } from 'node:fs/promises';
-import path from 'node:path';
 import type { Reply } from '../../src/bot/types.js';
 import { formatHitLines } from '../../src/render/list.js';
+import { saveSheet } from './sheets.js';
 
 /**
- * A reply as console lines. A results reply's contact sheet is saved under `sheetsDir` and its path printed,
- * since a terminal cannot show it.
+ * A reply as console lines. A results reply's contact sheet is saved under `sheetsDir` (the newest few are
+ * kept) and its path printed, since a terminal cannot show it.
  */
 export async function replyLines(reply: Reply, sheetsDir: string): Promise<string[]> {
   switch (reply.kind) {
@@ -27,18 +26,4 @@ export async function replyLines(reply: Reply, sheetsDir: string): Promise<strin
       return lines;
     }
   }
-}
-
-async function saveSheet(bytes: Buffer, title: string, sheetsDir: string): Promise<string> {
-  await mkdir(sheetsDir, { recursive: true });
-  const slug =
-    title
-      .toLowerCase()
-      .replace(/[^a-z0-9]+/g, '-')
-      .replace(/^-|-$/g, '')
-      .slice(0, 40) || 'results';
-  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-  const file = path.join(sheetsDir, `${stamp}-${slug}.jpg`);
-  await writeFile(file, bytes);
-  return file;
 }

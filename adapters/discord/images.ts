@@ -1,11 +1,22 @@
 import path from 'node:path';
 import type { Attachment, Message } from 'discord.js';
-import { fileTypeFromBuffer } from 'file-type';
-import { downloadImage } from '../../src/search/image-url.js';
+import { download } from '../../src/net/download.js';
 import { InputError } from '../../src/util/errors.js';
+import { checkDeclaredImage, checkImageBytes } from '../shared/image-checks.js';
 
 /** Discord's own file hosts: attachments, and the media proxy that also serves embedded images. */
 export const discordFileHosts = ['cdn.discordapp.com', 'media.discordapp.net'];
+
+const isDiscordFileHost = (url: URL) =>
+  url.protocol === 'https:' && discordFileHosts.includes(url.hostname) && url.port === '';
+
+/** Images are fetched from Discord itself only, redirects included. */
+const discordHosts = {
+  allows: isDiscordFileHost,
+  refusal: (url: URL) =>
+    `it is hosted on ${url.host || 'an unknown host'}, and I only fetch images from Discord itself ` +
+    `(${discordFileHosts.join(', ')}). Upload the picture to Discord and try again`,
+};
 
 /** An image somebody pointed at in Discord, as Discord describes it (nothing downloaded yet). */
 export interface DiscordImage {
@@ -57,18 +68,18 @@ export function checkImage(image: DiscordImage, limits: ImageLimits): void {
   } catch {
     throw new InputError(image.name, 'its link is not a valid URL');
   }
-  if (url.protocol !== 'https:' || !discordFileHosts.includes(url.hostname) || url.port !== '') {
-    throw new InputError(
-      image.name,
-      `it is hosted on ${url.host || 'an unknown host'}, and I only fetch images from Discord itself ` +
-        `(${discordFileHosts.join(', ')}). Upload the picture to Discord and try again`,
-    );
-  }
-  if (image.contentType !== undefined && !image.contentType.startsWith('image/')) {
-    throw new InputError(image.name, `it is a ${image.contentType.split(';')[0]} file, not an image`);
-  }
-  if (image.size !== undefined && image.size > limits.maxBytes) {
-    throw new InputError(image.name, `it is ${mib(image.size)}; the limit is ${mib(limits.maxBytes)}`);
+  if (!discordHosts.allows(url)) throw new InputError(image.name, discordHosts.refusal(url));
+  checkDeclaredImage(image.name, image, limits.maxBytes);
+}
+
+/** The message refusing the image before any download (see checkImage), or undefined when it may be fetched. */
+export function imageRefusal(image: DiscordImage, limits: ImageLimits): string | undefined {
+  try {
+    checkImage(image, limits);
+    return undefined;
+  } catch (error) {
+    if (error instanceof InputError) return error.message;
+    throw error;
   }
 }
 
@@ -78,20 +89,8 @@ export async function fetchImage(
   limits: ImageLimits,
 ): Promise<{ name: string; bytes: Buffer }> {
   checkImage(image, limits);
-  const bytes = await downloadImage(image.url, { allowedHosts: discordFileHosts, ...limits }).catch(
-    (error) => {
-      // The downloader names the signed CDN URL; people know the file by its name.
-      throw error instanceof InputError ? new InputError(image.name, error.reason) : error;
-    },
-  );
-  const type = await fileTypeFromBuffer(bytes);
-  if (!type?.mime.startsWith('image/')) {
-    throw new InputError(
-      image.name,
-      `its content is ${type ? `a ${type.mime} file` : 'not an image I can read'}`,
-    );
-  }
+  // Named by the file, not the signed CDN URL: people know the file by its name.
+  const { bytes } = await download(image.url, { ...limits, name: image.name, hosts: discordHosts });
+  await checkImageBytes(image.name, bytes);
   return { name: image.name, bytes };
 }
-
-const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;

@@ -3,10 +3,10 @@ import path from 'node:path';
 import cliProgress from 'cli-progress';
 import { InvalidArgumentError, type Command } from 'commander';
 import { loadConfig } from '../config/load.js';
-import type { Config } from '../config/schema.js';
 import { indexSource, summaryLine, type IndexProgress, type IndexReport } from '../indexer/index.js';
 import { parseShard, type Shard } from '../indexer/shard.js';
 import { openEmbedder } from '../model/index.js';
+import { withConfiguredGlobs } from '../sources/configured-globs.js';
 import { describeSource, openSourceRegistry, type SourceDescriptor } from '../sources/registry.js';
 import { openStore } from '../store/open.js';
 import { InputError } from '../util/errors.js';
@@ -161,19 +161,6 @@ async function runIndexCommand(input: string, flags: IndexFlags): Promise<void> 
   process.stdout.write(summaryText(report, descriptor));
   const indexed = report.new + report.updated + report.unchanged;
   if (indexed === 0 && report.failed.length > 0) process.exitCode = 1; // nothing could be read
-}
-
-/** Folders indexed without --include / --exclude use LOOKALIKE_INCLUDE / LOOKALIKE_EXCLUDE (recorded for /reindex). */
-function withConfiguredGlobs(descriptor: SourceDescriptor, config: Config): SourceDescriptor {
-  if (descriptor.kind !== 'folder') return descriptor;
-  const include = descriptor.include ?? config.LOOKALIKE_INCLUDE;
-  const exclude = descriptor.exclude ?? config.LOOKALIKE_EXCLUDE;
-  const everything = include.length === 1 && include[0] === '**/*';
-  return {
-    ...descriptor,
-    ...(!everything && include.length > 0 && { include }),
-    ...(exclude.length > 0 && { exclude }),
-  };
 }
 
 function summaryText(report: IndexReport, source: SourceDescriptor): string {

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { fileTypeFromBuffer } from 'file-type';
+import { sniffImageFormat } from '../model/image-bytes.js';
 import { InputError } from '../util/errors.js';
 
 /** Bytes file-type needs to recognise any format it knows. */
@@ -24,40 +24,22 @@ const imageExtensions = new Set([
 /** Whether a name claims to be an image (then content that is not one is a failure, not a skip). */
 export const hasImageExtension = (name: string) => imageExtensions.has(path.extname(name).toLowerCase());
 
-const looksLikeSvg = (head: Uint8Array) =>
-  /^\s*(<\?xml[^>]*>\s*)?(<!--[\s\S]*?-->\s*)*(<!DOCTYPE svg[^>]*>\s*)?<svg[\s>]/i.test(
-    Buffer.from(head.subarray(0, 1024))
-      .toString('latin1')
-      .replace(/^\uFEFF|^ï»¿/, ''),
-  );
-
 /**
- * Why these leading bytes are not a raster image, or undefined when they are one (judged by content,
- * never by the name). Formats the decoder cannot read are left to it: it names them better.
- */
-export async function notAnImageReason(head: Uint8Array, totalBytes: number): Promise<string | undefined> {
-  if (totalBytes === 0) return 'empty file (0 bytes)';
-  const type = await fileTypeFromBuffer(head);
-  if (type?.mime.startsWith('image/')) return undefined;
-  if (looksLikeSvg(head))
-    return 'SVG is vector graphics: only raster images (JPEG, PNG, WebP, GIF, TIFF, AVIF) are indexed';
-  return type
-    ? `not an image: the content is ${type.mime}`
-    : 'not an image: the content is no known image format';
-}
-
-/**
- * Throws when `head` is not an image: SkippedInput when the name does not claim to be one either
- * (only when `skipUnlessImageName`), otherwise InputError.
+ * Throws when the leading bytes `head` are not an image the model reads (judged by content, the way the
+ * model's own check judges it): SkippedInput when the name does not claim to be an image either (only when
+ * `skipUnlessImageName`), otherwise InputError.
  */
 export async function checkImageContent(
   input: string,
-  head: Uint8Array,
-  totalBytes: number,
+  head: Buffer,
   options: { skipUnlessImageName: boolean },
 ): Promise<void> {
-  const reason = await notAnImageReason(head, totalBytes);
-  if (reason === undefined) return;
-  if (options.skipUnlessImageName && !hasImageExtension(input)) throw new SkippedInput(input, reason);
-  throw new InputError(input, reason);
+  try {
+    await sniffImageFormat(input, head);
+  } catch (error) {
+    if (error instanceof InputError && options.skipUnlessImageName && !hasImageExtension(input)) {
+      throw new SkippedInput(input, error.reason);
+    }
+    throw error;
+  }
 }

@@ -190,7 +190,7 @@ async function readImageFile(file: string, key: string, size: number, maxBytes: 
     try {
       const head = Buffer.alloc(Math.min(size, sniffBytes));
       await handle.read(head, 0, head.length, 0);
-      await checkImageContent(key, head, size, { skipUnlessImageName: true });
+      await checkImageContent(key, head, { skipUnlessImageName: true });
     } finally {
       await handle.close();
     }
@@ -198,7 +198,7 @@ async function readImageFile(file: string, key: string, size: number, maxBytes: 
   if (size > maxBytes) throw new InputError(key, tooLarge(size, maxBytes));
   const bytes = await readFile(file).catch(cannot);
   if (bytes.length > maxBytes) throw new InputError(key, tooLarge(bytes.length, maxBytes));
-  await checkImageContent(key, bytes.subarray(0, sniffBytes), bytes.length, { skipUnlessImageName: true });
+  await checkImageContent(key, bytes.subarray(0, sniffBytes), { skipUnlessImageName: true });
   return bytes;
 }
 

@@ -10,11 +10,6 @@ const body = Buffer.alloc(5_000, 7);
 beforeAll(async () => {
   server = createServer((req, res) => {
     if (req.url === '/ok.jpg') return res.end(body);
-    if (req.url === '/chunked.jpg') {
-      res.write(body);
-      res.write(body);
-      return res.end();
-    }
     if (req.url === '/to-other-host') {
       res.writeHead(302, { location: `http://localhost:${(server.address() as AddressInfo).port}/ok.jpg` });
       return res.end();
@@ -23,7 +18,6 @@ beforeAll(async () => {
       res.writeHead(301, { location: '/ok.jpg' });
       return res.end();
     }
-    if (req.url === '/slow') return; // never answers
     res.writeHead(404).end();
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -37,6 +31,7 @@ afterAll(() => {
 
 const limits = { allowedHosts: ['127.0.0.1'], maxBytes: 8_000, timeoutMs: 500 };
 
+// Only what the allowed-host list adds; the downloader's own limits are tested in test/net/download.test.ts.
 describe('downloading an image a user linked', () => {
   it('fetches from an allowed host, following redirects that stay on allowed hosts', async () => {
     expect((await downloadImage(`${base}/ok.jpg`, limits)).equals(body)).toBe(true);
@@ -62,19 +57,5 @@ describe('downloading an image a user linked', () => {
     await expect(
       downloadImage(`${base}/ok.jpg`, { ...limits, allowedHosts: ['*.127.0.0.1'] }),
     ).rejects.toThrow(/not fetched/);
-  });
-
-  it('stops at the byte cap, whether the size is declared or not', async () => {
-    await expect(downloadImage(`${base}/ok.jpg`, { ...limits, maxBytes: 1000 })).rejects.toThrow(
-      /larger than/,
-    );
-    await expect(downloadImage(`${base}/chunked.jpg`, limits)).rejects.toThrow(/larger than/);
-  });
-
-  it('gives up after the timeout and names HTTP errors', async () => {
-    const started = Date.now();
-    await expect(downloadImage(`${base}/slow`, limits)).rejects.toThrow(/within 500 ms/);
-    expect(Date.now() - started).toBeLessThan(3_000);
-    await expect(downloadImage(`${base}/missing.jpg`, limits)).rejects.toThrow(/HTTP 404/);
   });
 });

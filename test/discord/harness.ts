@@ -1,9 +1,11 @@
 import { PermissionFlagsBits, type APIInteraction, type APIMessage, type APIUser } from 'discord.js';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { createDiscordAdapter, type DiscordAdapterOptions } from '../../adapters/discord/index.js';
 import type { Bot, ChatAdapter } from '../../src/bot/types.js';
 import { parseConfig } from '../../src/config/load.js';
 import type { Config } from '../../src/config/schema.js';
 import { createLogger } from '../../src/util/log.js';
+import { createTestBot, indexFolder, type TestBot, type TestBotOptions } from '../helpers/bot.js';
 import { FakeDiscord, type RestCall } from './fake-discord/index.js';
 import { member, snowflake, user, type Asker, type FakeGuild } from './fake-discord/payloads.js';
 
@@ -86,6 +88,40 @@ export async function startHarness(bot: Bot, options: HarnessOptions = {}): Prom
       await fake.close();
     },
   };
+}
+
+export interface FileHarnessOptions extends HarnessOptions {
+  bot?: TestBotOptions;
+  /** Makes the folder of images indexed for the server before the tests. */
+  folder(): Promise<{ dir: string; remove(): Promise<void> }>;
+  /** How many images that folder indexes as new. */
+  indexed: number;
+}
+
+/**
+ * A test bot, a connected harness and the server's folder indexed, for one test file: started in
+ * `beforeAll`, closed and removed in `afterAll`. The returned object is filled in when `beforeAll` has run,
+ * so read it inside tests and hooks only.
+ */
+export function discordHarnessForFile(options: FileHarnessOptions): Harness {
+  const harness = {} as Harness;
+  let test: TestBot | undefined;
+  let started: Harness | undefined;
+  let folder: { remove(): Promise<void> } | undefined;
+  beforeAll(async () => {
+    test = await createTestBot(options.bot);
+    started = await startHarness(test.bot, options);
+    Object.assign(harness, started);
+    const images = await options.folder();
+    folder = images;
+    expect((await indexFolder(test, images.dir, started.guild.id)).new).toBe(options.indexed);
+  });
+  afterAll(async () => {
+    await started?.close();
+    await test?.close();
+    await folder?.remove();
+  });
+  return harness;
 }
 
 /** A server with one text channel and, besides @everyone, a role for admins (roles[1]). */

@@ -80,6 +80,6 @@ describe('Discord images', () => {
     cdn.put(cdnUrl('cat-big.jpg'), cat, 'image/jpeg');
     await expect(
       fetchImage({ name: 'cat-big.jpg', url: cdnUrl('cat-big.jpg') }, { ...limits, maxBytes: 10_000 }),
-    ).rejects.toThrow(/^cat-big\.jpg: the image is larger than the 0\.0 MiB limit/);
+    ).rejects.toThrow('cat-big.jpg: it is 0.0 MiB; the limit is 0.0 MiB');
   });
 });

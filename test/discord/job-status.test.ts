@@ -3,6 +3,7 @@ import { jobStatus } from '../../adapters/discord/job-status.js';
 import type { IndexReport } from '../../src/indexer/types.js';
 import { formatIndexReport } from '../../src/render/report.js';
 import { createLogger } from '../../src/util/log.js';
+import { editRecorder } from '../helpers/edit-recorder.js';
 
 const logger = createLogger({}, () => undefined);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -22,24 +23,10 @@ const report: IndexReport = {
   durationMs: 1234,
 };
 
-/** An edit that takes `latencyMs`, recording when each started and what it showed. */
-function recorder(latencyMs: number) {
-  const edits: { at: number; text: string }[] = [];
-  let inFlight = 0;
-  let maxInFlight = 0;
-  const edit = async (text: string) => {
-    edits.push({ at: Date.now(), text });
-    maxInFlight = Math.max(maxInFlight, ++inFlight);
-    await sleep(latencyMs);
-    inFlight -= 1;
-  };
-  return { edits, edit, maxInFlight: () => maxInFlight };
-}
-
 describe('job status message', () => {
   it('edits at most once per interval, shows the newest progress, and ends with the report', async () => {
     const interval = 250;
-    const { edits, edit, maxInFlight } = recorder(40);
+    const { edits, edit, maxInFlight } = editRecorder(40);
     const status = jobStatus(edit, interval, logger);
     status.started('Reindex started (job j1).');
     const started = Date.now();
@@ -75,7 +62,7 @@ describe('job status message', () => {
   });
 
   it('delivers the report even when it arrives right after a progress edit, and nothing after it', async () => {
-    const { edits, edit } = recorder(5);
+    const { edits, edit } = editRecorder(5);
     const status = jobStatus(edit, 200, logger);
     status.hooks.onProgress?.({ jobId: 'j1', phase: 'indexing', done: 1, total: 2, failed: 0 });
     await sleep(20);

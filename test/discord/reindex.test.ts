@@ -1,14 +1,14 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { InteractionResponseType, MessageFlags } from 'discord.js';
 import sharp from 'sharp';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Embedder } from '../../src/model/types.js';
-import { createTestBot, indexFolder, tempDir, type TestBot } from '../helpers/bot.js';
+import { tempDir } from '../helpers/bot.js';
 import type { RestCall } from './fake-discord/index.js';
 import { chatInput } from './fake-discord/payloads.js';
-import { interact, startHarness, type Harness } from './harness.js';
+import { discordHarnessForFile, interact } from './harness.js';
 
 const ephemeral = Number(MessageFlags.Ephemeral);
 const interval = 2000;
@@ -38,15 +38,9 @@ const contentOf = (c: RestCall) => (c.body as { content?: string } | undefined)?
 const isReport = (c: RestCall) => c.status === 200 && /^Indexed /.test(contentOf(c));
 const gaps = (calls: RestCall[]) => calls.slice(1).map((c, i) => c.at - calls[i]!.at);
 
-let test: TestBot;
-let h: Harness;
-let removeFolder: () => Promise<void>;
-beforeAll(async () => {
-  test = await createTestBot({ embedder: paced });
-  h = await startHarness(test.bot);
+/** Swatches of distinct colours, `images` of them. */
+async function swatches() {
   const folder = await tempDir('lookalike-reindex-');
-  removeFolder = folder.remove;
-  await mkdir(folder.dir, { recursive: true });
   for (let i = 0; i < images; i++) {
     const background = { r: (i * 37) % 256, g: (i * 91) % 256, b: (i * 53) % 256 };
     const png = await sharp({ create: { width: 40, height: 30, channels: 3, background } })
@@ -54,13 +48,10 @@ beforeAll(async () => {
       .toBuffer();
     await writeFile(path.join(folder.dir, `swatch-${i}.png`), png);
   }
-  expect((await indexFolder(test, folder.dir, h.guild.id)).new).toBe(images);
-});
-afterAll(async () => {
-  await h?.close();
-  await test?.close();
-  await removeFolder?.();
-});
+  return folder;
+}
+
+const h = discordHarnessForFile({ bot: { embedder: paced }, folder: swatches, indexed: images });
 
 describe('Discord adapter: /reindex', () => {
   it('is refused privately for members without Manage Server or the admin role', async () => {

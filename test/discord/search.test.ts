@@ -10,7 +10,7 @@ import {
   type APIComponentInMessageActionRow,
   type APIMessage,
 } from 'discord.js';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { decodeButton } from '../../adapters/discord/custom-ids.js';
 import type { RestCall } from './fake-discord/index.js';
 import {
@@ -23,8 +23,8 @@ import {
   user,
   type MessageInit,
 } from './fake-discord/payloads.js';
-import { createTestBot, indexFolder, photoFolder, type TestBot } from '../helpers/bot.js';
-import { interact, startHarness, token, type Harness } from './harness.js';
+import { photoFolder } from '../helpers/bot.js';
+import { discordHarnessForFile, interact, token } from './harness.js';
 
 const fixtures = path.resolve(import.meta.dirname, '../fixtures/images');
 const cat = readFileSync(path.join(fixtures, 'photo-cat.jpg'));
@@ -42,22 +42,7 @@ const extraImages = [
   'panorama-4000x300.jpg',
 ];
 
-let test: TestBot;
-let h: Harness;
-let removeFolder: () => Promise<void>;
-beforeAll(async () => {
-  test = await createTestBot();
-  h = await startHarness(test.bot);
-  const folder = await photoFolder(extraImages);
-  removeFolder = folder.remove;
-  const report = await indexFolder(test, folder.dir, h.guild.id);
-  expect(report.new).toBe(12);
-});
-afterAll(async () => {
-  await h?.close();
-  await test?.close();
-  await removeFolder?.();
-});
+const h = discordHarnessForFile({ folder: () => photoFolder(extraImages), indexed: 12 });
 
 const buttons = (m: APIMessage | undefined) =>
   (m?.components ?? []).flatMap((row) =>

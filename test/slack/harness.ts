@@ -1,3 +1,4 @@
+import { afterAll, beforeAll } from 'vitest';
 import {
   createSlackAdapter,
   type SlackAdapter,
@@ -7,6 +8,7 @@ import type { Bot } from '../../src/bot/types.js';
 import { parseConfig } from '../../src/config/load.js';
 import type { Config } from '../../src/config/schema.js';
 import { createLogger } from '../../src/util/log.js';
+import { startTestBot, type SlackTestBot } from './bot.js';
 import { FakeSlack, type FakeChannel, type Message } from './fake-slack/index.js';
 import { httpTransport, SlackUser, type Person, type Transport } from './fake-slack/requests.js';
 
@@ -40,6 +42,7 @@ export function workspaceChannels(botUserId: string): { general: FakeChannel; ra
 }
 
 export interface SlackHarness {
+  bot: Bot;
   fake: FakeSlack;
   adapter: SlackAdapter;
   config: Config;
@@ -90,6 +93,7 @@ export async function startSlackHarness(
   const requestUrl = `http://127.0.0.1:${adapter.address()!.port}/slack/events`;
   const transport = httpTransport(requestUrl, signingSecret);
   return {
+    bot,
     fake,
     adapter,
     config,
@@ -103,6 +107,38 @@ export async function startSlackHarness(
     },
   };
 }
+
+export interface FileHarnessOptions {
+  /** How the test bot is built (see startTestBot). */
+  bot?: Parameters<typeof startTestBot>[1];
+  /** Settings besides the Slack ones the harness sets. */
+  env?: Record<string, string>;
+  adapter?: Parameters<typeof startSlackHarness>[2];
+}
+
+/**
+ * A test bot with this workspace's folder indexed and the harness around it, for one test file: started in
+ * `beforeAll`, closed in `afterAll`. The returned object is filled in when `beforeAll` has run, so read it
+ * inside tests and hooks only.
+ */
+export function slackHarnessForFile(options: FileHarnessOptions = {}): SlackHarness {
+  const harness = {} as SlackHarness;
+  let testBot: SlackTestBot | undefined;
+  let started: SlackHarness | undefined;
+  beforeAll(async () => {
+    testBot = await startTestBot(team.id, options.bot);
+    started = await startSlackHarness(testBot.bot, options.env, options.adapter);
+    Object.assign(harness, started);
+  });
+  afterAll(async () => {
+    await started?.close();
+    await testBot?.close();
+  });
+  return harness;
+}
+
+/** Now on Slack's clock: seconds, as message `ts` values count. */
+export const slackNow = () => Date.now() / 1000;
 
 type Button = { action_id: string; value: string };
 export type Block = { type: string; text?: { text: string }; accessory?: Button; elements?: Button[] };

@@ -1,29 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createSlackAdapter } from '../../adapters/slack/index.js';
 import { ConfigError, parseConfig } from '../../src/config/load.js';
 import { createLogger } from '../../src/util/log.js';
-import { startTestBot, type SlackTestBot } from './bot.js';
 import { httpTransport, sign, socketTransport } from './fake-slack/requests.js';
-import {
-  appToken,
-  botToken,
-  people,
-  signingSecret,
-  startSlackHarness,
-  team,
-  type SlackHarness,
-} from './harness.js';
+import { appToken, botToken, people, signingSecret, slackHarnessForFile, slackNow } from './harness.js';
 
-let testBot: SlackTestBot;
-let h: SlackHarness;
-beforeAll(async () => {
-  testBot = await startTestBot(team.id);
-  h = await startSlackHarness(testBot.bot);
-});
-afterAll(async () => {
-  await h?.close();
-  await testBot?.close();
-});
+const h = slackHarnessForFile();
 
 const logger = createLogger({}, () => undefined);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -63,7 +45,7 @@ describe('HTTP mode: request verification by the receiver', () => {
 
 describe('settings', () => {
   it('names each missing setting of the chosen mode', () => {
-    const bot = testBot.bot;
+    const bot = h.bot;
     const attempt = (env: Record<string, string>) => () =>
       createSlackAdapter({ bot, config: parseConfig(env), logger });
     expect(attempt({ SLACK_BOT_TOKEN: botToken })).toThrow(ConfigError);
@@ -80,7 +62,7 @@ describe('settings', () => {
       SLACK_API_URL: h.fake.apiUrl,
     });
     const adapter = createSlackAdapter({
-      bot: testBot.bot,
+      bot: h.bot,
       config,
       logger,
       listen: { port: 0, host: '127.0.0.1' },
@@ -97,7 +79,7 @@ describe('Socket Mode', () => {
       SLACK_API_URL: h.fake.apiUrl,
     });
     const adapter = createSlackAdapter({
-      bot: testBot.bot,
+      bot: h.bot,
       config,
       logger,
       fileDispatcher: h.fake.files.dispatcher,
@@ -107,7 +89,7 @@ describe('Socket Mode', () => {
       await h.fake.socket.whenConnected();
       const opened = h.fake.callsOf('apps.connections.open').at(-1);
       expect(opened?.headers.authorization).toBe(`Bearer ${appToken}`);
-      const since = Date.now() / 1000;
+      const since = slackNow();
       const delivery = await h
         .as(people.bob, socketTransport(h.fake))
         .command(h.channels.general.id, '/find', 'harbour 2');

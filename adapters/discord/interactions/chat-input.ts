@@ -1,7 +1,6 @@
 import type { ChatInputCommandInteraction } from 'discord.js';
 import type { CommandRequest, CommandSpec } from '../../../src/bot/types.js';
-import { InputError } from '../../../src/util/errors.js';
-import { checkImage, fetchImage, imageOfAttachment } from '../images.js';
+import { fetchImage, imageOfAttachment, imageRefusal } from '../images.js';
 import { specOf } from '../registration.js';
 import { requestFrom } from '../request.js';
 import { refuse, respond, type Deps } from '../respond.js';
@@ -22,13 +21,8 @@ export async function onChatInput(
   const imageOption = spec.options.find((o) => o.type === 'image');
   const attachment = imageOption ? interaction.options.getAttachment(imageOption.name) : null;
   const image = attachment ? imageOfAttachment(attachment) : undefined;
-  try {
-    if (image) checkImage(image, deps.imageLimits);
-  } catch (error) {
-    if (!(error instanceof InputError)) throw error;
-    await refuse(interaction, error.message);
-    return;
-  }
+  const refusal = image && imageRefusal(image, deps.imageLimits);
+  if (refusal) return refuse(interaction, refusal);
   await respond(interaction, deps, async () =>
     requestFrom(
       interaction,

@@ -1,6 +1,5 @@
 import type { MessageContextMenuCommandInteraction } from 'discord.js';
-import { InputError } from '../../../src/util/errors.js';
-import { checkImage, fetchImage, imageOfMessage } from '../images.js';
+import { fetchImage, imageOfMessage, imageRefusal } from '../images.js';
 import { similarCommand, similarImageOption } from '../registration.js';
 import { requestFrom } from '../request.js';
 import { refuse, respond, type Deps } from '../respond.js';
@@ -18,13 +17,8 @@ export async function onFindSimilarMenu(
     );
     return;
   }
-  try {
-    checkImage(image, deps.imageLimits);
-  } catch (error) {
-    if (!(error instanceof InputError)) throw error;
-    await refuse(interaction, error.message);
-    return;
-  }
+  const refusal = imageRefusal(image, deps.imageLimits);
+  if (refusal) return refuse(interaction, refusal);
   await respond(interaction, deps, async () =>
     requestFrom(
       interaction,

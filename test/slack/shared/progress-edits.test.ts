@@ -1,27 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { progressEdits } from '../../../adapters/shared/progress-edits.js';
+import { editRecorder } from '../../helpers/edit-recorder.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** An edit taking `latencyMs`, recording when each started, what it showed, and overlaps. */
-function recorder(latencyMs: number, failing: string[] = []) {
-  const edits: { at: number; text: string }[] = [];
-  let inFlight = 0;
-  let maxInFlight = 0;
-  const edit = async (text: string) => {
-    edits.push({ at: Date.now(), text });
-    maxInFlight = Math.max(maxInFlight, ++inFlight);
-    await sleep(latencyMs);
-    inFlight -= 1;
-    if (failing.includes(text)) throw new Error(`edit of ${text} failed`);
-  };
-  return { edits, edit, maxInFlight: () => maxInFlight };
-}
 
 describe('progress edits', () => {
   it('edits at most once per interval with the newest text, one at a time, and ends with the final text', async () => {
     const interval = 200;
-    const { edits, edit, maxInFlight } = recorder(30);
+    const { edits, edit, maxInFlight } = editRecorder(30);
     const errors: unknown[] = [];
     const status = progressEdits({ minIntervalMs: interval, edit, onError: (e) => errors.push(e) });
     const started = Date.now();
@@ -46,7 +32,7 @@ describe('progress edits', () => {
   });
 
   it('delivers the final text after an edit in flight and ignores later progress', async () => {
-    const { edits, edit } = recorder(120);
+    const { edits, edit } = editRecorder(120);
     const status = progressEdits({ minIntervalMs: 50, edit, onError: () => undefined });
     status.update('halfway');
     await sleep(10);
@@ -58,7 +44,7 @@ describe('progress edits', () => {
   });
 
   it('keeps going after a failed edit and reports the failure', async () => {
-    const { edits, edit } = recorder(5, ['one']);
+    const { edits, edit } = editRecorder(5, ['one']);
     const errors: unknown[] = [];
     const status = progressEdits({ minIntervalMs: 20, edit, onError: (e) => errors.push(e) });
     status.update('one');

@@ -1,40 +1,28 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { moreActionId } from '../../../../adapters/slack/action-ids.js';
-import { indexedCount, startTestBot, type SlackTestBot } from '../../bot.js';
+import { indexedCount } from '../../bot.js';
 import type { Message } from '../../fake-slack/index.js';
 import {
   hitSections,
   moreButton,
   people,
   ranks,
-  startSlackHarness,
-  team,
+  slackHarnessForFile,
+  slackNow,
   waitForResults,
-  type SlackHarness,
 } from '../../harness.js';
 
-let testBot: SlackTestBot;
-let h: SlackHarness;
-beforeAll(async () => {
-  testBot = await startTestBot(team.id);
-  h = await startSlackHarness(testBot.bot);
-});
-afterAll(async () => {
-  await h?.close();
-  await testBot?.close();
-});
-
-const now = () => Date.now() / 1000;
+const h = slackHarnessForFile();
 
 async function search(text: string): Promise<Message> {
-  const since = now();
+  const since = slackNow();
   await h.as(people.alice).command(h.channels.general.id, '/find', text);
   return (await waitForResults(h.fake, h.channels.general.id, since)).results;
 }
 
 /** Presses More on `page` as `who` and returns the next page posted next to it. */
 async function more(page: Message, who = people.alice): Promise<Message> {
-  const since = now();
+  const since = slackNow();
   const delivery = await h.as(who).click(page, moreActionId);
   expect(delivery.status).toBe(200);
   expect(delivery.ms).toBeLessThan(3000);

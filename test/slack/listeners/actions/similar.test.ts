@@ -1,36 +1,17 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { similarActionId } from '../../../../adapters/slack/action-ids.js';
-import { startTestBot, type SlackTestBot } from '../../bot.js';
-import {
-  hitSections,
-  people,
-  startSlackHarness,
-  team,
-  waitForResults,
-  type SlackHarness,
-} from '../../harness.js';
+import { hitSections, people, slackHarnessForFile, slackNow, waitForResults } from '../../harness.js';
 
-let testBot: SlackTestBot;
-let h: SlackHarness;
-beforeAll(async () => {
-  testBot = await startTestBot(team.id);
-  h = await startSlackHarness(testBot.bot);
-});
-afterAll(async () => {
-  await h?.close();
-  await testBot?.close();
-});
-
-const now = () => Date.now() / 1000;
+const h = slackHarnessForFile();
 
 describe('the "Similar to #n" buttons', () => {
   it('finds images like that result, the result itself first, for whoever presses it', async () => {
-    let since = now();
+    let since = slackNow();
     await h.as(people.alice).command(h.channels.general.id, '/find', 'a cat 4');
     const { results } = await waitForResults(h.fake, h.channels.general.id, since);
     const third = hitSections(results)[2]!.accessory!.value;
 
-    since = now();
+    since = slackNow();
     const delivery = await h.as(people.bob).click(results, similarActionId(3));
     expect(delivery.status).toBe(200);
     const like = (await waitForResults(h.fake, h.channels.general.id, since)).results;
@@ -41,7 +22,7 @@ describe('the "Similar to #n" buttons', () => {
   });
 
   it("cannot reach this workspace's images from another workspace", async () => {
-    const since = now();
+    const since = slackNow();
     await h.as(people.alice).command(h.channels.general.id, '/find', 'a dog 2');
     const { results } = await waitForResults(h.fake, h.channels.general.id, since);
     const before = h.fake.botMessages(h.channels.general.id).length;

@@ -1,32 +1,21 @@
 import sharp from 'sharp';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { moreActionId } from '../../../../adapters/slack/action-ids.js';
-import { startTestBot, type SlackTestBot } from '../../bot.js';
 import {
   blocksOf,
   botToken,
   hitSections,
   people,
-  startSlackHarness,
-  team,
+  slackHarnessForFile,
+  slackNow,
   waitForResults,
-  type SlackHarness,
 } from '../../harness.js';
 
-let testBot: SlackTestBot;
-let h: SlackHarness;
-beforeAll(async () => {
-  testBot = await startTestBot(team.id);
-  h = await startSlackHarness(testBot.bot);
-});
-afterAll(async () => {
-  await h?.close();
-  await testBot?.close();
-});
+const h = slackHarnessForFile();
 
 describe('/find', () => {
   it('acknowledges at once, then posts the ranked list with buttons and uploads the contact sheet in three steps', async () => {
-    const since = Date.now() / 1000;
+    const since = slackNow();
     const callsBefore = h.fake.calls.length;
     const delivery = await h.as(people.alice).command(h.channels.general.id, '/find', 'snowy mountain 3');
     expect(delivery.status).toBe(200);
@@ -65,7 +54,7 @@ describe('/find', () => {
   });
 
   it('takes the count as --count too, and answers ephemerally when the text is missing', async () => {
-    const since = Date.now() / 1000;
+    const since = slackNow();
     await h.as(people.bob).command(h.channels.general.id, '/find', 'coffee --count 2');
     const { results } = await waitForResults(h.fake, h.channels.general.id, since);
     expect(hitSections(results)).toHaveLength(2);
@@ -87,7 +76,7 @@ describe('/find', () => {
   });
 
   it("waits out Slack's rate limit (429 with Retry-After) and still delivers the answer", async () => {
-    const since = Date.now() / 1000;
+    const since = slackNow();
     h.fake.rateLimitNext('chat.postMessage', 1);
     await h.as(people.alice).command(h.channels.general.id, '/find', 'red car 2');
     const { results } = await waitForResults(h.fake, h.channels.general.id, since);

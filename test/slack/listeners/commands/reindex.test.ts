@@ -1,23 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestBot, type SlackTestBot } from '../../bot.js';
+import { describe, expect, it } from 'vitest';
 import type { Message } from '../../fake-slack/index.js';
-import { adminGroup, people, startSlackHarness, team, type SlackHarness } from '../../harness.js';
+import { adminGroup, people, slackHarnessForFile, slackNow } from '../../harness.js';
 
 const progressIntervalMs = 300;
 
-let testBot: SlackTestBot;
-let h: SlackHarness;
-beforeAll(async () => {
-  testBot = await startTestBot(team.id, { copies: 6 });
-  h = await startSlackHarness(testBot.bot, {}, { progressIntervalMs });
-});
-afterAll(async () => {
-  await h?.close();
-  await testBot?.close();
-});
+const h = slackHarnessForFile({ bot: { copies: 6 }, adapter: { progressIntervalMs } });
 
 const general = () => h.channels.general.id;
-const now = () => Date.now() / 1000;
 const isReport = (text: string | undefined) => /Indexed .*new, .*updated, .*unchanged/.test(text ?? '');
 
 /** The status message a /reindex posted after `since`, once its final report is shown. */
@@ -32,7 +21,7 @@ async function finishedStatus(since: number): Promise<Message> {
 
 describe('/reindex', () => {
   it('is refused to someone who is not an admin, and nothing starts', async () => {
-    const since = now();
+    const since = slackNow();
     const delivery = await h.as(people.alice).command(general(), '/reindex', 'full');
     expect(delivery.status).toBe(200);
     const note = await h.fake.waitForEphemeral(people.alice.id);
@@ -41,7 +30,7 @@ describe('/reindex', () => {
   });
 
   it("shows an admin's job as a status message edited at a bounded rate, ending with the report", async () => {
-    const since = now();
+    const since = slackNow();
     const delivery = await h.as(people.admin).command(general(), '/reindex', 'full');
     expect(delivery.ms).toBeLessThan(3000);
     const status = await finishedStatus(since);
@@ -67,7 +56,7 @@ describe('/reindex', () => {
   });
 
   it('lets members of the admin user group run it, asking Slack for the group at most once a minute', async () => {
-    const since = now();
+    const since = slackNow();
     const groupCalls = () =>
       h.fake.callsOf('usergroups.users.list').filter((c) => c.args.usergroup === adminGroup);
     const before = groupCalls().length;
@@ -93,7 +82,7 @@ describe('/reindex', () => {
   });
 
   it('refuses a second job while one runs', async () => {
-    const since = now();
+    const since = slackNow();
     await h.as(people.admin).command(general(), '/reindex', 'full');
     await h.as(people.curator).command(general(), '/reindex');
     const note = await h.fake.waitForEphemeral(people.curator.id);

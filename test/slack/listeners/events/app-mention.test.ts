@@ -1,36 +1,18 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestBot, type SlackTestBot } from '../../bot.js';
-import {
-  hitSections,
-  people,
-  startSlackHarness,
-  team,
-  waitForResults,
-  type SlackHarness,
-} from '../../harness.js';
+import { describe, expect, it } from 'vitest';
+import { hitSections, people, slackHarnessForFile, slackNow, waitForResults } from '../../harness.js';
 
 const coffee = readFileSync(path.resolve(import.meta.dirname, '../../../fixtures/images/photo-coffee.jpg'));
 
-let testBot: SlackTestBot;
-let h: SlackHarness;
-beforeAll(async () => {
-  testBot = await startTestBot(team.id);
-  h = await startSlackHarness(testBot.bot);
-});
-afterAll(async () => {
-  await h?.close();
-  await testBot?.close();
-});
+const h = slackHarnessForFile();
 
 const general = () => h.channels.general.id;
-const now = () => Date.now() / 1000;
 
 describe('mentioning the bot', () => {
   it('with a picture attached finds images like it, answered in the thread', async () => {
     const file = h.fake.addFile({ name: 'cup.jpg', bytes: coffee, mimetype: 'image/jpeg' });
-    const since = now();
+    const since = slackNow();
     const { message, delivery } = h.as(people.alice).mention(general(), 'what looks like this?', [file]);
     expect(await delivery).toMatchObject({ status: 200, ms: expect.any(Number) });
     expect((await delivery).ms).toBeLessThan(3000);
@@ -41,7 +23,7 @@ describe('mentioning the bot', () => {
   });
 
   it('with words searches for them', async () => {
-    const since = now();
+    const since = slackNow();
     const { message } = h.as(people.bob).mention(general(), 'red flowers 2');
     const { results } = await waitForResults(h.fake, general(), since);
     expect(results.thread_ts).toBe(message.ts);

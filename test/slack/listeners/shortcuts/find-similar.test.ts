@@ -1,43 +1,26 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { similarShortcut } from '../../../../adapters/slack/slash-commands.js';
-import { startTestBot, type SlackTestBot } from '../../bot.js';
 import { otherHost } from '../../fake-slack/index.js';
-import {
-  hitSections,
-  people,
-  startSlackHarness,
-  team,
-  waitForResults,
-  type SlackHarness,
-} from '../../harness.js';
+import { hitSections, people, slackHarnessForFile, slackNow, waitForResults } from '../../harness.js';
 
 const fixtures = path.resolve(import.meta.dirname, '../../../fixtures/images');
 const cat = readFileSync(path.join(fixtures, 'photo-cat.jpg'));
 const china = readFileSync(path.join(fixtures, 'photo-china.jpg'));
+
 /** Between the cat (35 KB) and the China photo (197 KB). */
 const maxImageBytes = 100_000;
 
-let testBot: SlackTestBot;
-let h: SlackHarness;
-beforeAll(async () => {
-  testBot = await startTestBot(team.id);
-  h = await startSlackHarness(testBot.bot, { LOOKALIKE_MAX_IMAGE_BYTES: String(maxImageBytes) });
-});
-afterAll(async () => {
-  await h?.close();
-  await testBot?.close();
-});
+const h = slackHarnessForFile({ env: { LOOKALIKE_MAX_IMAGE_BYTES: String(maxImageBytes) } });
 
 const general = () => h.channels.general.id;
-const now = () => Date.now() / 1000;
 
 describe('the "Find similar images" message shortcut', () => {
   it("downloads the message's picture with the bot token and answers in its thread", async () => {
     const file = h.fake.addFile({ name: 'my-cat.jpg', bytes: cat, mimetype: 'image/jpeg' });
     const message = h.fake.userMessage(general(), people.alice.id, 'look at this', [file]);
-    const since = now();
+    const since = slackNow();
     const delivery = await h.as(people.bob).shortcut(message, similarShortcut.callbackId);
     expect(delivery.status).toBe(200);
     expect(delivery.ms).toBeLessThan(3000);
@@ -57,7 +40,7 @@ describe('the "Find similar images" message shortcut', () => {
     const message = h.fake.userMessage(general(), people.alice.id, '', [
       { id: file.id, file_access: 'check_file_info' } as never,
     ]);
-    const since = now();
+    const since = slackNow();
     await h.as(people.alice).shortcut(message, similarShortcut.callbackId);
     const { results } = await waitForResults(h.fake, general(), since);
     expect(JSON.stringify(results.blocks)).toContain('images like cat-again.jpg');

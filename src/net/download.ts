@@ -1,0 +1,130 @@
+import { request, type Dispatcher } from 'undici';
+import { InputError } from '../util/errors.js';
+import { mib } from '../util/size.js';
+
+/** Which URLs a download may request: asked before the first request and before every redirect is followed. */
+export interface HostPolicy {
+  allows(url: URL): boolean;
+  /** Why `url` is refused (the reason of the InputError). */
+  refusal(url: URL): string;
+}
+
+export interface DownloadOptions {
+  hosts: HostPolicy;
+  /** Bytes kept at the most: a larger declared length is refused at once, a longer body while it streams. */
+  maxBytes: number;
+  /** The whole exchange, redirects included, from connecting to the last byte. */
+  timeoutMs: number;
+  /** Sent with every request; requests go only to URLs the host policy allows, so these never leave it. */
+  headers?: Record<string, string>;
+  /** The connection pool (tests route host names to local TLS servers with their own CA through one). */
+  dispatcher?: Dispatcher;
+  /** Ends the download early (reported like the timeout). */
+  signal?: AbortSignal;
+  /** What errors call the download; default the address. */
+  name?: string;
+}
+
+export interface Downloaded {
+  bytes: Buffer;
+  contentType: string | undefined;
+}
+
+const maxRedirects = 3;
+
+/**
+ * Downloads one http(s) URL the host policy allows, following at most three redirects by hand (each
+ * target checked before it is requested), within a byte cap and a time limit. Every refusal or failure is
+ * an InputError naming the download.
+ */
+export async function download(address: string | URL, options: DownloadOptions): Promise<Downloaded> {
+  const name = options.name ?? String(address);
+  const refuse = (reason: string) => new InputError(name, reason);
+  const timeout = AbortSignal.timeout(options.timeoutMs);
+  const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
+  try {
+    let url = permitted(String(address), options.hosts, refuse);
+    for (let redirects = 0; ; redirects++) {
+      const { statusCode, headers, body } = await request(url, {
+        method: 'GET',
+        signal,
+        ...(options.headers && { headers: options.headers }),
+        ...(options.dispatcher && { dispatcher: options.dispatcher }),
+      });
+      const location = headers.location;
+      if (statusCode >= 300 && statusCode < 400 && location !== undefined) {
+        await body.dump();
+        if (redirects >= maxRedirects) throw refuse(`more than ${maxRedirects} redirects`);
+        url = permitted(resolve(String(location), url), options.hosts, refuse);
+        continue;
+      }
+      if (statusCode < 200 || statusCode >= 300) {
+        await body.dump();
+        throw refuse(`the server answered HTTP ${statusCode}`);
+      }
+      const declared = Number(headers['content-length']);
+      if (Number.isFinite(declared) && declared > options.maxBytes) {
+        discard(body);
+        throw refuse(`it is ${mib(declared)}; the limit is ${mib(options.maxBytes)}`);
+      }
+      const bytes = await readCapped(body, options.maxBytes, refuse);
+      const contentType = headers['content-type'];
+      return { bytes, contentType: Array.isArray(contentType) ? contentType[0] : contentType };
+    }
+  } catch (error) {
+    if (error instanceof InputError) throw error;
+    if (signal.aborted) throw refuse(`no complete answer within ${options.timeoutMs} ms`);
+    const cause = error as { code?: string; message?: string; cause?: { code?: string } };
+    throw refuse(`download failed: ${cause.cause?.code ?? cause.code ?? cause.message ?? String(error)}`);
+  }
+}
+
+/** The URL when it is http(s) and the policy allows it; otherwise the refusal. */
+function permitted(address: string, hosts: HostPolicy, refuse: (reason: string) => InputError): URL {
+  let url: URL;
+  try {
+    url = new URL(address);
+  } catch {
+    throw refuse(`the link ${JSON.stringify(address)} is not a valid URL`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw refuse(`${url.protocol} URLs are refused: only http and https links are fetched`);
+  }
+  if (!hosts.allows(url)) throw refuse(hosts.refusal(url));
+  return url;
+}
+
+/** A redirect's Location against the URL that sent it (left as it is when it cannot be resolved). */
+function resolve(location: string, base: URL): string {
+  try {
+    return new URL(location, base).href;
+  } catch {
+    return location;
+  }
+}
+
+type Body = Dispatcher.ResponseData['body'];
+
+/** Drops a response body without reading it (destroying emits an error nobody needs to hear). */
+function discard(body: Body): void {
+  body.on('error', () => undefined);
+  body.destroy();
+}
+
+async function readCapped(
+  body: Body,
+  maxBytes: number,
+  refuse: (reason: string) => InputError,
+): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    size += (chunk as Buffer).length;
+    if (size > maxBytes) {
+      discard(body);
+      throw refuse(`it is larger than the ${mib(maxBytes)} limit`);
+    }
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks, size);
+}
