@@ -1,9 +1,8 @@
 import { readFile, stat } from 'node:fs/promises';
 import { fileTypeFromBuffer } from 'file-type';
 import { InputError } from '../util/errors.js';
+import { mib } from '../util/size.js';
 import type { ImageInput } from './types.js';
-
-const mib = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MiB`;
 
 /** The bytes of an image input, refusing anything over `maxBytes` before reading it whole. */
 export async function readImageBytes(input: ImageInput, maxBytes: number): Promise<Buffer> {
