@@ -2,6 +2,7 @@ import type { CommandSpec, Reply } from '../../src/bot/types.js';
 import type { Logger } from '../../src/util/log.js';
 import type { SlackOrigin } from './context.js';
 import { resultsMessage, slackText, type SlackMessage } from './render.js';
+import type { SlackVisibility } from './visibility.js';
 
 /** Where a posted message is, for later edits. */
 export interface PostedMessage {
@@ -47,32 +48,60 @@ export async function post(origin: SlackOrigin, message: SlackMessage): Promise<
 }
 
 /** Only the asker sees it: through the response URL when there is one, else chat.postEphemeral. */
-export async function ephemeral(origin: SlackOrigin, text: string): Promise<void> {
+export async function ephemeral(origin: SlackOrigin, message: string | SlackMessage): Promise<void> {
+  const { text, blocks } = typeof message === 'string' ? { text: message, blocks: undefined } : message;
   if (origin.respond) {
-    await origin.respond({ response_type: 'ephemeral', replace_original: false, text });
+    await origin.respond({
+      response_type: 'ephemeral',
+      replace_original: false,
+      text,
+      ...(blocks && { blocks }),
+    });
     return;
   }
   await origin.client.chat.postEphemeral({
     channel: origin.channelId,
     user: origin.userId,
     text,
+    ...(blocks && { blocks }),
     ...(origin.threadTs ? { thread_ts: origin.threadTs } : {}),
   });
 }
 
+const privateResultsNote =
+  'Only you can see these results: some come from conversations that not everyone here is in.';
+
+/** Whether every hit may be shown to everyone in the answer's channel. */
+const postableHits = (
+  reply: Extract<Reply, { kind: 'results' }>,
+  visibility: Pick<SlackVisibility, 'postable'>,
+) => reply.hits.every(({ hit }) => hit.channel_id === undefined || visibility.postable(hit.channel_id));
+
 /**
  * A bot reply in Slack's terms. Results: the Block Kit list, then the contact sheet uploaded next to it
- * (files.uploadV2). Errors and private texts: ephemeral. A job: its status message, returned for the edits.
+ * (files.uploadV2); results holding images from a conversation that not everyone in the answer's channel is in
+ * go to the asker alone, as an ephemeral list without the sheet. Errors and private texts: ephemeral. A job:
+ * its status message, returned for the edits.
  */
 export async function deliverReply(
   origin: SlackOrigin,
   reply: Reply,
   specs: readonly CommandSpec[],
   logger: Logger,
+  visibility: Pick<SlackVisibility, 'postable'>,
 ): Promise<PostedMessage | undefined> {
   switch (reply.kind) {
     case 'results': {
-      const posted = await post(origin, resultsMessage(reply, origin.userId));
+      const message = resultsMessage(reply, origin.userId);
+      if (!postableHits(reply, visibility)) {
+        const note = {
+          type: 'context' as const,
+          elements: [{ type: 'mrkdwn' as const, text: privateResultsNote }],
+        };
+        await ephemeral(origin, { text: message.text, blocks: [...(message.blocks ?? []), note] });
+        return undefined;
+      }
+      const posted = await post(origin, message);
       if (posted) await uploadSheet(origin, posted, reply, logger);
       return undefined;
     }

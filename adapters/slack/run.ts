@@ -29,9 +29,9 @@ export async function runCommand(
   const job = jobStatus(deps, origin);
   try {
     const input = await prepare();
-    const [isAdmin, visibleChannels, image] = await Promise.all([
+    const [isAdmin, visibility, image] = await Promise.all([
       deps.isAdmin(origin.client, origin.teamId, origin.userId),
-      deps.visibleChannels(origin.client, origin.teamId, origin.channelId),
+      deps.visibleChannels(origin),
       input.file ? imageOf(deps, origin, input.file) : undefined,
     ]);
     const request: CommandRequest = {
@@ -40,12 +40,12 @@ export async function runCommand(
       actor: { id: origin.userId, isAdmin },
       tenant: origin.teamId,
       channelId: origin.channelId,
-      visibleChannels,
+      visibleChannels: visibility.channels,
       uploadLimitBytes: slackUploadLimitBytes,
       ...(image ? { image } : {}),
     };
     const reply = await deps.bot.handle(request, job.hooks);
-    const posted = await deliverReply(origin, reply, deps.bot.commands, deps.logger);
+    const posted = await deliverReply(origin, reply, deps.bot.commands, deps.logger, visibility);
     if (reply.kind === 'job') job.attach(posted, slackText(reply.text, deps.bot.commands));
   } catch (error) {
     await reportFailure(deps, origin, error);

@@ -4,41 +4,41 @@ import { channels } from '../../commands/channels.js';
 import { commands } from '../../commands/index.js';
 import { chatInput } from '../discord/fake-discord/payloads.js';
 import { interact } from '../discord/harness.js';
-import { createTestBot, type TestBot } from '../helpers/bot.js';
 import { photo, startDiscordWorld, type DiscordWorld } from './discord-fixture.js';
+import { backends, chatTestBot, type ChatTestBot } from './test-bot.js';
 
-let test: TestBot;
-let world: DiscordWorld;
-beforeAll(async () => {
-  test = await createTestBot({ commands: [...commands, channels] });
-  world = await startDiscordWorld(test.bot);
-});
-afterAll(async () => {
-  await world?.close();
-  await test?.close();
-});
+describe.each(backends)('/channels on Discord (%s store)', (backend) => {
+  let test: ChatTestBot;
+  let world: DiscordWorld;
+  beforeAll(async () => {
+    test = await chatTestBot(backend, { commands: [...commands, channels] });
+    world = await startDiscordWorld(test.bot);
+  });
+  afterAll(async () => {
+    await world?.close();
+    await test?.close();
+  });
 
-const answer = async (asker: DiscordWorld['admin'], options: Record<string, string | number>) => {
-  const exchange = await interact(world.fake, chatInput(asker, 'channels', options));
-  return [
-    exchange.message?.content ?? '',
-    ...(exchange.message?.embeds ?? []).map((e) => e.description ?? ''),
-  ]
-    .join('\n')
-    .concat(exchange.followUps.map((m) => m.content).join('\n'));
-};
+  const answer = async (asker: DiscordWorld['admin'], options: Record<string, string | number>) => {
+    const exchange = await interact(world.fake, chatInput(asker, 'channels', options));
+    return [
+      exchange.message?.content ?? '',
+      ...(exchange.message?.embeds ?? []).map((e) => e.description ?? ''),
+    ]
+      .join('\n')
+      .concat(exchange.followUps.map((m) => m.content).join('\n'));
+  };
 
-async function countOf(channelId: string, atLeast: number): Promise<number> {
-  const scope = { tenant: world.guild.id };
-  for (let i = 0; i < 100; i++) {
-    const n = await test.store.count(scope, { source: [`discord:${channelId}`] });
-    if (n >= atLeast) return n;
-    await sleep(100);
+  async function countOf(channelId: string, atLeast: number): Promise<number> {
+    const count = () => test.countOf(world.guild.id, `discord:${channelId}`);
+    for (let i = 0; i < 100; i++) {
+      const n = await count();
+      if (n >= atLeast) return n;
+      await sleep(100);
+    }
+    return count();
   }
-  return test.store.count(scope, { source: [`discord:${channelId}`] });
-}
 
-describe('/channels', () => {
   it('lets an admin add a private channel, whose images then reach only members who can view it', async () => {
     const posted = world.post(world.secret, [
       { name: 'flower.jpg', bytes: photo('photo-flower.jpg'), contentType: 'image/jpeg' },
@@ -70,9 +70,7 @@ describe('/channels', () => {
     expect(await answer(world.admin, { action: 'remove', channel: `<#${world.secret}>` })).toContain(
       'removed its 2 images',
     );
-    expect(await test.store.count({ tenant: world.guild.id }, { source: [`discord:${world.secret}`] })).toBe(
-      0,
-    );
+    expect(await test.countOf(world.guild.id, `discord:${world.secret}`)).toBe(0);
     expect(await answer(world.admin, { action: 'list' })).toContain('No channels');
   });
 });

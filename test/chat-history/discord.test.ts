@@ -4,43 +4,51 @@ import { discordHistorySource } from '../../adapters/discord/history/source.js';
 import { indexSource } from '../../src/indexer/index.js';
 import { chatInput, message } from '../discord/fake-discord/payloads.js';
 import { interact } from '../discord/harness.js';
-import { createTestBot, type TestBot } from '../helpers/bot.js';
 import { photo, startDiscordWorld, type DiscordWorld } from './discord-fixture.js';
+import { backends, chatTestBot, type ChatTestBot } from './test-bot.js';
 
 const jpeg = 'image/jpeg';
 const limits = { maxBytes: 10 * 1024 * 1024, timeoutMs: 10_000 };
 
-let test: TestBot;
-let world: DiscordWorld;
-beforeAll(async () => {
-  test = await createTestBot();
-  world = await startDiscordWorld(test.bot);
-});
-afterAll(async () => {
-  await world?.close();
-  await test?.close();
-});
-
-const history = (channelId: string) =>
-  discordHistorySource({
-    tenant: world.guild.id,
-    channelId,
-    rest: world.rest,
-    limits,
-    ownUserId: world.fake.botUser.id,
-    download: createDownloadLimiter(),
+describe.each(backends)('Discord channel history (%s store)', (backend) => {
+  let test: ChatTestBot;
+  let world: DiscordWorld;
+  beforeAll(async () => {
+    test = await chatTestBot(backend);
+    world = await startDiscordWorld(test.bot);
   });
-const index = (channelId: string, options: { signal?: AbortSignal; batchSize?: number } = {}) =>
-  indexSource({ source: history(channelId), store: test.store, embedder: test.embedder, ...options });
+  afterAll(async () => {
+    await world?.close();
+    await test?.close();
+  });
 
-/** The links listed in the bot's answer to `/find` from this member. */
-async function linksFor(asker: DiscordWorld['insider'], text: string): Promise<string[]> {
-  const exchange = await interact(world.fake, chatInput(asker, 'find', { text, count: 20 }));
-  const description = exchange.message?.embeds[0]?.description ?? exchange.message?.content ?? '';
-  return [...description.matchAll(/\((https:\/\/discord\.com\/channels\/[^)]+)\)/g)].map((m) => m[1]!);
-}
+  const history = (channelId: string) =>
+    discordHistorySource({
+      tenant: world.guild.id,
+      channelId,
+      rest: world.rest,
+      limits,
+      ownUserId: world.fake.botUser.id,
+      download: createDownloadLimiter(),
+    });
+  /** One walk of the channel, whose results are then searchable. */
+  async function index(channelId: string) {
+    const report = await indexSource({
+      source: history(channelId),
+      store: test.store,
+      embedder: test.embedder,
+    });
+    await test.refresh();
+    return report;
+  }
 
-describe('Discord channel history', () => {
+  /** The links listed in the bot's answer to `/find` from this member. */
+  async function linksFor(asker: DiscordWorld['insider'], text: string): Promise<string[]> {
+    const exchange = await interact(world.fake, chatInput(asker, 'find', { text, count: 20 }));
+    const description = exchange.message?.embeds[0]?.description ?? exchange.message?.content ?? '';
+    return [...description.matchAll(/\((https:\/\/discord\.com\/channels\/[^)]+)\)/g)].map((m) => m[1]!);
+  }
+
   it('indexes image attachments with permalinks, skips other files, and shows private channels only to members who can view them', async () => {
     const open = world.post(world.general, [
       { name: 'cat.jpg', bytes: photo('photo-cat.jpg'), contentType: jpeg },
@@ -127,7 +135,7 @@ describe('Discord channel history', () => {
       signal: controller.signal,
     });
     await expect(interrupted).rejects.toThrow('killed');
-    const kept = await test.store.count({ tenant: world.guild.id }, { source: [`discord:${world.secret}`] });
+    const kept = await test.countOf(world.guild.id, `discord:${world.secret}`);
     expect(kept).toBeGreaterThanOrEqual(1);
     expect(kept).toBeLessThan(4);
 

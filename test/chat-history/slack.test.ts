@@ -1,112 +1,87 @@
-import { readFileSync } from 'node:fs';
-import { setTimeout as sleep } from 'node:timers/promises';
-import path from 'node:path';
-import { webApi } from '@slack/bolt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { channels } from '../../commands/channels.js';
 import { commands } from '../../commands/index.js';
-import { slackFileFetcher } from '../../adapters/slack/files.js';
-import { slackHistorySource } from '../../adapters/slack/history/source.js';
-import { indexSource } from '../../src/indexer/index.js';
-import { createDownloadLimiter } from '../../src/sources/chat/downloads.js';
-import { createTestBot, type TestBot } from '../helpers/bot.js';
-import {
-  botToken,
-  blocksOf,
-  people,
-  startSlackHarness,
-  team,
-  waitForResults,
-  type SlackHarness,
-} from '../slack/harness.js';
+import { people, startSlackHarness, team, type SlackHarness } from '../slack/harness.js';
+import { indexConversation, linkOf, nextEphemeral, postPhotos, shared, until } from './slack-fixture.js';
+import { backends, chatTestBot, type ChatTestBot } from './test-bot.js';
 
-const fixtures = path.resolve(import.meta.dirname, '../fixtures/images');
-const photo = (name: string) => readFileSync(path.join(fixtures, name));
 const secret = 'C0SECRET';
 
-let test: TestBot;
-let h: SlackHarness;
-beforeAll(async () => {
-  test = await createTestBot({ commands: [...commands, channels] });
-  h = await startSlackHarness(test.bot);
-  h.fake.options.channels.push({
-    id: secret,
-    name: 'secret',
-    teamId: team.id,
-    isPrivate: true,
-    members: [people.alice.id, h.fake.botUserId],
+describe.each(backends)('Slack conversation history (%s store)', (backend) => {
+  let test: ChatTestBot;
+  let h: SlackHarness;
+  beforeAll(async () => {
+    test = await chatTestBot(backend, { commands: [...commands, channels] });
+    h = await startSlackHarness(test.bot);
+    h.fake.options.channels.push({
+      id: secret,
+      name: 'secret',
+      teamId: team.id,
+      isPrivate: true,
+      members: [people.alice.id, h.fake.botUserId],
+    });
   });
-});
-afterAll(async () => {
-  await h?.close();
-  await test?.close();
-});
-
-const history = (channelId: string) =>
-  slackHistorySource({
-    tenant: team.id,
-    channelId,
-    client: new webApi.WebClient(botToken, { slackApiUrl: h.config.SLACK_API_URL! }),
-    fetchFile: slackFileFetcher({
-      token: botToken,
-      maxBytes: 10 << 20,
-      timeoutMs: 10_000,
-      dispatcher: h.fake.files.dispatcher,
-    }),
-    download: createDownloadLimiter(),
-    workspaceUrl: `https://${team.domain}.slack.com/`,
-    ownUserId: h.fake.botUserId,
+  afterAll(async () => {
+    await h?.close();
+    await test?.close();
   });
-const index = (channelId: string) =>
-  indexSource({ source: history(channelId), store: test.store, embedder: test.embedder });
 
-const post = (channel: string, name: string, bytes: Buffer, mimetype: string) =>
-  h.fake.userMessage(channel, people.alice.id, 'look', [h.fake.addFile({ name, bytes, mimetype })]);
+  const index = (channelId: string) => indexConversation(h, test, channelId);
+  const general = () => h.channels.general.id;
+  const stored = async (channelId: string) => {
+    const docs = new Map<string, string | undefined>();
+    for await (const doc of test.store.scan(team.id, `slack:${channelId}`))
+      docs.set(doc.image_name, doc.permalink);
+    return docs;
+  };
 
-/** The result links of alice's `/find` typed in `channel`. */
-async function linksIn(channel: string): Promise<string> {
-  const since = Date.now() / 1000;
-  await h.as(people.alice).command(channel, '/find', 'flower');
-  const { results } = await waitForResults(h.fake, channel, since);
-  return JSON.stringify(blocksOf(results));
-}
+  it('indexes the image files of messages and of thread replies with their permalinks, skipping other files', async () => {
+    const parent = postPhotos(h, general(), 'cat');
+    h.fake.userMessage(general(), people.alice.id, 'notes', [
+      h.fake.addFile({ name: 'notes.txt', bytes: Buffer.from('hello'), mimetype: 'text/plain' }),
+    ]);
+    const reply = h.fake.threadReply(parent, people.bob.id, 'mine', [shared(h, 'coffee')]);
+    // Also sent to the channel: conversations.history lists it too, and it is indexed once.
+    const broadcast = h.fake.threadReply(parent, people.bob.id, 'and this', [shared(h, 'china')], {
+      broadcast: true,
+    });
+    const repliesBefore = h.fake.callsOf('conversations.replies').length;
 
-describe('Slack conversation history', () => {
-  it('indexes image files with permalinks, skips other files, keeps private channels to their own answers, and drops deleted messages', async () => {
-    const open = post(h.channels.general.id, 'cat.jpg', photo('photo-cat.jpg'), 'image/jpeg');
-    post(h.channels.general.id, 'notes.txt', Buffer.from('hello'), 'text/plain');
-    const hidden = post(secret, 'flower.jpg', photo('photo-flower.jpg'), 'image/jpeg');
-    const first = await index(h.channels.general.id);
-    expect(first).toMatchObject({ new: 1, failed: [] });
+    expect(await index(general())).toMatchObject({ new: 3, failed: [] });
+    expect(h.fake.callsOf('conversations.replies').length - repliesBefore).toBe(1);
+    expect(await stored(general())).toEqual(
+      new Map([
+        ['cat.jpg', linkOf(parent)],
+        ['coffee.jpg', linkOf(reply)],
+        ['china.jpg', linkOf(broadcast)],
+      ]),
+    );
+    expect(linkOf(reply)).toContain(`?thread_ts=${parent.ts}&cid=${general()}`);
+
+    // Again: nothing downloaded; a deleted reply's image leaves the index.
+    const downloads = h.fake.files.requests.length;
+    h.fake.messages.splice(h.fake.messages.indexOf(reply), 1);
+    expect(await index(general())).toMatchObject({ new: 0, unchanged: 2, deleted: 1 });
+    expect(h.fake.files.requests.length).toBe(downloads);
+    expect([...(await stored(general())).keys()].sort()).toEqual(['cat.jpg', 'china.jpg']);
+  });
+
+  it('drops the images of deleted messages on the next walk', async () => {
+    const hidden = postPhotos(h, secret, 'flower');
     expect((await index(secret)).new).toBe(1);
-
-    const openLink = `https://${team.domain}.slack.com/archives/${h.channels.general.id}/p${open.ts.replace('.', '')}`;
-    const hiddenLink = `https://${team.domain}.slack.com/archives/${secret}/p${hidden.ts.replace('.', '')}`;
-    const inGeneral = await linksIn(h.channels.general.id);
-    expect(inGeneral).toContain(openLink);
-    expect(inGeneral).not.toContain(hiddenLink);
-    expect(await linksIn(secret)).toContain(hiddenLink);
-
     h.fake.messages.splice(h.fake.messages.indexOf(hidden), 1);
     expect((await index(secret)).deleted).toBe(1);
-    expect(await test.store.count({ tenant: team.id }, { source: [`slack:${secret}`] })).toBe(0);
+    expect(await test.countOf(team.id, `slack:${secret}`)).toBe(0);
   });
 
   it('lets an admin add a channel with /channels, and refuses one the bot is not in', async () => {
-    post(secret, 'coffee.jpg', photo('photo-coffee.jpg'), 'image/jpeg');
-    await h.as(people.admin).command(h.channels.general.id, '/channels', 'add secret');
-    let count = 0;
-    for (let i = 0; i < 100 && count === 0; i++) {
-      await sleep(100);
-      count = await test.store.count({ tenant: team.id }, { source: [`slack:${secret}`] });
-    }
-    expect(count).toBe(1);
+    postPhotos(h, secret, 'coffee');
+    await h.as(people.admin).command(general(), '/channels', 'add secret');
+    expect(await until(() => test.countOf(team.id, `slack:${secret}`), 1)).toBe(1);
 
-    const earlier = h.fake.ephemeralsFor(people.admin.id).length;
-    await h
-      .as(people.admin)
-      .command(h.channels.general.id, '/channels', `add <#${h.channels.random.id}|random>`);
-    for (let i = 0; i < 100 && h.fake.ephemeralsFor(people.admin.id).length === earlier; i++) await sleep(50);
-    expect(h.fake.ephemeralsFor(people.admin.id)[earlier]?.text).toContain('invite me to #random');
+    const refusal = await nextEphemeral(h, people.admin.id, () =>
+      h.as(people.admin).command(general(), '/channels', `add <#${h.channels.random.id}|random>`),
+    );
+    expect(refusal.text).toContain('invite me to #random');
   });
 });

@@ -24,7 +24,7 @@ export const discordPermalink = (guildId: string, channelId: string, messageId: 
 
 /**
  * A Discord channel's (or thread's) history as an image source: every image attachment and embedded image
- * of every message, newest first, with the message's permalink, author and time. Size and edit time are
+ * of every message, newest first, with the message's permalink, author and time. Size and post time are
  * known from the listing, so a re-walk after an interruption skips what is indexed without downloading it.
  */
 export function discordHistorySource(options: DiscordHistoryOptions): ImageSource {
@@ -55,7 +55,8 @@ export function discordMessageItems(
   options: Pick<DiscordHistoryOptions, 'tenant' | 'limits' | 'download'>,
 ): SourceItem[] {
   const permalink = discordPermalink(options.tenant, message.channel_id, message.id);
-  const mtime = Date.parse(message.edited_timestamp ?? message.timestamp);
+  // An attachment never changes (an edit can only remove it), so an edit of the text re-reads nothing.
+  const mtime = Date.parse(message.timestamp);
   const item = (imageKey: string, image: DiscordImage): SourceItem => {
     const key = chatItemKey(message.id, imageKey);
     return {

@@ -20,36 +20,71 @@ export interface SlackHistoryOptions extends ChatChannelSpec {
 
 export interface HistoryMessage {
   ts?: string;
+  /** The thread's parent ts, on replies and on parents that have replies. */
+  thread_ts?: string;
+  reply_count?: number;
   user?: string;
   subtype?: string;
-  edited?: { ts?: string };
   files?: SlackFile[];
 }
 
-/** Slack's message link: the workspace address, the channel and the ts without its dot. */
-export const slackPermalink = (workspaceUrl: string, channelId: string, ts: string) =>
-  new URL(`archives/${channelId}/p${ts.replace('.', '')}`, workspaceUrl).href;
+/**
+ * Slack's message link: the workspace address, the channel and the ts without its dot; a thread reply's link
+ * also names its thread, so it opens there.
+ */
+export function slackPermalink(
+  workspaceUrl: string,
+  channelId: string,
+  ts: string,
+  threadTs?: string,
+): string {
+  const link = new URL(`archives/${channelId}/p${ts.replace('.', '')}`, workspaceUrl);
+  if (threadTs && threadTs !== ts)
+    link.search = new URLSearchParams({ thread_ts: threadTs, cid: channelId }).toString();
+  return link.href;
+}
+
+/** A reply in a thread (not the thread's parent). */
+const isReply = (message: HistoryMessage) =>
+  message.thread_ts !== undefined && message.thread_ts !== message.ts;
 
 /**
- * A conversation's history (the bot must be in it) as an image source: every image file of every top-level
- * message, newest first, with permalink, author and time. Size and edit time come from the listing, so a
- * re-walk after an interruption skips what is indexed without downloading it.
+ * A conversation's history (the bot must be in it) as an image source: every image file of every message and
+ * of every thread reply, newest first, with permalink, author and time. Size and post time come from the
+ * listing, so a re-walk after an interruption skips what is indexed without downloading it. Replies are
+ * walked with their thread's parent; a thread started before `since` is not looked into.
  */
 export function slackHistorySource(options: SlackHistoryOptions): ImageSource {
-  const { tenant, channelId } = options;
+  const { tenant, channelId, client } = options;
+  const oldest = options.since ? String(Date.parse(options.since) / 1000) : undefined;
+  const imagesOf = (message: HistoryMessage) =>
+    message.user === options.ownUserId ? [] : slackMessageItems(message, options);
+  async function* replies(parentTs: string) {
+    const pages = client.paginate('conversations.replies', {
+      channel: channelId,
+      ts: parentTs,
+      limit: pageSize,
+      ...(oldest && { oldest }),
+    }) as AsyncIterable<{ messages?: HistoryMessage[] }>;
+    for await (const page of pages) {
+      for (const message of page.messages ?? []) if (message.ts !== parentTs) yield* imagesOf(message);
+    }
+  }
   return {
     id: chatSourceId('slack', channelId),
     tenant,
     async *items() {
-      const oldest = options.since ? String(Date.parse(options.since) / 1000) : undefined;
-      const pages = options.client.paginate('conversations.history', {
+      const pages = client.paginate('conversations.history', {
         channel: channelId,
         limit: pageSize,
         ...(oldest && { oldest }),
       }) as AsyncIterable<{ messages?: HistoryMessage[] }>;
       for await (const page of pages) {
         for (const message of page.messages ?? []) {
-          if (message.user !== options.ownUserId) yield* slackMessageItems(message, options);
+          // A reply also sent to the channel is listed here too; it is walked with its thread.
+          if (isReply(message)) continue;
+          yield* imagesOf(message);
+          if (message.ts && (message.reply_count ?? 0) > 0) yield* replies(message.ts);
         }
       }
     },
@@ -64,7 +99,9 @@ export function slackMessageItems(
   const { ts } = message;
   if (!ts) return [];
   const postedAt = new Date(Number(ts) * 1000).toISOString();
-  const mtime = Math.round(Number(message.edited?.ts ?? ts) * 1000);
+  // A file never changes (an edit can only remove it), so an edit of the text re-reads nothing.
+  const mtime = Math.round(Number(ts) * 1000);
+  const permalink = slackPermalink(options.workspaceUrl, options.channelId, ts, message.thread_ts);
   return (message.files ?? [])
     .filter((file) => file.mimetype?.startsWith('image/'))
     .map((file) => {
@@ -74,7 +111,7 @@ export function slackMessageItems(
         tenant: options.tenant,
         name: file.name ?? file.title ?? file.id,
         relativePath: key,
-        permalink: slackPermalink(options.workspaceUrl, options.channelId, ts),
+        permalink,
         channelId: options.channelId,
         ...(message.user && { authorId: message.user }),
         postedAt,

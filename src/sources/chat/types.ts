@@ -16,3 +16,6 @@ export const chatSourceId = (platform: 'discord' | 'slack', channelId: string): 
  * document's relative path, so a deleted message's images can be found by prefix.
  */
 export const chatItemKey = (messageId: string, imageId: string): string => `${messageId}/${imageId}`;
+
+/** The message an image key belongs to. */
+export const chatMessageOf = (key: string): string => key.slice(0, key.indexOf('/'));

@@ -352,6 +352,12 @@ export class FakeDiscord {
       status: 200,
       json: this.createMessage(channel!, call, MessageType.Default),
     }));
+    this.route('GET', '/channels/:channel/messages/:message', ([channel, id]) => {
+      const message = this.messages.get(id!);
+      return message?.channel_id === channel
+        ? { status: 200, json: message }
+        : errorAnswer(404, 10008, 'Unknown Message');
+    });
     this.route('PATCH', '/channels/:channel/messages/:message', ([, id], call) => {
       const message = this.messages.get(id!);
       return message

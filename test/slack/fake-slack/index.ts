@@ -41,6 +41,8 @@ export interface FakeSlackOptions {
   teams: FakeTeam[];
   channels: FakeChannel[];
   usergroups?: FakeUsergroup[];
+  /** The bot token's scopes (default: every scope); the listing methods answer `missing_scope` without theirs. */
+  scopes?: string[];
 }
 
 /** One Web API call as the client made it, with what the fake answered. */
@@ -87,6 +89,8 @@ export interface Message {
   channel: string;
   ts: string;
   thread_ts?: string;
+  /** `thread_broadcast`: a thread reply also sent to the channel. */
+  subtype?: string;
   user?: string;
   bot_id?: string;
   text: string;
@@ -122,6 +126,14 @@ const fail = (error: string, extra: Record<string, unknown> = {}): Answer => ({
 
 /** Slack lets a response URL be used 5 times. */
 const responseUrlUses = 5;
+
+/** The scope a bot token needs to list conversations of each type. */
+const listingScopes: Record<string, string> = {
+  public_channel: 'channels:read',
+  private_channel: 'groups:read',
+  mpim: 'mpim:read',
+  im: 'im:read',
+};
 
 /**
  * A local stand-in for Slack: the Web API under `<origin>/api/`, the upload URLs files.getUploadURLExternal hands
@@ -218,6 +230,29 @@ export class FakeSlack {
       text,
       via: 'user',
       edits: [],
+      ...(files ? { files } : {}),
+    };
+    this.messages.push(message);
+    return message;
+  }
+
+  /** A reply someone posted in the thread of `parent` (`broadcast`: also sent to the channel). */
+  threadReply(
+    parent: Message,
+    user: string,
+    text: string,
+    files?: SlackFileObject[],
+    options: { broadcast?: boolean } = {},
+  ): Message {
+    const message: Message = {
+      channel: parent.channel,
+      ts: this.nextTs(),
+      thread_ts: parent.ts,
+      user,
+      text,
+      via: 'user',
+      edits: [],
+      ...(options.broadcast ? { subtype: 'thread_broadcast' } : {}),
       ...(files ? { files } : {}),
     };
     this.messages.push(message);
@@ -453,6 +488,8 @@ export class FakeSlack {
     },
     'conversations.list': (args) => {
       const types = String(args.types ?? 'public_channel').split(',');
+      const missing = this.missingListingScope(types);
+      if (missing) return missing;
       const channels = this.options.channels
         .filter((c) => types.includes(c.isPrivate ? 'private_channel' : 'public_channel'))
         .filter((c) => !c.isPrivate || c.members.includes(this.botUserId));
@@ -470,14 +507,41 @@ export class FakeSlack {
         return fail('channel_not_found');
       return ok({ channel: this.channelObject(channel) });
     },
+    'users.conversations': (args) => {
+      const types = String(args.types ?? 'public_channel').split(',');
+      const missing = this.missingListingScope(types);
+      if (missing) return missing;
+      const user = String(args.user ?? this.botUserId);
+      // With a bot token, another user's non-public conversations are listed only where the bot is too.
+      const channels = this.options.channels
+        .filter((c) => types.includes(c.isPrivate ? 'private_channel' : 'public_channel'))
+        .filter((c) => c.members.includes(user))
+        .filter((c) => !c.isPrivate || c.members.includes(this.botUserId));
+      return ok(
+        this.paged(
+          args,
+          'channels',
+          channels.map((c) => this.channelObject(c)),
+        ),
+      );
+    },
     'conversations.history': (args) => {
       const channel = this.options.channels.find((c) => c.id === args.channel);
       if (!channel) return fail('channel_not_found');
       if (!channel.members.includes(this.botUserId)) return fail('not_in_channel');
+      // Thread replies stay in conversations.replies, unless they were also sent to the channel.
       const top = this.messages.filter(
-        (m) => m.channel === channel.id && (!m.thread_ts || m.thread_ts === m.ts),
+        (m) =>
+          m.channel === channel.id &&
+          (!m.thread_ts || m.thread_ts === m.ts || m.subtype === 'thread_broadcast'),
       );
-      return ok(this.paged(args, 'messages', [...top].reverse().map(messageObject)));
+      return ok(
+        this.paged(
+          args,
+          'messages',
+          [...top].reverse().map((m) => this.withThread(m)),
+        ),
+      );
     },
     'conversations.replies': (args) => {
       const channel = this.options.channels.find((c) => c.id === args.channel);
@@ -487,7 +551,13 @@ export class FakeSlack {
         (m) => m.channel === channel.id && (m.ts === args.ts || m.thread_ts === args.ts),
       );
       return thread.length
-        ? ok(this.paged(args, 'messages', thread.map(messageObject)))
+        ? ok(
+            this.paged(
+              args,
+              'messages',
+              thread.map((m) => this.withThread(m)),
+            ),
+          )
         : fail('thread_not_found');
     },
   };
@@ -581,6 +651,31 @@ export class FakeSlack {
     return { [key]: page, has_more: next !== '', response_metadata: { next_cursor: next } };
   }
 
+  /** `missing_scope` as Slack answers it when the token cannot list one of these conversation types. */
+  private missingListingScope(types: string[]): Answer | undefined {
+    const { scopes } = this.options;
+    const needed = types.map((t) => listingScopes[t]).find((s) => s && scopes && !scopes.includes(s));
+    return needed ? fail('missing_scope', { needed, provided: (scopes ?? []).join(',') }) : undefined;
+  }
+
+  /** A message as history and replies list it: a thread's parent carries the thread's counts. */
+  private withThread(message: Message): Record<string, unknown> {
+    const replies = this.messages.filter(
+      (m) => m.channel === message.channel && m.thread_ts === message.ts && m.ts !== message.ts,
+    );
+    const object = messageObject(message);
+    if (replies.length === 0) return object;
+    const users = [...new Set(replies.flatMap((r) => (r.user ? [r.user] : [])))];
+    return {
+      ...object,
+      thread_ts: message.ts,
+      reply_count: replies.length,
+      reply_users: users,
+      reply_users_count: users.length,
+      latest_reply: replies.at(-1)!.ts,
+    };
+  }
+
   private channelObject(channel: FakeChannel): Record<string, unknown> {
     return {
       id: channel.id,
@@ -608,6 +703,7 @@ export function messageObject(message: Message): Record<string, unknown> {
     ...(message.user ? { user: message.user } : {}),
     ...(message.bot_id ? { bot_id: message.bot_id } : {}),
     ...(message.thread_ts ? { thread_ts: message.thread_ts } : {}),
+    ...(message.subtype ? { subtype: message.subtype } : {}),
     ...(message.blocks !== undefined ? { blocks: message.blocks } : {}),
     ...(message.files ? { files: message.files } : {}),
   };
