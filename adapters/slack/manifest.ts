@@ -5,8 +5,9 @@ import { similarCommand, similarShortcut, slackSlashCommands } from './slash-com
 /**
  * What the app asks for, and why: slash commands (`commands`); posting answers, editing progress and private
  * notes (`chat:write`); reading a message's picture (`files:read`); uploading contact sheets (`files:write`);
- * mentions (`app_mentions:read`); which channels' images may be shown (`channels:read`); admins by user group
- * (`usergroups:read`); indexing channel history (`channels:history`, `groups:history`).
+ * mentions (`app_mentions:read`); which channels' images may be shown to whom (`channels:read`, and
+ * `groups:read` for the private channels a person is in); admins by user group (`usergroups:read`); indexing
+ * channel history (`channels:history`, `groups:history`).
  */
 export const botScopes = [
   'app_mentions:read',
@@ -17,10 +18,11 @@ export const botScopes = [
   'files:read',
   'files:write',
   'groups:history',
+  'groups:read',
   'usergroups:read',
 ];
 /** Mentions, and the messages of indexed channels (live indexing follows posts, edits and deletions). */
-export const botEvents = ['app_mention', 'message.channels', 'message.groups'];
+export const botEvents = ['app_mention', 'file_deleted', 'message.channels', 'message.groups'];
 
 export interface ManifestOptions {
   /** HTTP mode: the public URL Slack posts requests to (`https://host/slack/events`). Socket Mode without. */

@@ -6,8 +6,11 @@ import type { SlackOrigin } from './context.js';
 /** How long a person's conversations and the workspace's public channels are trusted (changes show after this). */
 const defaultTtlMs = 30_000;
 
-/** Conversations a person is a member of, with the bot too where they are not public. */
-const memberTypes = 'public_channel,private_channel,mpim,im';
+/**
+ * Conversations a person is a member of, with the bot too where they are not public. Channels only: the bot
+ * indexes no direct messages (it has no im/mpim history scopes), and asking for them needs more scopes.
+ */
+const memberTypes = 'public_channel,private_channel';
 
 /** Who asks, and where the answer goes. */
 export type Asker = Pick<SlackOrigin, 'client' | 'teamId' | 'userId' | 'channelId'>;

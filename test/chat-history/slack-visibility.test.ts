@@ -205,17 +205,17 @@ describe('Slack memberships', () => {
   });
 
   it('answers missing_scope, naming the scope, when the token may not list a conversation type', async () => {
-    fake.options.scopes = allScopes.filter((s) => s !== 'mpim:read');
+    fake.options.scopes = allScopes.filter((s) => s !== 'groups:read');
     try {
       await expect(
-        client.users.conversations({ user: people.alice.id, types: 'public_channel,mpim' }),
-      ).rejects.toMatchObject({ data: { ok: false, error: 'missing_scope', needed: 'mpim:read' } });
+        client.users.conversations({ user: people.alice.id, types: 'public_channel,private_channel' }),
+      ).rejects.toMatchObject({ data: { ok: false, error: 'missing_scope', needed: 'groups:read' } });
       const logger = memoryLogger(parseConfig({}));
       const seen = await slackChannelVisibility(logger, { ttlMs: 0 })(asker(people.alice.id, 'C000001'));
       // Only the public rooms and the conversation asked in.
       expect(seen.channels).toHaveLength(550 + 1);
       expect(seen.channels).toContain('C000001');
-      expect(logger.lines.join('\n')).toContain('mpim:read');
+      expect(logger.lines.join('\n')).toContain('groups:read');
     } finally {
       fake.options.scopes = allScopes;
     }
