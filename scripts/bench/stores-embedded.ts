@@ -12,8 +12,21 @@ import Database from 'better-sqlite3';
 import * as sqliteVec from 'sqlite-vec';
 import { createEmbeddedStore, embeddedStoreFile } from '../../src/store/embedded/index.js';
 import type { Synchronous } from '../../src/store/embedded/database.js';
-import { imageId } from '../../src/store/ids.js';
-import type { DocFilter, ImageDocument, TenantScope, VectorStore } from '../../src/store/types.js';
+import type { VectorStore } from '../../src/store/types.js';
+import {
+  benchDoc,
+  benchModel as modelId,
+  groundTruth,
+  loadAverage,
+  measureKnn,
+  ms,
+  percentile,
+  placement,
+  rowOf,
+  scenarios,
+  vectors,
+  type Kind,
+} from './vectors.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -28,104 +41,13 @@ const rows = Number(args.rows);
 const dims = Number(args.dims);
 const queryCount = Number(args.queries);
 const index = 'bench';
-const modelId = 'bench-model';
 const threads = os.availableParallelism();
 const batchSize = 256;
 
-// ---------- data ----------
-
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function gaussian(random: () => number): number {
-  return Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
-}
-
-function normalizeRows(matrix: Float32Array): Float32Array {
-  for (let r = 0; r < matrix.length / dims; r++) {
-    let sum = 0;
-    for (let j = 0; j < dims; j++) sum += matrix[r * dims + j]! ** 2;
-    const scale = 1 / Math.sqrt(sum);
-    for (let j = 0; j < dims; j++) matrix[r * dims + j]! *= scale;
-  }
-  return matrix;
-}
-
-type Kind = 'random' | 'low-rank';
-
-/** Other work on the machine skews latency: printed at the start and end of a run. */
-const loadAverage = () =>
-  os
-    .loadavg()
-    .map((l) => l.toFixed(1))
-    .join(' / ');
-
-/** Random: the worst case for graph indexes. Low-rank: rank 32 plus noise, closer to real embeddings. */
-function vectors(kind: Kind, count: number, seed: number): Float32Array {
-  const random = seeded(seed);
-  const out = new Float32Array(count * dims);
-  if (kind === 'random') {
-    for (let i = 0; i < out.length; i++) out[i] = gaussian(random);
-    return normalizeRows(out);
-  }
-  const rank = 32;
-  const basisRandom = seeded(7);
-  const basis = Float32Array.from({ length: rank * dims }, () => gaussian(basisRandom));
-  const z = new Float32Array(rank);
-  for (let r = 0; r < count; r++) {
-    for (let k = 0; k < rank; k++) z[k] = gaussian(random);
-    for (let j = 0; j < dims; j++) {
-      let v = 0.3 * gaussian(random);
-      for (let k = 0; k < rank; k++) v += z[k]! * basis[k * dims + j]!;
-      out[r * dims + j] = v;
-    }
-  }
-  return normalizeRows(out);
-}
-
-/** 50% tenant "big", 10% "small", 10% shared "*", 30% over ten others; 10 channels, 20% without one. */
-function placement(i: number): { tenant: string; source: string; channel_id?: string } {
-  const random = seeded(i * 7919 + 13);
-  const t = random();
-  const tenant = t < 0.5 ? 'big' : t < 0.6 ? 'small' : t < 0.7 ? '*' : `other-${Math.floor(random() * 10)}`;
-  const channel = random() < 0.2 ? undefined : `c${Math.floor(random() * 10)}`;
-  return {
-    tenant,
-    source: random() < 0.5 ? 'folder:/a' : 'folder:/b',
-    ...(channel && { channel_id: channel }),
-  };
-}
-
-function doc(i: number, matrix: Float32Array, row = i): ImageDocument {
-  const where = placement(i);
-  return {
-    image_id: imageId(where.source, `img-${i}`),
-    image_name: `img-${i}.jpg`,
-    relative_path: `photos/${i}.jpg`,
-    ...where,
-    sha256: `sha-${i}`,
-    width: 640,
-    height: 480,
-    bytes: 100_000,
-    mtime: 1_700_000_000_000 + i,
-    indexed_at: new Date(0).toISOString(),
-    model_id: modelId,
-    image_embedding: matrix.slice(row * dims, (row + 1) * dims),
-  };
-}
+const doc = (i: number, matrix: Float32Array, row = i) => benchDoc(i, matrix, dims, row);
 
 // ---------- helpers ----------
 
-const ms = (start: bigint) => Number(process.hrtime.bigint() - start) / 1e6;
-const percentile = (sorted: number[], p: number) =>
-  sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]!;
 const mb = (bytes: number) => (bytes / 1024 / 1024).toFixed(0);
 const dirBytes = (dir: string) => readdirSync(dir).reduce((n, f) => n + statSync(path.join(dir, f)).size, 0);
 
@@ -144,78 +66,15 @@ async function writeAll(
   return ms(start);
 }
 
-interface Scenario {
-  name: string;
-  scope: TenantScope;
-  filter?: DocFilter;
-}
-
-const scenarios: Scenario[] = [
-  { name: 'tenant 50%', scope: { tenant: 'big' } },
-  {
-    name: 'tenant 50%, channel filter (3 of 10)',
-    scope: { tenant: 'big' },
-    filter: { channel_id: ['c0', 'c1', 'c2'] },
-  },
-  {
-    name: 'tenant 50% + shared, visibleChannels (5 of 10)',
-    scope: { tenant: 'big', includeShared: true, visibleChannels: ['c0', 'c1', 'c2', 'c3', 'c4'] },
-  },
-  {
-    name: 'tenant 10%, channel filter (3 of 10)',
-    scope: { tenant: 'small' },
-    filter: { channel_id: ['c0', 'c1', 'c2'] },
-  },
-];
-
-function visible(i: number, s: Scenario): boolean {
-  const p = placement(i);
-  const tenants = s.scope.includeShared ? [s.scope.tenant, '*'] : [s.scope.tenant];
-  if (!tenants.includes(p.tenant)) return false;
-  if (s.filter?.channel_id && !(p.channel_id && s.filter.channel_id.includes(p.channel_id))) return false;
-  if (s.scope.visibleChannels && p.channel_id && !s.scope.visibleChannels.includes(p.channel_id))
-    return false;
-  return true;
-}
-
-/** Brute force in plain JS over the rows the scenario may see: the reference for recall. */
-function exactTop10(matrix: Float32Array, rowsSeen: Int32Array, q: Float32Array): Set<string> {
-  const best: { row: number; score: number }[] = [];
-  for (const r of rowsSeen) {
-    let s = 0;
-    for (let j = 0, o = r * dims; j < dims; j++) s += q[j]! * matrix[o + j]!;
-    if (best.length < 10 || s > best[best.length - 1]!.score) {
-      best.push({ row: r, score: s });
-      best.sort((a, b) => b.score - a.score);
-      if (best.length > 10) best.pop();
-    }
-  }
-  return new Set(best.map((b) => imageId(placement(b.row).source, `img-${b.row}`)));
-}
-
 async function measureQueries(store: VectorStore, matrix: Float32Array, queries: Float32Array) {
   const results = [];
   for (const s of scenarios) {
-    const seen = Int32Array.from({ length: rows }, (_, i) => i).filter((i) => visible(i, s));
-    const latencies: number[] = [];
-    let recall = 0;
-    for (let w = 0; w < 10; w++)
-      await store.knn({ vector: queries.slice(0, dims), k: 10, scope: s.scope, filter: s.filter });
-    for (let qi = 0; qi < queryCount; qi++) {
-      const q = queries.slice(qi * dims, (qi + 1) * dims);
-      const start = process.hrtime.bigint();
-      const hits = await store.knn({ vector: q, k: 10, scope: s.scope, filter: s.filter });
-      latencies.push(ms(start));
-      const truth = exactTop10(matrix, seen, q);
-      recall += hits.filter((h) => truth.has(h.image_id)).length / 10;
-    }
-    latencies.sort((a, b) => a - b);
+    const truth = groundTruth(matrix, dims, queries, s);
+    await measureKnn(store, queries, dims, truth, s); // warm-up
     results.push({
       scenario: s.name,
-      rowsSeen: seen.length,
-      recall: recall / queryCount,
-      p50: percentile(latencies, 0.5),
-      p95: percentile(latencies, 0.95),
+      rowsSeen: truth.seen,
+      ...(await measureKnn(store, queries, dims, truth, s)),
     });
   }
   return results;
@@ -317,7 +176,7 @@ async function crashCheck(dir: string, base: number, rounds: number) {
 }
 
 async function syncComparison() {
-  const data = vectors('random', 20_000, 99);
+  const data = vectors('random', 20_000, dims, 99);
   const out = [];
   for (const synchronous of ['NORMAL', 'FULL'] as Synchronous[]) {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'lookalike-bench-sync-'));
@@ -360,7 +219,7 @@ function sqliteVecScan(matrix: Float32Array, queries: Float32Array) {
   const search = db.prepare('SELECT rowid FROM v WHERE embedding MATCH ? AND k = 10 AND tenant = ?');
   const latencies: number[] = [];
   for (let qi = 0; qi < Math.min(queryCount, 50); qi++) {
-    const q = queries.slice(qi * dims, (qi + 1) * dims);
+    const q = rowOf(queries, dims, qi);
     const t = process.hrtime.bigint();
     search.all(Buffer.from(q.buffer), 'big');
     latencies.push(ms(t));
@@ -386,7 +245,7 @@ if (args.child === 'load') {
 }
 if (args.child === 'write') {
   const store = await createEmbeddedStore({ dataDir: args.dir!, index, threads });
-  const data = vectors('random', batchSize * 40, Date.now());
+  const data = vectors('random', batchSize * 40, dims, Date.now());
   for (let b = 0; ; b++) {
     const docs = Array.from({ length: batchSize }, (_, j) =>
       doc(rows + b * batchSize + j, data, (b % 40) * batchSize + j),
@@ -404,8 +263,8 @@ console.log(
 
 for (const kind of ['random', 'low-rank'] as Kind[]) {
   const genStart = process.hrtime.bigint();
-  const matrix = vectors(kind, rows, 1);
-  const queries = vectors(kind, queryCount, 2);
+  const matrix = vectors(kind, rows, dims, 1);
+  const queries = vectors(kind, queryCount, dims, 2);
   console.log(`## ${kind} (generated in ${(ms(genStart) / 1000).toFixed(1)} s)\n`);
 
   const dir = mkdtempSync(path.join(os.tmpdir(), 'lookalike-bench-'));
@@ -471,7 +330,7 @@ for (const kind of ['random', 'low-rank'] as Kind[]) {
   rmSync(dir, { recursive: true, force: true });
 }
 
-console.log('## synchronous FULL vs NORMAL (20,000 x 512 in batches of 256, then 100 batches of 16)\n');
+console.log(`## synchronous FULL vs NORMAL (20,000 x ${dims} in batches of 256, then 100 batches of 16)\n`);
 console.log('| synchronous | bulk docs/s | ms per batch of 16 |');
 console.log('|---|---|---|');
 for (const s of await syncComparison())

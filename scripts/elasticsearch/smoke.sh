@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Checks a running node (start.sh) for what lookalike needs: dense_vector with int8_hnsw and bbq_hnsw,
-# _bulk, top-level knn with a filter, an atomic alias swap, _reindex and _delete_by_query.
+# _bulk, top-level knn with a filter, a point-in-time read with vectors, force merge and an atomic alias swap.
 # Usage: bash scripts/elasticsearch/smoke.sh [url]   (default http://127.0.0.1:${ES_PORT:-9200})
 # Creates indices named smoke-lookalike-<pid>-* and deletes them at the end. Exits non-zero on the first failed check.
 set -euo pipefail
@@ -29,7 +29,7 @@ check() { # name, expected substring, actual
   fi
 }
 # wildcard deletes are refused (action.destructive_requires_name defaults to true): name each index
-cleanup() { curl -s -o /dev/null -X DELETE "$URL/$P-int8,$P-bbq,$P-int8-v2,$P-int8-v3?ignore_unavailable=true" || true; }
+cleanup() { curl -s -o /dev/null -X DELETE "$URL/$P-int8,$P-bbq,$P-int8-v2?ignore_unavailable=true" || true; }
 trap cleanup EXIT
 
 vec() { # dims seed -> JSON array
@@ -74,16 +74,29 @@ check "knn + filter on bbq_hnsw (2 hits)" '"total":{"value":2' "$r"
 [[ "$r" != *'"tenant":"b"'* ]] && check "knn filter keeps tenant b out (bbq)" x x || check "knn filter keeps tenant b out (bbq)" no-b "$r"
 
 check "alias add" '"acknowledged":true' "$(req POST /_aliases "{\"actions\":[{\"add\":{\"index\":\"$P-int8\",\"alias\":\"$P-live\"}}]}")"
-check "new index for the copy" '"acknowledged":true' "$(req PUT "/$P-int8-v2" "$int8_index")"
-check "_reindex" '"created":6' "$(req POST "/_reindex?refresh=true" "{\"source\":{\"index\":\"$P-int8\"},\"dest\":{\"index\":\"$P-int8-v2\"}}")"
-check "_reindex with query + max_docs" '"created":2' "$(req POST "/_reindex?refresh=true" "{\"max_docs\":2,\"source\":{\"index\":\"$P-int8\",\"query\":{\"term\":{\"tenant\":\"a\"}}},\"dest\":{\"index\":\"$P-int8-v3\"}}")"
-check "_reindex conflicts (op_type create)" '"status":409' "$(curl -sS -X POST "$URL/_reindex" -H 'Content-Type: application/json' -d "{\"source\":{\"index\":\"$P-int8\"},\"dest\":{\"index\":\"$P-int8-v2\",\"op_type\":\"create\"}}")"
-check "atomic alias swap" '"acknowledged":true' "$(req POST /_aliases "{\"actions\":[{\"remove\":{\"index\":\"$P-int8\",\"alias\":\"$P-live\"}},{\"add\":{\"index\":\"$P-int8-v2\",\"alias\":\"$P-live\"}}]}")"
+# A rebuild: a new index behind its own alias (the body is int8_index with "aliases" added before its last
+# brace), filled by reading the old one page by page over a point in time.
+check "new index for the copy, with its rebuild alias" '"acknowledged":true' "$(req PUT "/$P-int8-v2" "${int8_index%\}}, \"aliases\": {\"$P-int8-v2-rebuilding\": {}}}")"
+pit="$(req POST "/$P-int8/_pit?keep_alive=1m")"
+check "open a point in time" '"id":"' "$pit"
+pit_id="$(sed -n 's/.*"id":"\([^"]*\)".*/\1/p' <<<"$pit")"
+page="$(req POST /_search "{\"pit\":{\"id\":\"$pit_id\",\"keep_alive\":\"1m\"},\"size\":4,\"sort\":[\"_shard_doc\"],\"_source\":{\"exclude_vectors\":false},\"track_total_hits\":false}")"
+check "page over the point in time, vectors included" '"image_embedding":[' "$page"
+after="$(grep -o '"sort":\[[0-9]*\]' <<<"$page" | tail -n1 | sed 's/"sort"://')"
+check "search_after the last _shard_doc" '"_id":"' "$(req POST /_search "{\"pit\":{\"id\":\"$pit_id\"},\"size\":4,\"sort\":[\"_shard_doc\"],\"search_after\":$after,\"_source\":false,\"track_total_hits\":false}")"
+check "close the point in time" '"succeeded":true' "$(req DELETE /_pit "{\"id\":\"$pit_id\"}")"
+copy=""
+for i in 1 2 3 4 5 6; do
+  copy+="{\"index\":{\"_index\":\"$P-int8-v2-rebuilding\",\"_id\":\"$i\"}}"$'\n'"{\"tenant\":\"a\",\"image_embedding\":$(vec 4 "$i")}"$'\n'
+done
+check "_bulk through the rebuild alias (require_alias)" '"errors":false' "$(req POST "/_bulk?require_alias=true" "$copy")"
+check "force merge to one segment" '"failed":0' "$(req POST "/$P-int8-v2/_forcemerge?max_num_segments=1")"
+req POST "/$P-int8-v2/_refresh" >/dev/null
+check "one segment left" '[segments: 1]' "[segments: $(req GET "/_cat/segments/$P-int8-v2?h=segment" | wc -l | tr -d ' ')]"
+check "atomic alias swap, rebuild alias removed" '"acknowledged":true' "$(req POST /_aliases "{\"actions\":[{\"remove\":{\"index\":\"$P-int8\",\"alias\":\"$P-live\",\"must_exist\":true}},{\"add\":{\"index\":\"$P-int8-v2\",\"alias\":\"$P-live\"}},{\"remove\":{\"index\":\"$P-int8-v2\",\"alias\":\"$P-int8-v2-rebuilding\",\"must_exist\":true}}]}")"
 check "alias points at the new index" "\"$P-int8-v2\"" "$(req GET "/_alias/$P-live")"
 check "count through the alias" '"count":6' "$(req GET "/$P-live/_count")"
-check "vectors survived _reindex (knn on the copy)" '"total":{"value":2' "$(knn "$P-live" 4)"
-check "_delete_by_query" '"deleted":3' "$(req POST "/$P-live/_delete_by_query?refresh=true" '{"query":{"term":{"tenant":"b"}}}')"
-check "count after delete_by_query" '"count":3' "$(req GET "/$P-live/_count")"
+check "knn through the alias on the merged copy" '"total":{"value":2' "$(knn "$P-live" 4)"
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -79,7 +79,7 @@ export interface StoreStats {
   modelId?: string;
   dims?: number;
   count: number;
-  /** Backend-specific details (server version, file size, ...). */
+  /** Backend-specific details (server version, file size, leftover indices of crashed rebuilds, ...). */
   details: Record<string, unknown>;
 }
 
@@ -98,14 +98,27 @@ export interface VectorStore {
   knn(query: KnnQuery): Promise<Hit[]>;
   count(scope: TenantScope, filter?: DocFilter): Promise<number>;
   stats(): Promise<StoreStats>;
-  /** Metadata of every document of one tenant and source, for incremental indexing. */
+  /**
+   * Metadata of every document of one tenant and source, for incremental indexing. Sees every write and
+   * delete this store instance finished before the call (Elasticsearch refreshes first when it wrote).
+   */
   scan(tenant: string, source: string): AsyncIterable<ImageMeta>;
   get(ids: string[]): Promise<ImageMeta[]>;
-  /** Stored vectors of the given documents that are visible in `scope` (for "similar to this result"). */
+  /**
+   * Stored vectors of the given documents that are visible in `scope` (for "similar to this result"), as
+   * written. Like scan, sees this store instance's finished writes.
+   */
   getVectors(ids: string[], scope: TenantScope): Promise<Map<string, Float32Array>>;
-  /** Starts a rebuild: a new index holding everything except (tenant, source), which the caller refills. */
+  /**
+   * Starts a rebuild: a new index holding everything except (tenant, source), which the caller refills.
+   * Replaces an unfinished rebuild of the same slice (whose commit then fails); rebuilds of other slices
+   * left unfinished by a crash are removed once they are clearly abandoned (Elasticsearch: after 48 h).
+   */
   beginReindex(slice: { tenant: string; source: string }): Promise<Reindex>;
-  /** Swaps the new index in atomically; the old one is dropped only after the swap. */
+  /**
+   * Swaps the new index in atomically (Elasticsearch merges it to one segment first, for search speed);
+   * the old one is dropped only after the swap.
+   */
   commitReindex(reindex: Reindex): Promise<void>;
   abortReindex(reindex: Reindex): Promise<void>;
   close(): Promise<void>;

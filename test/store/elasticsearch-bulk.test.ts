@@ -1,57 +1,12 @@
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Client } from '@elastic/elasticsearch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createElasticsearchStore } from '../../src/store/elasticsearch/index.js';
 import { ServiceError } from '../../src/util/errors.js';
-import { adminClient, dropIndices, elasticsearchUrl, makeDocs, testConfig } from './elasticsearch-support.js';
+import { adminClient, dropIndices, makeDocs, startProxy, testConfig } from './elasticsearch-support.js';
 
 const dims = 32;
 const spec = { dims, modelId: 'test-model' };
 const scope = { tenant: 'guild-1' };
-
-type Intercept = (req: http.IncomingMessage) => { status: number; body: unknown } | undefined;
-
-/**
- * A pass-through proxy to the real server on 127.0.0.1 that can answer some requests itself,
- * to provoke what a busy or misconfigured cluster does (429, 401, an old version).
- */
-async function startProxy(intercept: Intercept): Promise<{ url: string; close: () => Promise<void> }> {
-  const upstream = new URL(elasticsearchUrl());
-  const server = http.createServer((req, res) => {
-    const canned = intercept(req);
-    if (canned) {
-      req.resume();
-      res.writeHead(canned.status, {
-        'content-type': 'application/json',
-        'x-elastic-product': 'Elasticsearch',
-      });
-      res.end(JSON.stringify(canned.body));
-      return;
-    }
-    const forward = http.request(
-      {
-        host: upstream.hostname,
-        port: upstream.port,
-        method: req.method,
-        path: req.url,
-        headers: req.headers,
-      },
-      (answer) => {
-        res.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(res);
-      },
-    );
-    forward.on('error', (err) => res.destroy(err));
-    req.pipe(forward);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
-  };
-}
 
 describe('Elasticsearch store: writes under failure', () => {
   let client: Client;

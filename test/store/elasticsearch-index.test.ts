@@ -13,21 +13,11 @@ import {
   testConfig,
   unitVector,
 } from './elasticsearch-support.js';
+import { atCosine } from './helpers/vectors.js';
 
 const dims = 64;
 const spec = { dims, modelId: 'test-model' };
 const scope = { tenant: 'guild-1' };
-
-const dot = (a: Float32Array, b: Float32Array) => a.reduce((sum, x, i) => sum + x * (b[i] as number), 0);
-
-/** A unit vector whose cosine with the unit vector `q` is exactly `c`. */
-function atCosine(q: Float32Array, c: number, random: () => number): Float32Array {
-  const r = unitVector(q.length, random);
-  const along = dot(r, q);
-  const orth = r.map((x, i) => x - along * (q[i] as number));
-  const n = Math.sqrt(dot(orth, orth));
-  return q.map((x, i) => c * x + Math.sqrt(1 - c * c) * ((orth[i] as number) / n));
-}
 
 describe('Elasticsearch store: index layout, scores, rebuilds', () => {
   let client: Client;
@@ -90,7 +80,7 @@ describe('Elasticsearch store: index layout, scores, rebuilds', () => {
     const random = seededRandom(7);
     const q = unitVector(dims, random);
     const cosines = [0.9, 0.7, 0.5, 0.3, 0.1, -0.5];
-    const docs = cosines.map((c, i) => makeDoc(i, atCosine(q, c, random), { source: 'folder:/cosines' }));
+    const docs = cosines.map((c, i) => makeDoc(i, atCosine(q, c, 70 + i), { source: 'folder:/cosines' }));
     expect((await store.upsert(docs)).written).toBe(docs.length);
     await refresh();
     const filter = { source: ['folder:/cosines'] };
@@ -116,6 +106,34 @@ describe('Elasticsearch store: index layout, scores, rebuilds', () => {
     const vectors = await store.getVectors([mine.image_id, theirs.image_id], scope);
     expect([...vectors.keys()]).toEqual([mine.image_id]);
     expect(Array.from(vectors.get(mine.image_id) ?? [])).toEqual(Array.from(mine.image_embedding));
+  });
+
+  it("scan and getVectors see this store's own writes and deletes at once, whatever the refresh interval", async () => {
+    const concrete = String((await store.stats()).details.concreteIndex);
+    // No periodic refresh at all (as some set for bulk loads): only an explicit one makes writes searchable.
+    await client.indices.putSettings({ index: concrete, settings: { refresh_interval: '-1' } });
+    try {
+      const docs = makeDocs(3, dims, 41, { source: 'folder:/fresh' }).map((d) => ({
+        ...d,
+        image_id: `fresh-${d.image_id}`,
+      }));
+      expect((await store.upsert(docs)).failed).toEqual([]);
+      const scanned = async () => {
+        const ids: string[] = [];
+        for await (const meta of store.scan('guild-1', 'folder:/fresh')) ids.push(meta.image_id);
+        return ids.sort();
+      };
+      expect(await scanned()).toEqual(docs.map((d) => d.image_id).sort());
+      await store.delete([docs[0]!.image_id]);
+      const vectors = await store.getVectors(
+        docs.map((d) => d.image_id),
+        scope,
+      );
+      expect([...vectors.keys()].sort()).toEqual([docs[1]!.image_id, docs[2]!.image_id]);
+      expect(await scanned()).toEqual([docs[1]!.image_id, docs[2]!.image_id]);
+    } finally {
+      await client.indices.putSettings({ index: concrete, settings: { refresh_interval: '1s' } });
+    }
   });
 
   it('reports the server version, concrete index, size and count', async () => {

@@ -1,9 +1,15 @@
 // Shared by the Elasticsearch store tests and the kill-test child process; no vitest imports here.
 import { randomUUID } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Client } from '@elastic/elasticsearch';
 import { parseConfig } from '../../src/config/load.js';
 import type { Config } from '../../src/config/schema.js';
 import type { ImageDocument } from '../../src/store/types.js';
+import { seededRandom } from './helpers/vectors.js';
+
+/** Deterministic pseudo-random numbers, so a child process rebuilds the same documents. */
+export { seededRandom };
 
 /** The real server under test. Missing means failing, never skipping. */
 export function elasticsearchUrl(): string {
@@ -34,18 +40,6 @@ export async function dropIndices(client: Client, alias: string): Promise<void> 
   });
   const names = Object.keys(found);
   if (names.length > 0) await client.indices.delete({ index: names.join(',') });
-}
-
-/** Deterministic pseudo-random numbers (mulberry32), so a child process rebuilds the same documents. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 export function unitVector(dims: number, random: () => number): Float32Array {
@@ -88,4 +82,64 @@ export function makeDocs(
 ): ImageDocument[] {
   const random = seededRandom(seed);
   return Array.from({ length: count }, (_, i) => makeDoc(i, unitVector(dims, random), fields));
+}
+
+/** What a proxy does with one request: undefined passes it on; `hang` never answers; else this answer. */
+export type Intercept = (req: http.IncomingMessage) => { status: number; body: unknown } | 'hang' | undefined;
+
+export interface Proxy {
+  url: string;
+  port: number;
+  /** Stops listening and drops every connection: the port refuses connections from then on. */
+  close(): Promise<void>;
+}
+
+/**
+ * A pass-through proxy to the real server on 127.0.0.1 that can answer some requests itself, to provoke
+ * what a busy, misconfigured or unreachable cluster does (429, 401, an old version, no answer at all).
+ * `port` reopens a proxy where a closed one listened.
+ */
+export async function startProxy(intercept: Intercept = () => undefined, port = 0): Promise<Proxy> {
+  const upstream = new URL(elasticsearchUrl());
+  const server = http.createServer((req, res) => {
+    const canned = intercept(req);
+    if (canned === 'hang') return void req.resume();
+    if (canned) {
+      req.resume();
+      res.writeHead(canned.status, {
+        'content-type': 'application/json',
+        'x-elastic-product': 'Elasticsearch',
+      });
+      res.end(JSON.stringify(canned.body));
+      return;
+    }
+    const forward = http.request(
+      {
+        host: upstream.hostname,
+        port: upstream.port,
+        method: req.method,
+        path: req.url,
+        headers: req.headers,
+      },
+      (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      },
+    );
+    forward.on('error', (err) => res.destroy(err));
+    req.pipe(forward);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject).listen(port, '127.0.0.1', resolve);
+  });
+  const bound = (server.address() as AddressInfo).port;
+  return {
+    url: `http://127.0.0.1:${bound}`,
+    port: bound,
+    close: () =>
+      new Promise((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
 }

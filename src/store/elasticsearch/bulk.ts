@@ -93,13 +93,16 @@ async function runBulk(
   return { failed };
 }
 
-/** Validates and writes documents (id = image_id, so a rewrite replaces). Every failure is reported per item. */
+/**
+ * Validates and writes documents (id = image_id, so a rewrite replaces). Every failure is reported per item.
+ * `alias` must be an alias: a write never creates an index (e.g. one a concurrent cleanup just deleted).
+ */
 export async function writeDocuments(
   client: Client,
-  index: string,
+  alias: string,
   docs: ImageDocument[],
   spec: IndexSpec,
-  settings: BulkSettings & { requireAlias: boolean },
+  settings: BulkSettings,
 ): Promise<UpsertResult> {
   const rejected: UpsertFailure[] = [];
   const ops: Op[] = [];
@@ -109,13 +112,13 @@ export async function writeDocuments(
     else {
       ops.push({
         id: doc.image_id,
-        action: () => [{ index: { _index: index, _id: doc.image_id } }, toSource(doc, settings.encoding)],
+        action: () => [{ index: { _index: alias, _id: doc.image_id } }, toSource(doc, settings.encoding)],
       });
     }
   }
   const { failed } = await runBulk(client, ops, settings, {
-    refusal: `write to index "${index}"`,
-    requireAlias: settings.requireAlias,
+    refusal: `write to "${alias}"`,
+    requireAlias: true,
   });
   return { written: ops.length - failed.length, failed: [...rejected, ...failed] };
 }

@@ -1,14 +1,23 @@
+import type { TransportRequestOptions } from '@elastic/elasticsearch';
 import type { Config } from '../../config/schema.js';
 import { InputError, ServiceError } from '../../util/errors.js';
 import type { ImageMeta, IndexSpec, Reindex, VectorStore } from '../types.js';
 import { defaultBulkSettings, deleteDocuments, writeDocuments, type BulkSettings } from './bulk.js';
 import { connect } from './connect.js';
+import { copyAllBut } from './copy.js';
 import { metaFromSource, vectorFromSource } from './documents.js';
 import { toServiceError } from './errors.js';
 import { concreteIndexName, createIndex, deleteIndex, readAlias, type AliasTarget } from './indices.js';
 import { buildMappings, checkIndexOptions, checkSameSpec, vectorField, type IndexType } from './mapping.js';
 import { cosineFromScore, knnSearch, scopeQuery } from './query.js';
-import { copyAllBut, swapAlias } from './reindex.js';
+import {
+  listLeftovers,
+  rebuildAlias,
+  rebuildMapping,
+  removeAbandoned,
+  type LeftoverIndex,
+} from './rebuilds.js';
+import { mergeRebuild, swapAlias } from './reindex.js';
 
 export interface ElasticsearchStoreOptions {
   /** Bulk write tuning (concurrency, attempts, backoff); defaults suit a small cluster. */
@@ -24,6 +33,22 @@ const rescoreOversample: Record<IndexType, number | undefined> = {
   int8_hnsw: 2,
   bbq_hnsw: 8,
 };
+
+/**
+ * A chat user waits on kNN: a short timeout and one quick retry, so an outage is reported within about 2 s
+ * instead of after the client's default 3 retries with backoff (5-10 s). Writes keep their retries.
+ */
+const interactive: TransportRequestOptions = {
+  requestTimeout: 2_000,
+  maxRetries: 1,
+  retryBackoff: () => 0.1,
+};
+
+/**
+ * An unfinished rebuild of another slice is deleted once it began this long ago: no live rebuild takes two
+ * days (a new rebuild of the same slice replaces an unfinished one at once).
+ */
+const abandonedRebuildAfterMs = 48 * 60 * 60 * 1000;
 
 const scanPage = 1_000;
 /** The server's default cap on hits per search (index.max_result_window). */
@@ -54,9 +79,11 @@ export async function createElasticsearchStore(
   const pendingReindexes = new Map<string, { from: string; to: string }>();
   // What the alias holds never changes in place (a rebuild copies the mapping), so it is read once.
   let known: AliasTarget | undefined;
+  // Set when this store wrote through the alias since its last refresh (see seeOwnWrites).
+  let unrefreshed = false;
 
-  const current = async (): Promise<AliasTarget> => {
-    known ??= await readAlias(client, alias, target);
+  const current = async (options?: TransportRequestOptions): Promise<AliasTarget> => {
+    known ??= await readAlias(client, alias, target, options);
     if (!known) {
       throw new ServiceError('elasticsearch', `index "${alias}" does not exist yet: index some images first`);
     }
@@ -72,6 +99,46 @@ export async function createElasticsearchStore(
     }
   };
 
+  /** Runs a write through the alias and notes that a refresh is due, whether it succeeded or not. */
+  const writing = async <T>(write: () => Promise<T>): Promise<T> => {
+    try {
+      return await write();
+    } finally {
+      unrefreshed = true;
+    }
+  };
+
+  /**
+   * Searches see what the last refresh made visible (about 1 s behind, or much more with a longer
+   * refresh_interval). Reads that must see this store's own earlier writes refresh first, when it wrote.
+   */
+  const seeOwnWrites = async () => {
+    if (!unrefreshed) return;
+    unrefreshed = false;
+    try {
+      await client.indices.refresh({ index: alias });
+    } catch (err) {
+      unrefreshed = true;
+      throw toServiceError(err, `refresh "${alias}"`, target);
+    }
+  };
+
+  /** Leftovers with their size, for stats. */
+  const describeLeftovers = async (leftovers: LeftoverIndex[]) => {
+    if (leftovers.length === 0) return [];
+    const sizes = await call('read the size of leftover indices', () =>
+      client.indices.stats({ index: leftovers.map((l) => l.index), metric: ['docs', 'store'] }),
+    );
+    return leftovers.map(({ index, state, tenant, source, sinceMs }) => ({
+      index,
+      state,
+      ...(tenant !== undefined && { tenant, source }),
+      ...(Number.isFinite(sinceMs) && { since: new Date(sinceMs).toISOString() }),
+      docs: sizes.indices?.[index]?.primaries?.docs?.count ?? 0,
+      sizeBytes: sizes.indices?.[index]?.total?.store?.size_in_bytes ?? 0,
+    }));
+  };
+
   return {
     backend: 'elasticsearch',
 
@@ -84,13 +151,9 @@ export async function createElasticsearchStore(
       if (!existing) {
         checkIndexOptions(spec, indexOptions, features);
         try {
-          await createIndex(
-            client,
-            concreteIndexName(alias),
-            buildMappings(spec, indexOptions),
-            target,
-            alias,
-          );
+          await createIndex(client, concreteIndexName(alias), buildMappings(spec, indexOptions), target, {
+            [alias]: { is_write_index: true },
+          });
         } catch (err) {
           // Another process may have created the alias first; its index is fine if it holds the same model.
           if (!(await readAlias(client, alias, target))) throw err;
@@ -105,24 +168,24 @@ export async function createElasticsearchStore(
     async upsert(docs) {
       if (docs.length === 0) return { written: 0, failed: [] };
       const { spec } = await current();
-      return writeDocuments(client, alias, docs, spec, { ...bulk, requireAlias: true });
+      return writing(() => writeDocuments(client, alias, docs, spec, bulk));
     },
 
     async delete(ids) {
       if (ids.length === 0) return;
       await current();
-      await deleteDocuments(client, alias, ids, bulk);
+      await writing(() => deleteDocuments(client, alias, ids, bulk));
     },
 
     async knn(query) {
-      const { spec, indexType } = await current();
+      const { spec, indexType } = await current(interactive);
       const request = knnSearch(query, {
         dims: spec.dims,
         defaultNumCandidates: config.ELASTICSEARCH_NUM_CANDIDATES,
         oversample: features.rescoreVector ? rescoreOversample[indexType] : undefined,
       });
       const response = await call(`search "${alias}"`, () =>
-        client.search<ImageMeta>({ index: alias, ...request }),
+        client.search<ImageMeta>({ index: alias, ...request }, interactive),
       );
       return response.hits.hits.map((hit) => ({
         ...metaFromSource(hit._source),
@@ -144,10 +207,11 @@ export async function createElasticsearchStore(
       if (!behind)
         return { backend: 'elasticsearch', index: alias, count: 0, details: { ...details, exists: false } };
       const { index, spec, indexType } = behind;
-      const [counted, sizes] = await call(`read the stats of "${alias}"`, () =>
+      const [counted, sizes, leftovers] = await call(`read the stats of "${alias}"`, () =>
         Promise.all([
           client.count({ index: alias }),
           client.indices.stats({ index: alias, metric: ['store'] }),
+          listLeftovers(client, alias, target),
         ]),
       );
       return {
@@ -161,6 +225,8 @@ export async function createElasticsearchStore(
           concreteIndex: index,
           indexType,
           sizeBytes: sizes._all.total?.store?.size_in_bytes ?? 0,
+          // Indices of this alias nothing reads: crashed rebuilds (a later rebuild removes them), interrupted drops.
+          leftoverIndices: await describeLeftovers(leftovers),
         },
       };
     },
@@ -168,6 +234,7 @@ export async function createElasticsearchStore(
     async *scan(tenant, source) {
       const query = scopeQuery({ tenant }, { source: [source] });
       await current();
+      await seeOwnWrites();
       const pit = await call(`open a point in time on "${alias}"`, () =>
         client.openPointInTime({ index: alias, keep_alive: pitKeepAlive }),
       );
@@ -215,6 +282,7 @@ export async function createElasticsearchStore(
       if (ids.length > maxResults)
         throw new InputError('ids', `at most ${maxResults} at a time, got ${ids.length}`);
       await current();
+      await seeOwnWrites();
       const response = await call(`read vectors from "${alias}"`, () =>
         client.search<Record<string, unknown>>({
           index: alias,
@@ -237,10 +305,17 @@ export async function createElasticsearchStore(
       const from = await readAlias(client, alias, target);
       if (!from)
         throw new ServiceError('elasticsearch', `index "${alias}" does not exist: nothing to rebuild`);
-      const to = concreteIndexName(alias);
-      await createIndex(client, to, from.mapping, target);
+      const leftovers = await listLeftovers(client, alias, target);
+      const removed = await removeAbandoned(client, leftovers, slice, abandonedRebuildAfterMs, target);
+      for (const index of removed) pendingReindexes.delete(index);
+
+      const began = new Date();
+      const to = concreteIndexName(alias, began);
+      await createIndex(client, to, rebuildMapping(from.mapping, slice, began), target, {
+        [rebuildAlias(to)]: { is_write_index: true },
+      });
       try {
-        await copyAllBut(client, from.index, to, slice, { target, features });
+        await copyAllBut(client, from.index, slice, { index: to, spec: from.spec, bulk, features });
       } catch (err) {
         await deleteIndex(client, to, target);
         throw err;
@@ -248,13 +323,14 @@ export async function createElasticsearchStore(
       pendingReindexes.set(to, { from: from.index, to });
       return {
         id: to,
-        upsert: (docs) => writeDocuments(client, to, docs, from.spec, { ...bulk, requireAlias: false }),
+        upsert: (docs) => writeDocuments(client, rebuildAlias(to), docs, from.spec, bulk),
       } satisfies Reindex;
     },
 
     async commitReindex(reindex) {
       const pending = pendingReindexes.get(reindex.id);
       if (!pending) throw new InputError('reindex', `"${reindex.id}" is not a rebuild in progress`);
+      await mergeRebuild(client, pending.to, target);
       await swapAlias(client, alias, pending.from, pending.to, target);
       pendingReindexes.delete(reindex.id);
       known = undefined;

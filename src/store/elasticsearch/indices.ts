@@ -1,4 +1,4 @@
-import type { Client, estypes } from '@elastic/elasticsearch';
+import type { Client, estypes, TransportRequestOptions } from '@elastic/elasticsearch';
 import { ServiceError } from '../../util/errors.js';
 import type { IndexSpec } from '../types.js';
 import { isNotFound, toServiceError } from './errors.js';
@@ -29,10 +29,11 @@ export async function readAlias(
   client: Client,
   alias: string,
   target: string,
+  options?: TransportRequestOptions,
 ): Promise<AliasTarget | undefined> {
   let mappings: estypes.IndicesGetMappingResponse;
   try {
-    mappings = await client.indices.getMapping({ index: alias });
+    mappings = await client.indices.getMapping({ index: alias }, options);
   } catch (err) {
     if (isNotFound(err)) return undefined;
     throw toServiceError(err, `read the mapping of "${alias}"`, target);
@@ -63,21 +64,16 @@ export async function readAlias(
   return { index, mapping, spec, indexType: (vector?.index_options?.type ?? 'hnsw') as IndexType };
 }
 
-/** Creates a concrete index; with `alias`, the new index becomes the alias's (only) write index. */
+/** Creates a concrete index together with its aliases (one request: the index never exists without them). */
 export async function createIndex(
   client: Client,
   index: string,
   mapping: estypes.MappingTypeMapping,
   target: string,
-  alias?: string,
+  aliases: Record<string, estypes.IndicesAlias>,
 ): Promise<void> {
   try {
-    await client.indices.create({
-      index,
-      mappings: mapping,
-      settings: indexSettings,
-      ...(alias ? { aliases: { [alias]: { is_write_index: true } } } : {}),
-    });
+    await client.indices.create({ index, mappings: mapping, settings: indexSettings, aliases });
   } catch (err) {
     throw toServiceError(err, `create index "${index}"`, target);
   }
