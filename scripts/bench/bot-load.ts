@@ -20,6 +20,7 @@ import type { ImageDocument, VectorStore } from '../../src/store/types.js';
 import { loadHitImage } from '../../src/render/hit-image.js';
 import { renderResults } from '../../src/render/results.js';
 import { createLogger } from '../../src/util/log.js';
+import { seeded } from './vectors.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -64,16 +65,6 @@ const config = parseConfig({
   LOOKALIKE_COMMAND_TIMEOUT_MS: '120000',
 });
 const logger = createLogger(config);
-
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Documents with random unit vectors, pointing at the fixture photos so thumbnails are real work. */
 async function fill(store: VectorStore, dims: number, modelId: string): Promise<void> {

@@ -21,6 +21,7 @@ import { graphFile, type Precision } from '../../src/model/folder.js';
 import { sessionOptions } from '../../src/model/graph.js';
 import { createEmbedder } from '../../src/model/index.js';
 import type { Embedder } from '../../src/model/types.js';
+import { seeded } from './vectors.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const { values: args } = parseArgs({
@@ -49,16 +50,6 @@ const limits = { maxBytes: 50 * 1024 * 1024, maxPixels: 100_000_000 };
 sharp.concurrency(1);
 
 // ---------- inputs ----------
-
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Photo-like JPEGs: crops of the fixture photos, resized, recoloured and re-encoded at camera-like sizes. */
 async function makeImages(dir: string, n: number): Promise<string[]> {

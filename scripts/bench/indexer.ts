@@ -28,6 +28,7 @@ import { openEmbedder } from '../../src/model/index.js';
 import type { Embedder } from '../../src/model/types.js';
 import { openFolderSource } from '../../src/sources/folder.js';
 import { openStore } from '../../src/store/open.js';
+import { seeded } from './vectors.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const { values: args } = parseArgs({
@@ -65,16 +66,6 @@ const config = parseConfig({
   ...(args.concurrency && { LOOKALIKE_CONCURRENCY: args.concurrency }),
 });
 const concurrency = config.LOOKALIKE_CONCURRENCY;
-
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Photo-like JPEGs in `round-<r>/` folders: crops of the fixture photos at camera-like sizes and qualities. */
 async function makeImages(dir: string): Promise<void> {

@@ -7,7 +7,7 @@ import type { DocFilter, ImageDocument, TenantScope, VectorStore } from '../../s
 
 export type Kind = 'random' | 'low-rank';
 
-/** mulberry32: deterministic numbers in [0, 1), so every run and backend sees the same data. */
+/** mulberry32: deterministic numbers in [0, 1), so every run and backend sees the same data (all benches use it). */
 export function seeded(seed: number): () => number {
   let a = seed >>> 0;
   return () => {

@@ -1,10 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { GatewayDispatchEvents } from 'discord.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ChatChannels } from '../../src/sources/chat/channels.js';
-import { LiveChatIndexer } from '../../src/sources/chat/live.js';
+import type { LiveChatIndexer } from '../../src/sources/chat/live.js';
 import { photo, startDiscordWorld, type DiscordWorld } from './discord-fixture.js';
-import { backends, chatTestBot, type ChatTestBot } from './test-bot.js';
+import { backends, chatTestBot, liveIndexing, type ChatTestBot } from './test-bot.js';
 
 describe.each(backends)('live indexing on Discord (%s store)', (backend) => {
   let test: ChatTestBot;
@@ -12,14 +11,8 @@ describe.each(backends)('live indexing on Discord (%s store)', (backend) => {
   let live: LiveChatIndexer;
   beforeAll(async () => {
     test = await chatTestBot(backend);
-    const channels = new ChatChannels(test.config.LOOKALIKE_DATA_DIR);
-    live = new LiveChatIndexer({
-      store: test.store,
-      embedder: test.embedder,
-      logger: test.logger,
-      channels,
-      batchMs: 100,
-    });
+    const { channels, live: indexer } = liveIndexing(test);
+    live = indexer;
     world = await startDiscordWorld(test.bot, { live });
     await channels.add({
       platform: 'discord',

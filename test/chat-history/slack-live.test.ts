@@ -1,10 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ChatChannels } from '../../src/sources/chat/channels.js';
-import { LiveChatIndexer } from '../../src/sources/chat/live.js';
+import type { LiveChatIndexer } from '../../src/sources/chat/live.js';
 import { messageObject, type Message } from '../slack/fake-slack/index.js';
 import { people, startSlackHarness, team, type SlackHarness } from '../slack/harness.js';
 import { deliverEvent, linkOf, postPhotos, shared, until } from './slack-fixture.js';
-import { backends, chatTestBot, type ChatTestBot } from './test-bot.js';
+import { backends, chatTestBot, liveIndexing, type ChatTestBot } from './test-bot.js';
 
 describe.each(backends)('live indexing on Slack (%s store)', (backend) => {
   let test: ChatTestBot;
@@ -12,14 +11,8 @@ describe.each(backends)('live indexing on Slack (%s store)', (backend) => {
   let live: LiveChatIndexer;
   beforeAll(async () => {
     test = await chatTestBot(backend);
-    const channels = new ChatChannels(test.config.LOOKALIKE_DATA_DIR);
-    live = new LiveChatIndexer({
-      store: test.store,
-      embedder: test.embedder,
-      logger: test.logger,
-      channels,
-      batchMs: 100,
-    });
+    const { channels, live: indexer } = liveIndexing(test);
+    live = indexer;
     h = await startSlackHarness(test.bot, {}, { live });
     await channels.add({
       platform: 'slack',

@@ -16,24 +16,12 @@ import {
 import { memoryLogger } from '../helpers/bot.js';
 import { indexConversation, linkOf, nextEphemeral, postPhotos } from './slack-fixture.js';
 import { backends, chatTestBot, type ChatTestBot } from './test-bot.js';
+import { botScopes } from '../../adapters/slack/manifest.js';
 
 const photos = 'C0PHOTOS';
 const secret = 'C0SECRET';
-/** Every scope the app asks for, and the ones users.conversations needs for each conversation type. */
-const allScopes = [
-  'app_mentions:read',
-  'channels:history',
-  'channels:read',
-  'chat:write',
-  'commands',
-  'files:read',
-  'files:write',
-  'groups:history',
-  'groups:read',
-  'im:read',
-  'mpim:read',
-  'usergroups:read',
-];
+/** Every scope the app asks for, and the ones users.conversations needs for the other conversation types. */
+const allScopes = [...botScopes, 'im:read', 'mpim:read'];
 
 const linksIn = (blocks: unknown): string[] =>
   [...JSON.stringify(blocks).matchAll(/<(https:\/\/[^|>]+)\|open>/g)].map((m) => m[1]!).sort();

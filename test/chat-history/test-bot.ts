@@ -1,6 +1,8 @@
 // Every chat-history test runs against both stores: a real bot on the embedded store, and one on Elasticsearch
 // (ELASTICSEARCH_URL, a fresh alias per bot, dropped when it closes). Without ELASTICSEARCH_URL the Elasticsearch
 // runs fail, never skip.
+import { ChatChannels } from '../../src/sources/chat/channels.js';
+import { LiveChatIndexer } from '../../src/sources/chat/live.js';
 import { createTestBot, type TestBot, type TestBotOptions } from '../helpers/bot.js';
 import { backends, type Backend } from '../indexer/helpers/stores.js';
 import { adminClient, dropIndices, elasticsearchUrl, uniqueAlias } from '../store/elasticsearch-support.js';
@@ -56,4 +58,17 @@ export async function chatTestBot(backend: Backend, options: TestBotOptions = {}
       }
     },
   };
+}
+
+/** The bot's chat channel list and a live indexer over it that writes within 100 ms of an event. */
+export function liveIndexing(test: ChatTestBot): { channels: ChatChannels; live: LiveChatIndexer } {
+  const channels = new ChatChannels(test.config.LOOKALIKE_DATA_DIR);
+  const live = new LiveChatIndexer({
+    store: test.store,
+    embedder: test.embedder,
+    logger: test.logger,
+    channels,
+    batchMs: 100,
+  });
+  return { channels, live };
 }

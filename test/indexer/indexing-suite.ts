@@ -14,6 +14,7 @@ import type { ImageMeta } from '../../src/store/types.js';
 import { tempDir } from '../helpers/bot.js';
 import { backendConfig, openTestStore, sliceState, type Backend, type TestStore } from './helpers/stores.js';
 import { badReasons, fixtureTree, variantJpeg, type FixtureTree } from './helpers/tree.js';
+import { cosine } from '../model/helpers/fixtures.js';
 
 const fixtures = path.resolve(import.meta.dirname, '../fixtures');
 
@@ -250,15 +251,3 @@ export const indexingSuite = (backend: Backend) =>
       expect(await state()).toEqual(before);
     });
   });
-
-function cosine(a: Float32Array, b: Float32Array): number {
-  let dot = 0;
-  let na = 0;
-  let nb = 0;
-  for (let i = 0; i < a.length; i++) {
-    dot += (a[i] as number) * (b[i] as number);
-    na += (a[i] as number) ** 2;
-    nb += (b[i] as number) ** 2;
-  }
-  return dot / Math.sqrt(na * nb);
-}

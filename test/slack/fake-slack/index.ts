@@ -486,21 +486,7 @@ export class FakeSlack {
       const group = this.options.usergroups?.find((g) => g.id === args.usergroup);
       return group ? ok({ users: group.users }) : fail('no_such_subteam');
     },
-    'conversations.list': (args) => {
-      const types = String(args.types ?? 'public_channel').split(',');
-      const missing = this.missingListingScope(types);
-      if (missing) return missing;
-      const channels = this.options.channels
-        .filter((c) => types.includes(c.isPrivate ? 'private_channel' : 'public_channel'))
-        .filter((c) => !c.isPrivate || c.members.includes(this.botUserId));
-      return ok(
-        this.paged(
-          args,
-          'channels',
-          channels.map((c) => this.channelObject(c)),
-        ),
-      );
-    },
+    'conversations.list': (args) => this.listChannels(args, () => true),
     'conversations.info': (args) => {
       const channel = this.options.channels.find((c) => c.id === args.channel);
       if (!channel || (channel.isPrivate && !channel.members.includes(this.botUserId)))
@@ -508,22 +494,8 @@ export class FakeSlack {
       return ok({ channel: this.channelObject(channel) });
     },
     'users.conversations': (args) => {
-      const types = String(args.types ?? 'public_channel').split(',');
-      const missing = this.missingListingScope(types);
-      if (missing) return missing;
       const user = String(args.user ?? this.botUserId);
-      // With a bot token, another user's non-public conversations are listed only where the bot is too.
-      const channels = this.options.channels
-        .filter((c) => types.includes(c.isPrivate ? 'private_channel' : 'public_channel'))
-        .filter((c) => c.members.includes(user))
-        .filter((c) => !c.isPrivate || c.members.includes(this.botUserId));
-      return ok(
-        this.paged(
-          args,
-          'channels',
-          channels.map((c) => this.channelObject(c)),
-        ),
-      );
+      return this.listChannels(args, (c) => c.members.includes(user));
     },
     'conversations.history': (args) => {
       const channel = this.options.channels.find((c) => c.id === args.channel);
@@ -641,6 +613,27 @@ export class FakeSlack {
       this.events.emit('ephemeral');
     }
     return { status: 200, body: { ok: true } };
+  }
+
+  /**
+   * A page of the channels of the requested types that pass `keep`, as conversations.list and users.conversations
+   * answer: with a bot token, private channels only where the bot is a member.
+   */
+  private listChannels(args: ApiArgs, keep: (channel: FakeChannel) => boolean) {
+    const types = String(args.types ?? 'public_channel').split(',');
+    const missing = this.missingListingScope(types);
+    if (missing) return missing;
+    const channels = this.options.channels
+      .filter((c) => types.includes(c.isPrivate ? 'private_channel' : 'public_channel'))
+      .filter((c) => !c.isPrivate || c.members.includes(this.botUserId))
+      .filter(keep);
+    return ok(
+      this.paged(
+        args,
+        'channels',
+        channels.map((c) => this.channelObject(c)),
+      ),
+    );
   }
 
   private paged<T>(args: ApiArgs, key: string, items: T[]): Record<string, unknown> {
