@@ -29,7 +29,7 @@ const { values: args } = parseArgs({
     concurrent: { type: 'string', default: '50' },
     rounds: { type: 'string', default: '3' },
     sequential: { type: 'string', default: '20' },
-    out: { type: 'string' },
+    out: { type: 'string', default: path.join(import.meta.dirname, '../../bench/bot-load.md') },
   },
 });
 const docCount = Number(args.docs);
@@ -254,7 +254,7 @@ try {
     '```',
     '',
   ].join('\n');
-  if (args.out) writeFileSync(args.out, report);
+  writeFileSync(args.out, report);
   process.stdout.write(report);
 } finally {
   await store.close();
