@@ -3,7 +3,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
-    globalSetup: ['test/setup/elasticsearch.ts'],
+    globalSetup: ['test/setup/tls.ts', 'test/setup/elasticsearch.ts'],
     testTimeout: 60_000,
     hookTimeout: 180_000,
     // Native sessions (onnxruntime, sqlite) are safest in separate processes.

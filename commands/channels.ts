@@ -15,6 +15,7 @@ export const channels: Command = {
     name: 'channels',
     description: 'Index the images posted in chat channels: add, remove, list or reindex a channel',
     permission: 'admin',
+    placement: 'own',
     options: [
       {
         name: 'action',

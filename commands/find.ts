@@ -6,6 +6,7 @@ export const find: Command = {
     name: 'find',
     description: 'Find images matching a description',
     permission: 'everyone',
+    placement: 'own',
     options: [
       {
         name: 'text',

@@ -2,7 +2,13 @@ import type { Command } from '../src/bot/command.js';
 import type { CommandSpec } from '../src/bot/types.js';
 
 export const help: Command = {
-  spec: { name: 'help', description: 'What I can do', permission: 'everyone', options: [] },
+  spec: {
+    name: 'help',
+    description: 'What I can do',
+    permission: 'everyone',
+    placement: 'grouped',
+    options: [],
+  },
   inference: false,
   async run(context) {
     const visible = context.commands.filter(

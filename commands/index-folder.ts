@@ -13,6 +13,7 @@ export const indexFolder: Command = {
     name: 'index',
     description: 'Index a folder (or URL list) on this machine, shared with every tenant',
     permission: 'admin',
+    placement: 'own',
     options: [
       {
         name: 'folder',

@@ -12,6 +12,7 @@ export const more: Command = {
     name: 'more',
     description: 'Show the next results of your last search',
     permission: 'everyone',
+    placement: 'grouped',
     options: [
       {
         name: 'cursor',

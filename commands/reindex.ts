@@ -8,6 +8,7 @@ export const reindex: Command = {
     name: 'reindex',
     description: 'Index the registered folders and URL lists again',
     permission: 'admin',
+    placement: 'own',
     options: [
       {
         name: 'source',

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { answerQuery } from '../src/bot/answers.js';
 import type { Command, CommandContext } from '../src/bot/command.js';
 import type { ImageRef } from '../src/bot/types.js';
+import { downloadSettings } from '../src/net/download.js';
 import { downloadImage } from '../src/search/image-url.js';
 import { InputError } from '../src/util/errors.js';
 
@@ -10,6 +11,7 @@ export const similar: Command = {
     name: 'similar',
     description: 'Find images that look like a picture',
     permission: 'everyone',
+    placement: 'own',
     options: [
       { name: 'image', description: 'The picture to match', type: 'image' },
       { name: 'url', description: 'Or a link to the picture', type: 'string', maxLength: 2000 },
@@ -69,9 +71,8 @@ async function imageInput(
     return image;
   }
   const bytes = await downloadImage(image.url, {
+    ...downloadSettings(config),
     allowedHosts: config.LOOKALIKE_ALLOWED_IMAGE_HOSTS,
-    maxBytes: config.LOOKALIKE_MAX_IMAGE_BYTES,
-    timeoutMs: config.LOOKALIKE_DOWNLOAD_TIMEOUT_MS,
     signal,
   });
   return { name: path.posix.basename(new URL(image.url).pathname) || 'image', bytes };

@@ -11,6 +11,7 @@ export const status: Command = {
     name: 'status',
     description: 'Store, model, images indexed here and the last index run',
     permission: 'everyone',
+    placement: 'grouped',
     options: [],
   },
   inference: false,

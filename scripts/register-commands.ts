@@ -5,6 +5,7 @@
 import { Command } from 'commander';
 import { REST, Routes, type RESTPutAPIApplicationCommandsResult } from 'discord.js';
 import { discordCommands } from '../adapters/discord/registration.js';
+import { discordRestOptions } from '../adapters/discord/rest-options.js';
 import { commands } from '../commands/index.js';
 import { ConfigError, loadConfig } from '../src/config/load.js';
 
@@ -38,9 +39,7 @@ try {
     );
   }
   const app = config.DISCORD_APPLICATION_ID!;
-  const rest = new REST(config.DISCORD_API_URL ? { api: config.DISCORD_API_URL } : {}).setToken(
-    config.DISCORD_TOKEN!,
-  );
+  const rest = new REST(discordRestOptions(config)).setToken(config.DISCORD_TOKEN!);
   const route = flags.global
     ? Routes.applicationCommands(app)
     : Routes.applicationGuildCommands(app, config.DISCORD_GUILD_ID!);

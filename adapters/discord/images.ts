@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { Attachment, Message } from 'discord.js';
-import { download } from '../../src/net/download.js';
+import { download, type DownloadSettings } from '../../src/net/download.js';
 import { InputError } from '../../src/util/errors.js';
 import { checkDeclaredImage, checkImageBytes } from '../shared/image-checks.js';
 
@@ -27,10 +27,7 @@ export interface DiscordImage {
   contentType?: string;
 }
 
-export interface ImageLimits {
-  maxBytes: number;
-  timeoutMs: number;
-}
+export type ImageLimits = DownloadSettings;
 
 export function imageOfAttachment(attachment: Attachment): DiscordImage {
   return {

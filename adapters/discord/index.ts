@@ -3,6 +3,7 @@ import { Client, Events, GatewayIntentBits } from 'discord.js';
 import type { Bot, ChatAdapter } from '../../src/bot/types.js';
 import { ConfigError } from '../../src/config/load.js';
 import type { Config } from '../../src/config/schema.js';
+import { downloadSettings } from '../../src/net/download.js';
 import { createDownloadLimiter } from '../../src/sources/chat/downloads.js';
 import type { LiveChatIndexer } from '../../src/sources/chat/live.js';
 import { registerChatHistory } from '../../src/sources/chat/providers.js';
@@ -10,6 +11,7 @@ import type { Logger } from '../../src/util/log.js';
 import { followDiscordMessages } from './history/live.js';
 import { discordHistoryProvider } from './history/provider.js';
 import { discordChannelVisibility } from './history/visibility.js';
+import { discordRestOptions } from './rest-options.js';
 import { routeInteractions } from './interactions/index.js';
 import { defaultUploadBudgetBytes } from './messages.js';
 import type { VisibleChannels } from './request.js';
@@ -43,7 +45,7 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): ChatAdapte
       GatewayIntentBits.Guilds,
       ...(options.live ? [GatewayIntentBits.GuildMessages, GatewayIntentBits.MessageContent] : []),
     ],
-    ...(config.DISCORD_API_URL ? { rest: { api: config.DISCORD_API_URL } } : {}),
+    rest: discordRestOptions(config),
   });
   client.on(Events.Error, (error) => logger.error('discord: client error', { error }));
   client.on(Events.Warn, (message) => logger.warn(`discord: ${message}`));
@@ -54,10 +56,7 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): ChatAdapte
     bot,
     logger,
     adminRoleId: config.DISCORD_ADMIN_ROLE_ID,
-    imageLimits: {
-      maxBytes: config.LOOKALIKE_MAX_IMAGE_BYTES,
-      timeoutMs: config.LOOKALIKE_DOWNLOAD_TIMEOUT_MS,
-    },
+    imageLimits: downloadSettings(config),
     uploadBudgetBytes: options.uploadBudgetBytes ?? defaultUploadBudgetBytes,
     progressIntervalMs: options.progressIntervalMs ?? 2000,
     visibleChannels: options.visibleChannels ?? discordChannelVisibility(),

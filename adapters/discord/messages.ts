@@ -8,8 +8,9 @@ import {
   inlineCode,
   type InteractionEditReplyOptions,
 } from 'discord.js';
-import type { FileAttachment, Reply, ReplyHit } from '../../src/bot/types.js';
+import type { CommandSpec, FileAttachment, Reply, ReplyHit } from '../../src/bot/types.js';
 import { formatScore } from '../../src/render/list.js';
+import { chatCommandMentions } from '../shared/chat-commands.js';
 import { encodeButton } from './custom-ids.js';
 
 /** How Discord shows each kind of reply. */
@@ -47,8 +48,9 @@ export function resultsMessage(
   };
 }
 
-export function textMessage(text: string): { content: string } {
-  return { content: clip(text, limits.content) };
+/** A text as Discord shows it, with commands named as they are typed here (`/lookalike status`). */
+export function textMessage(text: string, specs: readonly CommandSpec[]): { content: string } {
+  return { content: clip(chatCommandMentions(text, specs), limits.content) };
 }
 
 /** The contact sheet first, then the top images in rank order, as long as the total stays within the budget. */

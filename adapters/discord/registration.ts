@@ -14,14 +14,14 @@ import {
   type SlashCommandStringOption,
 } from 'discord.js';
 import type { CommandOption, CommandSpec } from '../../src/bot/types.js';
+import { groupCommandName, standsAlone } from '../shared/chat-commands.js';
 
 /**
- * Discord's form of the bot's commands, derived from `bot.commands` and nothing else. The main verbs are slash
- * commands of their own (`/find`, `/similar`); admin commands too, so Discord can hide them from members
- * without Manage Server; every other command is a subcommand of `/lookalike` (`/lookalike status`). The
+ * Discord's form of the bot's commands, derived from `bot.commands` and nothing else: each spec's placement
+ * decides between a slash command of its own (`/find`, `/reindex`: admin commands stand alone so Discord can
+ * hide them from members without Manage Server) and a subcommand of `/lookalike` (`/lookalike status`). The
  * message context menu "Find similar images" runs `similar` with the message's image.
  */
-export const groupName = 'lookalike';
 export const findSimilarMenu = 'Find similar images';
 /** What the context menu and the "Similar to #n" buttons run, and the option naming the result. */
 export const similarCommand = 'similar';
@@ -29,11 +29,6 @@ export const similarResultOption = 'result';
 /** What the "More" button runs, and the option carrying the page cursor. */
 export const moreCommand = 'more';
 export const moreCursorOption = 'cursor';
-
-const mainVerbs = new Set(['find', similarCommand]);
-
-export const standsAlone = (spec: CommandSpec): boolean =>
-  mainVerbs.has(spec.name) || spec.permission === 'admin';
 
 /** The image option of `similar`, which the context menu fills; undefined when the bot has none. */
 export function similarImageOption(specs: readonly CommandSpec[]): CommandOption | undefined {
@@ -51,7 +46,7 @@ export function discordCommands(specs: readonly CommandSpec[]): RESTPostAPIAppli
   const grouped = specs.filter((s) => !standsAlone(s));
   if (grouped.length > 0) {
     const group = new SlashCommandBuilder()
-      .setName(groupName)
+      .setName(groupCommandName)
       .setDescription(`More lookalike commands: ${grouped.map((s) => s.name).join(', ')}`.slice(0, 100));
     for (const spec of grouped) {
       const subcommand = new SlashCommandSubcommandBuilder()
@@ -77,7 +72,7 @@ export function specOf(
   specs: readonly CommandSpec[],
 ): CommandSpec | undefined {
   const name =
-    interaction.commandName === groupName
+    interaction.commandName === groupCommandName
       ? interaction.options.getSubcommand(false)
       : interaction.commandName;
   return specs.find((s) => s.name === name);

@@ -1,5 +1,4 @@
-import type { Dispatcher } from 'undici';
-import { download } from '../../src/net/download.js';
+import { download, type DownloadSettings } from '../../src/net/download.js';
 import { InputError } from '../../src/util/errors.js';
 import { checkDeclaredImage, checkImageBytes } from '../shared/image-checks.js';
 
@@ -16,13 +15,9 @@ export interface SlackFile {
   file_access?: string;
 }
 
-export interface SlackFileFetcherOptions {
+export interface SlackFileFetcherOptions extends DownloadSettings {
   /** The bot token; sent to Slack's file hosts only. */
   token: string;
-  maxBytes: number;
-  timeoutMs: number;
-  /** The HTTP client's connection pool (tests route Slack's host names to a local server through it). */
-  dispatcher?: Dispatcher;
 }
 
 /** Slack serves private files from files.slack.com and regional `files-*.slack.com` hosts, over https only. */

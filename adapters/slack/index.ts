@@ -2,10 +2,10 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 // Named imports: Node's ESM loader and vitest agree on them for this CommonJS package (a default import differs).
 import { App, type webApi } from '@slack/bolt';
-import type { Dispatcher } from 'undici';
 import type { Bot, ChatAdapter } from '../../src/bot/types.js';
 import { ConfigError } from '../../src/config/load.js';
 import type { Config } from '../../src/config/schema.js';
+import { downloadSettings } from '../../src/net/download.js';
 import { createDownloadLimiter } from '../../src/sources/chat/downloads.js';
 import type { LiveChatIndexer } from '../../src/sources/chat/live.js';
 import { registerChatHistory } from '../../src/sources/chat/providers.js';
@@ -32,8 +32,6 @@ export interface SlackAdapterOptions {
   logger: Logger;
   /** HTTP mode: where to listen (default: SLACK_PORT on every interface). */
   listen?: { port: number; host?: string };
-  /** Connection pool for file downloads (tests route Slack's file hosts to a local server through it). */
-  fileDispatcher?: Dispatcher;
   /** Web API retries (default: the client's own policy, which honours Retry-After). */
   retryConfig?: webApi.RetryOptions;
   progressIntervalMs?: number;
@@ -74,12 +72,7 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
     logger,
     isAdmin: slackAdmins(config, logger),
     visibleChannels: slackChannelVisibility(logger),
-    fetchFile: slackFileFetcher({
-      token: settings.botToken,
-      maxBytes: config.LOOKALIKE_MAX_IMAGE_BYTES,
-      timeoutMs: config.LOOKALIKE_DOWNLOAD_TIMEOUT_MS,
-      ...(options.fileDispatcher ? { dispatcher: options.fileDispatcher } : {}),
-    }),
+    fetchFile: slackFileFetcher({ token: settings.botToken, ...downloadSettings(config) }),
     progressIntervalMs: options.progressIntervalMs ?? defaultProgressIntervalMs,
   };
   registerListeners(app, deps);

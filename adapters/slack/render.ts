@@ -2,7 +2,7 @@ import type { types } from '@slack/bolt';
 import type { CommandSpec, Reply } from '../../src/bot/types.js';
 import { formatHitLines, formatScore } from '../../src/render/list.js';
 import { moreActionId, buttonValue, similarActionId } from './action-ids.js';
-import { slackCommandMentions } from './slash-commands.js';
+import { chatCommandMentions } from '../shared/chat-commands.js';
 
 type ResultsReply = Extract<Reply, { kind: 'results' }>;
 
@@ -23,7 +23,7 @@ export const escapeMrkdwn = (text: string): string =>
 
 /** A bot text (help, status, errors) as Slack mrkdwn, with command names as Slack users type them. */
 export function slackText(text: string, specs: readonly CommandSpec[]): string {
-  return escapeMrkdwn(slackCommandMentions(text, specs));
+  return escapeMrkdwn(chatCommandMentions(text, specs));
 }
 
 /**

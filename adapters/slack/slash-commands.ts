@@ -1,12 +1,12 @@
 import type { CommandOption, CommandSpec } from '../../src/bot/types.js';
+import { groupCommandName, standsAlone } from '../shared/chat-commands.js';
 
 /**
- * Slack's form of the bot's commands, derived from `bot.commands` alone. `find` and every admin command are
- * slash commands of their own (`/find`, `/reindex`); every other command is a word after `/lookalike`
- * (`/lookalike status`), because Slack's slash-command names are shared by every app in a workspace and some
- * (`/status`) are Slack's own. "Find similar images" is a message shortcut running `similar`.
+ * Slack's form of the bot's commands, derived from `bot.commands` alone: each spec's placement decides
+ * between a slash command of its own (`/find`, `/reindex`) and a word after `/lookalike` (`/lookalike
+ * status`); grouping also matters here because Slack's slash-command names are shared by every app in a
+ * workspace and some (`/status`) are Slack's own. "Find similar images" is a message shortcut running `similar`.
  */
-const umbrellaName = 'lookalike';
 /** What the message shortcut, the mention with an image and the "Similar to #n" buttons run. */
 export const similarCommand = 'similar';
 /** What the "More" button runs. */
@@ -15,11 +15,6 @@ export const moreCommand = 'more';
 export const findCommand = 'find';
 export const helpCommand = 'help';
 export const similarShortcut = { callbackId: 'find_similar', name: 'Find similar images' } as const;
-
-const ownVerbs = new Set([findCommand]);
-
-export const standsAlone = (spec: CommandSpec): boolean =>
-  ownVerbs.has(spec.name) || spec.permission === 'admin';
 
 export interface SlackSlashCommand {
   /** With the slash, e.g. `/find`. */
@@ -40,7 +35,7 @@ export function slackSlashCommands(specs: readonly CommandSpec[]): SlackSlashCom
   return [
     ...own,
     {
-      command: `/${umbrellaName}`,
+      command: `/${groupCommandName}`,
       description: `More lookalike commands: ${grouped.map((s) => s.name).join(', ')}`,
       usageHint: grouped.map((s) => [s.name, optionsHint(s.options)].filter(Boolean).join(' ')).join(' | '),
     },
@@ -54,22 +49,11 @@ export function commandOfSlash(
   specs: readonly CommandSpec[],
 ): { name: string; spec?: CommandSpec; text: string } {
   const name = slash.replace(/^\//, '').toLowerCase();
-  if (name !== umbrellaName)
+  if (name !== groupCommandName)
     return { name, spec: specs.find((s) => s.name === name && standsAlone(s)), text };
   const [word = helpCommand, ...rest] = text.trim().split(/\s+/).filter(Boolean);
   const sub = word.toLowerCase();
   return { name: sub, spec: specs.find((s) => s.name === sub), text: rest.join(' ') };
-}
-
-/**
- * The bot's texts name commands as `/status` or `/more`; in Slack those are `/lookalike status` and
- * `/lookalike more`. Rewrites every such mention (not inside words or links).
- */
-export function slackCommandMentions(text: string, specs: readonly CommandSpec[]): string {
-  const grouped = specs.filter((s) => !standsAlone(s)).map((s) => s.name);
-  if (grouped.length === 0) return text;
-  const pattern = new RegExp(`(^|[^\\w/.:-])/(${grouped.join('|')})(?![\\w-])`, 'g');
-  return text.replace(pattern, (_m, before: string, name: string) => `${before}/${umbrellaName} ${name}`);
 }
 
 /** `<text> [count]`: required options bare, optional ones in brackets; the image comes from a message. */

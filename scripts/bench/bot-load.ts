@@ -17,6 +17,7 @@ import { openStore } from '../../src/store/open.js';
 import { imageId } from '../../src/store/ids.js';
 import type { Embedder } from '../../src/model/types.js';
 import type { ImageDocument, VectorStore } from '../../src/store/types.js';
+import { downloadSettings } from '../../src/net/download.js';
 import { loadHitImage } from '../../src/render/hit-image.js';
 import { renderResults } from '../../src/render/results.js';
 import { createLogger } from '../../src/util/log.js';
@@ -171,7 +172,7 @@ async function stages(embedder: Embedder, store: VectorStore): Promise<string[]>
   const vector = ((await embedder.embedTexts(['a red bicycle'])) as Float32Array[])[0] as Float32Array;
   const scope = { tenant: 'bench', includeShared: true };
   const hits = await store.knn({ vector, k: 6, scope });
-  const limits = { maxBytes: config.LOOKALIKE_MAX_IMAGE_BYTES, timeoutMs: 10_000 };
+  const limits = downloadSettings(config);
   const one = await median(10, () => embedder.embedTexts(['a red bicycle']));
   const sixteen = await median(5, () => embedder.embedTexts(words.concat(words).slice(0, 16)));
   const knn = await median(50, () => store.knn({ vector, k: 6, scope }));

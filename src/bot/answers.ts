@@ -1,3 +1,4 @@
+import { downloadSettings } from '../net/download.js';
 import { renderResults } from '../render/results.js';
 import { loadHitImage } from '../render/hit-image.js';
 import { encodeCursor, type QuerySession } from '../search/sessions.js';
@@ -55,12 +56,7 @@ export async function answerPage(
     hits: page.hits,
     firstRank: offset + 1,
     ...(page.hasMore ? { cursor: encodeCursor({ sessionId: session.id, offset: next }) } : {}),
-    loadImage: (hit) =>
-      loadHitImage(hit, {
-        maxBytes: config.LOOKALIKE_MAX_IMAGE_BYTES,
-        timeoutMs: config.LOOKALIKE_DOWNLOAD_TIMEOUT_MS,
-        signal,
-      }),
+    loadImage: (hit) => loadHitImage(hit, { ...downloadSettings(config), signal }),
     uploadLimitBytes: request.uploadLimitBytes ?? defaultUploadLimitBytes,
     maxPixels: config.LOOKALIKE_MAX_IMAGE_PIXELS,
     attachTop,

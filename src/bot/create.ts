@@ -12,7 +12,8 @@ import { JobRunner } from './jobs.js';
 import { RateLimits } from './limits.js';
 import { validateOptions } from './options.js';
 import { InferenceQueue } from './queue.js';
-import type { Bot, CommandRequest, Reply, ReplyHooks } from './types.js';
+import { InputError } from '../util/errors.js';
+import type { Bot, CommandRequest, Reply, ReplyHooks, RequestDraft } from './types.js';
 
 export interface BotOptions {
   config: Config;
@@ -65,10 +66,28 @@ export function createBot(options: BotOptions): Bot {
     ...(request.visibleChannels ? { visibleChannels: request.visibleChannels } : {}),
   });
 
-  const execute = async (command: Command, request: CommandRequest, hooks: ReplyHooks): Promise<Reply> => {
-    if (command.spec.permission === 'admin' && !request.actor.isAdmin) {
-      return { kind: 'error', text: `Only admins may use /${command.spec.name}.` };
+  /** The gates that need no work: known command, permission, options. */
+  const refusal = (request: RequestDraft): string | undefined => {
+    const command = byName.get(request.command);
+    if (!command) {
+      const names = specs.map((s) => `/${s.name}`).join(', ');
+      return `Unknown command /${request.command}. Try ${names}.`;
     }
+    if (command.spec.permission === 'admin' && !request.actor.isAdmin) {
+      return `Only admins may use /${command.spec.name}.`;
+    }
+    try {
+      validateOptions(command.spec, request);
+    } catch (error) {
+      if (error instanceof InputError) return error.message;
+      throw error;
+    }
+    return undefined;
+  };
+
+  const execute = async (command: Command, request: CommandRequest, hooks: ReplyHooks): Promise<Reply> => {
+    const refused = refusal(request);
+    if (refused) return { kind: 'error', text: refused };
     const values = validateOptions(command.spec, request);
     await limits.take(request.tenant, request.actor.id);
     const timeoutMs = config.LOOKALIKE_COMMAND_TIMEOUT_MS;
@@ -103,13 +122,11 @@ export function createBot(options: BotOptions): Bot {
 
   return {
     commands: specs,
+    refusal,
     async handle(request, hooks = {}) {
       const command = byName.get(request.command);
       const context = { command: request.command, tenant: request.tenant, actor: request.actor.id };
-      if (!command) {
-        const names = specs.map((s) => `/${s.name}`).join(', ');
-        return { kind: 'error', text: `Unknown command /${request.command}. Try ${names}.` };
-      }
+      if (!command) return { kind: 'error', text: refusal(request)! };
       try {
         return await execute(command, request, hooks);
       } catch (error) {

@@ -14,6 +14,9 @@ export class CommandTimeoutError extends Error {
 
 export const unavailableText = 'Search is unavailable right now. Please try again in a few minutes.';
 
+/** The last-resort answer to a failure nobody planned for (its details go to the log, never to chat). */
+export const apology = 'Something went wrong on my side; it has been logged. Please try again.';
+
 /**
  * The one place a failure becomes words for chat. Expected failures say what to do; anything else gets a
  * generic apology and goes to the log (whose sink redacts secrets). A stack trace never reaches a reply.
@@ -42,7 +45,7 @@ export function replyForError(error: unknown, logger: Logger, context: Record<st
     return { kind: 'error', text: unavailableText };
   }
   logger.error('command failed', { ...context, error: describe(error) });
-  return { kind: 'error', text: 'Something went wrong on my side; it has been logged. Please try again.' };
+  return { kind: 'error', text: apology };
 }
 
 const seconds = (ms: number) => (ms < 10_000 ? (ms / 1000).toFixed(1) : String(Math.round(ms / 1000)));

@@ -8,7 +8,7 @@ export type OptionValues = Record<string, string | number | boolean | undefined>
  * Text from a console or a slash-command string is accepted for integers and booleans ("10", "true").
  * Every problem is an InputError naming the option.
  */
-export function validateOptions(spec: CommandSpec, request: CommandRequest): OptionValues {
+export function validateOptions(spec: CommandSpec, request: Pick<CommandRequest, 'options'>): OptionValues {
   const known = new Map(spec.options.map((o) => [o.name, o]));
   for (const name of Object.keys(request.options)) {
     if (request.options[name] !== undefined && !known.has(name)) {

@@ -68,10 +68,19 @@ export interface ReplyHooks {
   onJobDone?(report: IndexReport): void;
 }
 
+/** What a request is known to be before any work: enough to decide a refusal. */
+export type RequestDraft = Pick<CommandRequest, 'command' | 'options' | 'actor'>;
+
 /** The platform-neutral bot: adapters turn chat events into requests and render the replies. */
 export interface Bot {
   /** Names, options and permissions of the commands it serves (adapters derive platform registration from these). */
   readonly commands: readonly CommandSpec[];
+  /**
+   * Why the request would be refused without any work (unknown command, no permission, a bad option), or
+   * undefined: adapters ask before acknowledging, so a refusal can be answered at once and privately.
+   * `handle` applies the same gates.
+   */
+  refusal(request: RequestDraft): string | undefined;
   /** Never throws: every failure becomes a clear `error` reply (no stack traces in chat). */
   handle(request: CommandRequest, hooks?: ReplyHooks): Promise<Reply>;
   close(): Promise<void>;
@@ -90,6 +99,11 @@ export interface CommandSpec {
   description: string;
   options: CommandOption[];
   permission: Permission;
+  /**
+   * Where chat platforms put it: a slash command of its own (`/find`), or a word under the bot's one grouping
+   * command (`/lookalike status`), which keeps rarely typed commands from crowding a server's command list.
+   */
+  placement: 'own' | 'grouped';
 }
 
 /** An option as every platform can express it. `image` is an attachment (Discord) or a shared file (Slack). */

@@ -58,6 +58,11 @@ export const configSchema = z.object({
   LOOKALIKE_CONCURRENCY: int(1, 64).default(Math.max(2, os.availableParallelism())),
   LOOKALIKE_DOWNLOAD_TIMEOUT_MS: int(100).default(30_000),
 
+  // Outbound HTTP (downloads, the model hub): the standard proxy variables.
+  HTTPS_PROXY: optionalString.pipe(z.url().optional()),
+  HTTP_PROXY: optionalString.pipe(z.url().optional()),
+  NO_PROXY: optionalString,
+
   // Bot core.
   LOOKALIKE_RATE_PER_USER_PER_MINUTE: int(1).default(20),
   LOOKALIKE_RATE_PER_TENANT_PER_MINUTE: int(1).default(120),

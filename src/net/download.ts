@@ -1,6 +1,8 @@
 import { request, type Dispatcher } from 'undici';
+import type { Config } from '../config/schema.js';
 import { InputError } from '../util/errors.js';
 import { mib } from '../util/size.js';
+import { httpAgent } from './http-agent.js';
 
 /** Which URLs a download may request: asked before the first request and before every redirect is followed. */
 export interface HostPolicy {
@@ -9,16 +11,27 @@ export interface HostPolicy {
   refusal(url: URL): string;
 }
 
-export interface DownloadOptions {
-  hosts: HostPolicy;
+/** What every download from the configured bot shares: its limits and its connection pool. */
+export interface DownloadSettings {
   /** Bytes kept at the most: a larger declared length is refused at once, a longer body while it streams. */
   maxBytes: number;
   /** The whole exchange, redirects included, from connecting to the last byte. */
   timeoutMs: number;
+  /** The connection pool: always given, so no request depends on undici's process-wide default (see httpAgent). */
+  dispatcher: Dispatcher;
+}
+
+/** LOOKALIKE_MAX_IMAGE_BYTES, LOOKALIKE_DOWNLOAD_TIMEOUT_MS and the proxy settings, for `download`. */
+export const downloadSettings = (config: Config): DownloadSettings => ({
+  maxBytes: config.LOOKALIKE_MAX_IMAGE_BYTES,
+  timeoutMs: config.LOOKALIKE_DOWNLOAD_TIMEOUT_MS,
+  dispatcher: httpAgent(config),
+});
+
+export interface DownloadOptions extends DownloadSettings {
+  hosts: HostPolicy;
   /** Sent with every request; requests go only to URLs the host policy allows, so these never leave it. */
   headers?: Record<string, string>;
-  /** The connection pool (tests route host names to local TLS servers with their own CA through one). */
-  dispatcher?: Dispatcher;
   /** Ends the download early (reported like the timeout). */
   signal?: AbortSignal;
   /** What errors call the download; default the address. */
@@ -48,8 +61,10 @@ export async function download(address: string | URL, options: DownloadOptions):
       const { statusCode, headers, body } = await request(url, {
         method: 'GET',
         signal,
-        ...(options.headers && { headers: options.headers }),
-        ...(options.dispatcher && { dispatcher: options.dispatcher }),
+        dispatcher: options.dispatcher,
+        // A copy per request: undici's ProxyAgent writes the Host header into the object it is given, which
+        // would send a redirect's request with the first host's name.
+        ...(options.headers && { headers: { ...options.headers } }),
       });
       const location = headers.location;
       if (statusCode >= 300 && statusCode < 400 && location !== undefined) {

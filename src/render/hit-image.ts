@@ -1,11 +1,10 @@
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
+import type { DownloadSettings } from '../net/download.js';
 import type { Hit } from '../store/types.js';
 import { downloadImage } from '../search/image-url.js';
 
-export interface HitImageLimits {
-  maxBytes: number;
-  timeoutMs: number;
+export interface HitImageLimits extends DownloadSettings {
   signal?: AbortSignal;
 }
 

@@ -1,10 +1,8 @@
-import { download } from '../net/download.js';
+import { download, type DownloadSettings } from '../net/download.js';
 
-export interface ImageDownloadLimits {
+export interface ImageDownloadLimits extends DownloadSettings {
   /** Host names images may come from; `*.example.com` also allows its subdomains. */
   allowedHosts: string[];
-  maxBytes: number;
-  timeoutMs: number;
   signal?: AbortSignal;
 }
 

@@ -9,6 +9,7 @@ import { InputError, ServiceError } from '../util/errors.js';
 import { folderSourceId, isDirectory, openFolderSource } from './folder.js';
 import type { ImageSource } from './types.js';
 import { openUrlListSource, urlListSourceId } from './url-list.js';
+import { downloadSettings, type DownloadSettings } from '../net/download.js';
 
 /** What is needed to open a source again (from the shell, or from chat with /reindex). */
 export interface SourceDescriptor {
@@ -65,14 +66,13 @@ const fileSchema = z.object({ version: z.literal(1), sources: z.array(entrySchem
 
 export interface RegistrySettings {
   dataDir: string;
-  maxBytes: number;
-  downloadTimeoutMs: number;
+  /** How listed URLs are downloaded (and the size cap for files of folders too). */
+  downloads: DownloadSettings;
 }
 
 export const registrySettings = (config: Config): RegistrySettings => ({
   dataDir: config.LOOKALIKE_DATA_DIR,
-  maxBytes: config.LOOKALIKE_MAX_IMAGE_BYTES,
-  downloadTimeoutMs: config.LOOKALIKE_DOWNLOAD_TIMEOUT_MS,
+  downloads: downloadSettings(config),
 });
 
 /**
@@ -126,15 +126,10 @@ export class SourceRegistry {
         tenant: source.tenant,
         ...(source.include && { include: source.include }),
         ...(source.exclude && { exclude: source.exclude }),
-        maxBytes: this.settings.maxBytes,
+        maxBytes: this.settings.downloads.maxBytes,
       });
     }
-    return openUrlListSource({
-      listPath: source.path,
-      tenant: source.tenant,
-      timeoutMs: this.settings.downloadTimeoutMs,
-      maxBytes: this.settings.maxBytes,
-    });
+    return openUrlListSource({ listPath: source.path, tenant: source.tenant, ...this.settings.downloads });
   }
 
   /** The full report of a source's last completed run. */

@@ -1,18 +1,14 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { checkImageContent } from '../indexer/image-type.js';
-import { download } from '../net/download.js';
+import { download, type DownloadSettings } from '../net/download.js';
 import { InputError } from '../util/errors.js';
 import type { ImageSource, SourceItem } from './types.js';
 
-export interface UrlListSourceOptions {
+export interface UrlListSourceOptions extends DownloadSettings {
   /** A text file: one http(s) URL per line; blank lines and lines starting with `#` are ignored. */
   listPath: string;
   tenant: string;
-  /** Whole download, connection to last byte (LOOKALIKE_DOWNLOAD_TIMEOUT_MS). */
-  timeoutMs: number;
-  /** LOOKALIKE_MAX_IMAGE_BYTES, enforced while the body streams in. */
-  maxBytes: number;
 }
 
 export const urlListSourceId = (listPath: string) => `urls:${path.resolve(listPath)}`;
@@ -75,11 +71,14 @@ function safeDecode(text: string): string {
 }
 
 /** Downloads one listed image (http and https only: see `download`) and makes sure its content is an image. */
-async function downloadListedImage(
-  url: URL,
-  limits: { timeoutMs: number; maxBytes: number },
-): Promise<Buffer> {
-  const { bytes } = await download(url, { ...limits, hosts: anyHost, headers: requestHeaders });
+async function downloadListedImage(url: URL, settings: DownloadSettings): Promise<Buffer> {
+  const { bytes } = await download(url, {
+    maxBytes: settings.maxBytes,
+    timeoutMs: settings.timeoutMs,
+    dispatcher: settings.dispatcher,
+    hosts: anyHost,
+    headers: requestHeaders,
+  });
   await checkImageContent(url.href, bytes, { skipUnlessImageName: false });
   return bytes;
 }

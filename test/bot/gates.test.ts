@@ -215,7 +215,13 @@ describe('failures become clear replies', () => {
   it('turns an unexpected error into a generic reply without internals, logged with secrets redacted', async () => {
     const secret = 'xoxb-very-secret-token-123';
     const broken: Command = {
-      spec: { name: 'broken', description: 'fails', permission: 'everyone', options: [] },
+      spec: {
+        name: 'broken',
+        description: 'fails',
+        permission: 'everyone',
+        placement: 'own',
+        options: [],
+      },
       inference: false,
       run: async () => {
         throw new TypeError(`cannot read properties of undefined (token ${secret})`);

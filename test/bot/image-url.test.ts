@@ -1,6 +1,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseConfig } from '../../src/config/load.js';
+import { downloadSettings } from '../../src/net/download.js';
 import { downloadImage } from '../../src/search/image-url.js';
 
 let server: Server;
@@ -29,7 +31,12 @@ afterAll(() => {
   server.close();
 });
 
-const limits = { allowedHosts: ['127.0.0.1'], maxBytes: 8_000, timeoutMs: 500 };
+const limits = {
+  ...downloadSettings(parseConfig({})),
+  allowedHosts: ['127.0.0.1'],
+  maxBytes: 8_000,
+  timeoutMs: 500,
+};
 
 // Only what the allowed-host list adds; the downloader's own limits are tested in test/net/download.test.ts.
 describe('downloading an image a user linked', () => {

@@ -13,8 +13,10 @@ import {
 } from 'discord.js';
 import { discordChannelVisibility } from '../../adapters/discord/history/visibility.js';
 import { createDiscordAdapter, type DiscordAdapterOptions } from '../../adapters/discord/index.js';
+import { discordRestOptions } from '../../adapters/discord/rest-options.js';
 import type { Bot, ChatAdapter } from '../../src/bot/types.js';
 import { parseConfig } from '../../src/config/load.js';
+import { downloadSettings, type DownloadSettings } from '../../src/net/download.js';
 import { createLogger } from '../../src/util/log.js';
 import { FakeDiscord } from '../discord/fake-discord/index.js';
 import type { FakeGateway } from '../discord/fake-discord/gateway.js';
@@ -38,6 +40,8 @@ export interface DiscordWorld {
   fake: FakeDiscord;
   adapter: ChatAdapter;
   rest: REST;
+  /** How the bot downloads (the fake CDN reached through the proxy), for history sources made by tests. */
+  limits: DownloadSettings;
   guild: FakeGuild;
   general: string;
   secret: string;
@@ -77,8 +81,7 @@ export async function startDiscordWorld(
     ],
   };
   const fake = await FakeDiscord.start({ token, guilds: [guild] });
-  const uninstall = fake.cdn.installGlobally();
-  const config = parseConfig({ DISCORD_TOKEN: token, DISCORD_API_URL: fake.apiBase });
+  const config = parseConfig({ DISCORD_TOKEN: token, DISCORD_API_URL: fake.apiBase, ...fake.cdn.env });
   const adapter = createDiscordAdapter({
     bot,
     config,
@@ -108,7 +111,7 @@ export async function startDiscordWorld(
     ],
   });
   await sleep(200); // the gateway event is applied asynchronously by the client
-  const rest = new REST({ api: fake.apiBase }).setToken(token);
+  const rest = new REST(discordRestOptions(config)).setToken(token);
   const asker = (name: string, roles: string[], permissions = view): Asker => ({
     appId: fake.applicationId,
     guild,
@@ -120,6 +123,7 @@ export async function startDiscordWorld(
     fake,
     adapter,
     rest,
+    limits: downloadSettings(config),
     guild,
     general,
     secret,
@@ -143,7 +147,6 @@ export async function startDiscordWorld(
     },
     async close() {
       await adapter.stop();
-      uninstall();
       await fake.close();
     },
   };

@@ -8,7 +8,6 @@ import { photo, startDiscordWorld, type DiscordWorld } from './discord-fixture.j
 import { backends, chatTestBot, type ChatTestBot } from './test-bot.js';
 
 const jpeg = 'image/jpeg';
-const limits = { maxBytes: 10 * 1024 * 1024, timeoutMs: 10_000 };
 
 describe.each(backends)('Discord channel history (%s store)', (backend) => {
   let test: ChatTestBot;
@@ -27,7 +26,7 @@ describe.each(backends)('Discord channel history (%s store)', (backend) => {
       tenant: world.guild.id,
       channelId,
       rest: world.rest,
-      limits,
+      limits: world.limits,
       ownUserId: world.fake.botUser.id,
       download: createDownloadLimiter(),
     });
@@ -121,7 +120,7 @@ describe.each(backends)('Discord channel history (%s store)', (backend) => {
         tenant: world.guild.id,
         channelId: world.secret,
         rest: world.rest,
-        limits,
+        limits: world.limits,
         ownUserId: world.fake.botUser.id,
         download: (work) => {
           if (++downloads === 3) controller.abort(new Error('killed'));

@@ -8,6 +8,7 @@ import { webApi } from '@slack/bolt';
 import { slackFileFetcher } from '../../adapters/slack/files.js';
 import { slackHistorySource } from '../../adapters/slack/history/source.js';
 import { indexSource, type IndexReport } from '../../src/indexer/index.js';
+import { downloadSettings } from '../../src/net/download.js';
 import { createDownloadLimiter } from '../../src/sources/chat/downloads.js';
 import type { Ephemeral, Message, SlackFileObject } from '../slack/fake-slack/index.js';
 import { httpTransport, type Delivery } from '../slack/fake-slack/requests.js';
@@ -49,12 +50,7 @@ export async function indexConversation(
     tenant: team.id,
     channelId,
     client: new webApi.WebClient(botToken, { slackApiUrl: h.config.SLACK_API_URL! }),
-    fetchFile: slackFileFetcher({
-      token: botToken,
-      maxBytes: 10 << 20,
-      timeoutMs: 10_000,
-      dispatcher: h.fake.files.dispatcher,
-    }),
+    fetchFile: slackFileFetcher({ token: botToken, ...downloadSettings(h.config) }),
     download: createDownloadLimiter(),
     workspaceUrl: `https://${team.domain}.slack.com/`,
     ownUserId: h.fake.botUserId,

@@ -67,7 +67,7 @@ describe.each(backends)('who sees which Slack images (%s store)', (backend) => {
   /** `/find flower <count>` by `who` in `channel`, answered in the channel for everyone. */
   async function publicAnswer(who: (typeof people)['alice'], channel: string, count = 20) {
     const since = Date.now() / 1000;
-    await h.as(who).command(channel, '/find', `flower ${count}`);
+    await h.as(who).command(channel, '/find', `flower count:${count}`);
     return (await waitForResults(h.fake, channel, since)).results;
   }
 
@@ -87,7 +87,7 @@ describe.each(backends)('who sees which Slack images (%s store)', (backend) => {
     const uploads = h.fake.callsOf('files.completeUploadExternal').length;
     const since = Date.now() / 1000;
     const answer: Ephemeral = await nextEphemeral(h, people.alice.id, () =>
-      h.as(people.alice).command(general(), '/find', 'flower 20'),
+      h.as(people.alice).command(general(), '/find', 'flower count:20'),
     );
     expect(answer.channel).toBe(general());
     expect(linksIn(answer.blocks)).toEqual(everything());

@@ -47,24 +47,11 @@ export async function startHarness(bot: Bot, options: HarnessOptions = {}): Prom
   const otherGuild = fakeGuild('Other club');
   // A short heartbeat interval, so heartbeats and their ACKs happen during a test file.
   const fake = await FakeDiscord.start({ token, guilds: [guild, otherGuild], heartbeatIntervalMs: 1000 });
-  const uninstall = fake.cdn.installGlobally();
-  const config = parseConfig({
-    DISCORD_TOKEN: token,
-    DISCORD_API_URL: fake.apiBase,
-    DISCORD_ADMIN_ROLE_ID: adminRoleId,
-    ...options.env,
-  });
+  const config = parseConfig({ ...discordEnv(fake, adminRoleId), ...options.env });
   const logs: string[] = [];
   const logger = createLogger(config, (line) => logs.push(line));
   const adapter = createDiscordAdapter({ bot, config, logger, ...options.adapter });
   await adapter.start();
-  const asker = (who: APIUser, permissions: bigint, roles: string[] = [], where = guild): Asker => ({
-    appId: fake.applicationId,
-    guild: where,
-    channelId: where.channels[0]!.id,
-    member: member(who, permissions, roles),
-  });
-  const alice = user(snowflake(), 'alice');
   return {
     fake,
     adapter,
@@ -72,23 +59,47 @@ export async function startHarness(bot: Bot, options: HarnessOptions = {}): Prom
     guild,
     channelId,
     adminRoleId,
-    alice: asker(alice, PermissionFlagsBits.SendMessages),
-    bob: asker(user(snowflake(), 'bob'), PermissionFlagsBits.SendMessages),
-    owner: asker(
-      user(snowflake(), 'owner'),
-      PermissionFlagsBits.ManageGuild | PermissionFlagsBits.SendMessages,
-    ),
-    moderator: asker(user(snowflake(), 'moderator'), PermissionFlagsBits.SendMessages, [adminRoleId]),
+    ...people(fake, guild, adminRoleId),
     otherGuild,
-    aliceElsewhere: asker(alice, PermissionFlagsBits.SendMessages, [], otherGuild),
+    aliceElsewhere: people(fake, otherGuild, adminRoleId).alice,
     logs,
     async close() {
       await adapter.stop();
-      uninstall();
       await fake.close();
     },
   };
 }
+
+/** The settings a Discord bot needs to run against the fake (and reach its CDN through the proxy). */
+export function discordEnv(fake: FakeDiscord, adminRoleId: string): Record<string, string> {
+  return {
+    DISCORD_TOKEN: token,
+    DISCORD_API_URL: fake.apiBase,
+    DISCORD_ADMIN_ROLE_ID: adminRoleId,
+    ...fake.cdn.env,
+  };
+}
+
+/** The people of a server: ordinary members, the owner (Manage Server) and a moderator (the admin role). */
+export function people(fake: FakeDiscord, guild: FakeGuild, adminRoleId: string) {
+  const asker = (who: APIUser, permissions: bigint, roles: string[] = []): Asker => ({
+    appId: fake.applicationId,
+    guild,
+    channelId: guild.channels[0]!.id,
+    member: member(who, permissions, roles),
+  });
+  return {
+    alice: asker(alice, PermissionFlagsBits.SendMessages),
+    bob: asker(bob, PermissionFlagsBits.SendMessages),
+    owner: asker(owner, PermissionFlagsBits.ManageGuild | PermissionFlagsBits.SendMessages),
+    moderator: asker(moderator, PermissionFlagsBits.SendMessages, [adminRoleId]),
+  };
+}
+
+const alice = user(snowflake(), 'alice');
+const bob = user(snowflake(), 'bob');
+const owner = user(snowflake(), 'owner');
+const moderator = user(snowflake(), 'moderator');
 
 export interface FileHarnessOptions extends HarnessOptions {
   bot?: TestBotOptions;
@@ -125,7 +136,7 @@ export function discordHarnessForFile(options: FileHarnessOptions): Harness {
 }
 
 /** A server with one text channel and, besides @everyone, a role for admins (roles[1]). */
-function fakeGuild(name: string): FakeGuild {
+export function fakeGuild(name: string): FakeGuild {
   const id = snowflake();
   return {
     id,

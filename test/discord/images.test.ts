@@ -2,22 +2,22 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkImage, fetchImage } from '../../adapters/discord/images.js';
+import { parseConfig } from '../../src/config/load.js';
+import { downloadSettings, type DownloadSettings } from '../../src/net/download.js';
 import { InputError } from '../../src/util/errors.js';
 import { FakeCdn } from './fake-discord/cdn.js';
 
 const fixtures = path.resolve(import.meta.dirname, '../fixtures/images');
 const cat = readFileSync(path.join(fixtures, 'photo-cat.jpg'));
-const limits = { maxBytes: 100_000, timeoutMs: 5000 };
 const cdnUrl = (name: string) => `https://cdn.discordapp.com/attachments/1/2/${name}?ex=ff&is=00&hm=00`;
 
 let cdn: FakeCdn;
-let uninstall: () => void;
+let limits: DownloadSettings;
 beforeAll(async () => {
   cdn = await FakeCdn.start();
-  uninstall = cdn.installGlobally();
+  limits = { ...downloadSettings(parseConfig(cdn.env)), maxBytes: 100_000, timeoutMs: 5000 };
 });
 afterAll(async () => {
-  uninstall();
   await cdn.close();
 });
 

@@ -71,6 +71,7 @@ describe('Discord command registration', () => {
       name: 'reindex',
       description: 'Reindex this server',
       permission: 'admin',
+      placement: 'own',
       options: [],
     };
     const all = specs.some((s) => s.permission === 'admin') ? specs : [...specs, reindex];

@@ -75,3 +75,43 @@ export function runCli(
   run.child.stdin.end(input);
   return run.exited;
 }
+
+/** Resolves when the running command has printed a line matching `pattern` (stdout or stderr). */
+export function waitForOutput(run: RunningCli, pattern: RegExp, timeoutMs = 60_000): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const check = () => {
+      const { stdout, stderr } = run.output();
+      if (pattern.test(stdout) || pattern.test(stderr)) {
+        clearTimeout(timer);
+        run.child.stdout.off('data', check);
+        run.child.stderr.off('data', check);
+        resolve();
+      }
+    };
+    const timer = setTimeout(() => {
+      run.child.stdout.off('data', check);
+      run.child.stderr.off('data', check);
+      const { stdout, stderr } = run.output();
+      reject(
+        new Error(
+          `no output matching ${pattern} within ${timeoutMs} ms\nstdout:\n${stdout}\nstderr:\n${stderr}`,
+        ),
+      );
+    }, timeoutMs);
+    run.child.stdout.on('data', check);
+    run.child.stderr.on('data', check);
+    void run.exited.then(() => {
+      check();
+      clearTimeout(timer);
+      const { stdout, stderr } = run.output();
+      reject(new Error(`exited before printing ${pattern}\nstdout:\n${stdout}\nstderr:\n${stderr}`));
+    }, reject);
+    check();
+  });
+}
+
+/** Stops a running command the way a service manager does (SIGTERM) and waits for it to exit. */
+export async function stopCli(run: RunningCli): Promise<CliResult> {
+  if (run.child.exitCode === null) run.child.kill('SIGTERM');
+  return run.exited;
+}

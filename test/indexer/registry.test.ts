@@ -3,8 +3,13 @@ import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { IndexReport } from '../../src/indexer/types.js';
-import { describeSource, SourceRegistry, type SourceDescriptor } from '../../src/sources/registry.js';
-import { tempDir } from '../helpers/bot.js';
+import {
+  describeSource,
+  registrySettings,
+  SourceRegistry,
+  type SourceDescriptor,
+} from '../../src/sources/registry.js';
+import { tempDir, testConfig } from '../helpers/bot.js';
 
 const report = (source: string, tenant: string, failed = 0): IndexReport => ({
   jobId: `job-${source}`,
@@ -30,7 +35,7 @@ describe('source registry', () => {
 
   beforeEach(async () => {
     data = await tempDir();
-    registry = new SourceRegistry({ dataDir: data.dir, maxBytes: 1_000_000, downloadTimeoutMs: 1_000 });
+    registry = new SourceRegistry(registrySettings(testConfig(data.dir)));
     await mkdir(path.join(data.dir, 'photos'));
     await writeFile(path.join(data.dir, 'urls.txt'), 'https://example.com/a.jpg\n');
     photos = await describeSource(path.join(data.dir, 'photos'), { tenant: '*', exclude: ['raw/**'] });
@@ -106,7 +111,7 @@ describe('source registry', () => {
     // Separate registries, as separate processes would have.
     await Promise.all(
       folders.map((f) =>
-        new SourceRegistry({ dataDir: data.dir, maxBytes: 1, downloadTimeoutMs: 1 }).record(f, {
+        new SourceRegistry(registrySettings(testConfig(data.dir))).record(f, {
           report: report(f.id, f.tenant),
         }),
       ),

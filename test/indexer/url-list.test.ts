@@ -6,7 +6,9 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseConfig } from '../../src/config/load.js';
 import { indexSource } from '../../src/indexer/index.js';
+import { downloadSettings } from '../../src/net/download.js';
 import { openEmbedder } from '../../src/model/index.js';
 import type { Embedder } from '../../src/model/types.js';
 import { openUrlListSource, urlListSourceId } from '../../src/sources/url-list.js';
@@ -87,6 +89,7 @@ describe('URL lists', () => {
     const test = await openTestStore('embedded', path.join(data.dir, 'store'));
     try {
       const source = await openUrlListSource({
+        ...downloadSettings(parseConfig({})),
         listPath: list,
         tenant: 'guild-1',
         timeoutMs: 2_000,

@@ -3,10 +3,11 @@ import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Agent, buildConnector } from 'undici';
-import { download, type DownloadOptions, type HostPolicy } from '../../src/net/download.js';
+import { parseConfig } from '../../src/config/load.js';
+import { download, downloadSettings, type DownloadOptions, type HostPolicy } from '../../src/net/download.js';
 import { InputError } from '../../src/util/errors.js';
-import { makeSelfSignedCertificate } from '../discord/fake-discord/cert.js';
+import { FakeProxy } from '../helpers/proxy.js';
+import { fakeInternetCertificate, foreignHost, slackFileHosts } from '../helpers/tls.js';
 
 const body = Buffer.alloc(5_000, 7);
 const maxBytes = 8_000;
@@ -72,7 +73,12 @@ describe('download over http', () => {
     await new Promise((resolve) => server.close(resolve));
   });
 
-  const options: DownloadOptions = { hosts: onlyLoopback, maxBytes, timeoutMs: 2_000 };
+  const options: DownloadOptions = {
+    ...downloadSettings(parseConfig({})),
+    hosts: onlyLoopback,
+    maxBytes,
+    timeoutMs: 2_000,
+  };
   const get = (route: string, more: Partial<DownloadOptions> = {}) =>
     download(base + route, { ...options, ...more });
 
@@ -123,18 +129,16 @@ describe('download over http', () => {
   });
 });
 
-describe('download with headers over TLS through a dispatcher', () => {
-  const trusted = 'files.lookalike.test';
-  const trustedToo = 'files-eu.lookalike.test';
-  const foreign = 'images.example.test';
+describe('download with headers over TLS through a proxy', () => {
+  const [trusted, trustedToo] = slackFileHosts;
+  const foreign = foreignHost;
   const secret = 'Bearer secret-token';
   const received: { host: string; path: string; authorization: string | undefined }[] = [];
   let server: https.Server;
-  let dispatcher: Agent;
+  let proxy: FakeProxy;
 
   beforeAll(async () => {
-    const { cert, key } = makeSelfSignedCertificate([trusted, trustedToo, foreign]);
-    server = https.createServer({ cert, key }, (req, res) => {
+    server = https.createServer(fakeInternetCertificate(), (req, res) => {
       const host = req.headers.host?.split(':')[0] ?? '';
       const path = req.url ?? '/';
       received.push({ host, path, authorization: req.headers.authorization });
@@ -145,29 +149,24 @@ describe('download with headers over TLS through a dispatcher', () => {
       routes(req, res, `https://${host}`);
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const { port } = server.address() as AddressInfo;
-    // Every host name connects here; TLS still checks the name against the test CA.
-    const tls = buildConnector({ ca: cert });
-    dispatcher = new Agent({
-      connect: (opts, callback) =>
-        tls({ ...opts, hostname: '127.0.0.1', port: String(port), servername: opts.hostname }, callback),
-    });
+    proxy = await FakeProxy.start();
+    proxy.route([trusted, trustedToo, foreign], (server.address() as AddressInfo).port);
   });
   afterAll(async () => {
-    await dispatcher?.close();
+    await proxy?.close();
     server?.closeAllConnections();
     await new Promise((resolve) => server?.close(resolve));
   });
 
   const hosts: HostPolicy = {
-    allows: (url) => url.protocol === 'https:' && url.hostname.endsWith('.lookalike.test'),
+    allows: (url) => url.protocol === 'https:' && url.hostname.endsWith('.slack.com'),
     refusal: (url) => `${url.hostname} may not have the token`,
   };
   const options = (): DownloadOptions => ({
+    ...downloadSettings(parseConfig(proxy.env)),
     hosts,
     maxBytes,
     timeoutMs: 5_000,
-    dispatcher,
     headers: { authorization: secret },
   });
 

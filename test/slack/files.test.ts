@@ -2,17 +2,20 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isSlackFileHost, slackFileFetcher, type SlackFile } from '../../adapters/slack/files.js';
+import { parseConfig } from '../../src/config/load.js';
+import { downloadSettings, type DownloadSettings } from '../../src/net/download.js';
 import { FakeFileHost, otherHost } from './fake-slack/file-host.js';
 
 const token = 'xoxb-files-test-token';
 const cat = readFileSync(path.resolve(import.meta.dirname, '../fixtures/images/photo-cat.jpg'));
-const limits = { maxBytes: 1024 * 1024, timeoutMs: 5_000 };
 
 let host: FakeFileHost;
+let limits: DownloadSettings;
 let fetchFile: ReturnType<typeof slackFileFetcher>;
 beforeAll(async () => {
   host = await FakeFileHost.start(token);
-  fetchFile = slackFileFetcher({ token, ...limits, dispatcher: host.dispatcher });
+  limits = { ...downloadSettings(parseConfig(host.env)), maxBytes: 1024 * 1024, timeoutMs: 5_000 };
+  fetchFile = slackFileFetcher({ token, ...limits });
 });
 afterAll(async () => {
   await host?.close();
@@ -84,7 +87,7 @@ describe('Slack file downloads', () => {
 
   it("explains Slack's sign-in page (a wrong token or a missing files:read scope)", async () => {
     const url = host.put('https://files.slack.com/files-pri/T1-F5/cat.jpg', cat, 'image/jpeg');
-    const wrong = slackFileFetcher({ token: 'xoxb-wrong', ...limits, dispatcher: host.dispatcher });
+    const wrong = slackFileFetcher({ token: 'xoxb-wrong', ...limits });
     await expect(wrong(file(url))).rejects.toThrow(/sign-in page.*files:read/);
   });
 

@@ -77,6 +77,7 @@ export async function startSlackHarness(
     SLACK_API_URL: fake.apiUrl,
     SLACK_ADMIN_USER_IDS: people.admin.id,
     SLACK_ADMIN_USERGROUP_ID: adminGroup,
+    ...fake.files.env,
     ...env,
   });
   const logs: string[] = [];
@@ -86,7 +87,6 @@ export async function startSlackHarness(
     config,
     logger,
     listen: { port: 0, host: '127.0.0.1' },
-    fileDispatcher: fake.files.dispatcher,
     ...options,
   });
   await adapter.start();

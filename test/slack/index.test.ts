@@ -77,13 +77,9 @@ describe('Socket Mode', () => {
       SLACK_BOT_TOKEN: botToken,
       SLACK_APP_TOKEN: appToken,
       SLACK_API_URL: h.fake.apiUrl,
+      ...h.fake.files.env,
     });
-    const adapter = createSlackAdapter({
-      bot: h.bot,
-      config,
-      logger,
-      fileDispatcher: h.fake.files.dispatcher,
-    });
+    const adapter = createSlackAdapter({ bot: h.bot, config, logger });
     await adapter.start();
     try {
       await h.fake.socket.whenConnected();
@@ -92,7 +88,7 @@ describe('Socket Mode', () => {
       const since = slackNow();
       const delivery = await h
         .as(people.bob, socketTransport(h.fake))
-        .command(h.channels.general.id, '/find', 'harbour 2');
+        .command(h.channels.general.id, '/find', 'harbour count:2');
       expect(delivery.ms).toBeLessThan(3000);
       const sheet = await h.fake.waitForMessage(
         (m) => m.via === 'files.completeUploadExternal' && Number(m.ts) > since,

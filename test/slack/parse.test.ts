@@ -11,17 +11,22 @@ const spec = (name: string): CommandSpec => {
 };
 
 describe('slash command text', () => {
-  it('takes a trailing number in range as the count, and the rest as the text', () => {
-    expect(parseCommandText(spec('find'), 'snowy mountain 10')).toEqual({
+  it('keeps every number in the query; the count is said count:N', () => {
+    for (const query of ['iphone 15', 'apollo 11', '2024 calendar', 'area 51', '1984', 'snowy mountain 10']) {
+      expect(parseCommandText(spec('find'), query)).toEqual({ text: query });
+    }
+    expect(parseCommandText(spec('find'), 'iphone 15 count:10')).toEqual({ text: 'iphone 15', count: '10' });
+    expect(parseCommandText(spec('find'), 'count:3 snowy   mountain')).toEqual({
       text: 'snowy mountain',
-      count: 10,
+      count: '3',
     });
     expect(parseCommandText(spec('find'), '  snowy   mountain  ')).toEqual({ text: 'snowy mountain' });
   });
 
-  it('keeps numbers that cannot be a count in the text', () => {
-    expect(parseCommandText(spec('find'), 'area 51')).toEqual({ text: 'area 51' });
-    expect(parseCommandText(spec('find'), '1984')).toEqual({ text: '1984' });
+  it('leaves words with a colon alone unless they name an option', () => {
+    expect(parseCommandText(spec('find'), 'meeting at 10:30 note:blue')).toEqual({
+      text: 'meeting at 10:30 note:blue',
+    });
   });
 
   it('reads --name value and --name=value, and passes unknown options on for the bot to refuse', () => {
@@ -42,7 +47,7 @@ describe('slash command text', () => {
 
   it('sorts what `similar` points at: a result, an image id or a link (Slack wraps links in <>)', () => {
     expect(parseCommandText(spec('similar'), '#2')).toEqual({ result: '#2' });
-    expect(parseCommandText(spec('similar'), '2 10')).toEqual({ result: '2', count: 10 });
+    expect(parseCommandText(spec('similar'), '2 count:10')).toEqual({ result: '2', count: '10' });
     expect(parseCommandText(spec('similar'), '0123456789abcdef0123456789abcdef')).toEqual({
       result: '0123456789abcdef0123456789abcdef',
     });

@@ -1,23 +1,21 @@
 import { describe, expect, it } from 'vitest';
-import {
-  commandOfSlash,
-  slackCommandMentions,
-  slackSlashCommands,
-} from '../../adapters/slack/slash-commands.js';
+import { chatCommandMentions } from '../../adapters/shared/chat-commands.js';
+import { commandOfSlash, slackSlashCommands } from '../../adapters/slack/slash-commands.js';
 import { commands } from '../../commands/index.js';
 
 const specs = commands.map((c) => c.spec);
 
 describe("Slack's form of the commands", () => {
-  it('gives find and admin commands their own slash command and groups the rest under /lookalike', () => {
+  it('gives commands placed on their own a slash command and groups the rest under /lookalike', () => {
     const slash = slackSlashCommands(specs);
-    expect(slash.map((c) => c.command)).toEqual(['/find', '/reindex', '/channels', '/lookalike']);
+    expect(slash.map((c) => c.command)).toEqual(['/find', '/similar', '/reindex', '/channels', '/lookalike']);
     expect(slash[0]).toMatchObject({
       description: 'Find images matching a description',
       usageHint: '<text> [count]',
     });
-    const grouped = specs.filter((s) => !['find', 'reindex', 'channels'].includes(s.name)).map((s) => s.name);
-    for (const name of grouped) expect(slash[3]!.usageHint).toContain(name);
+    const grouped = specs.filter((s) => s.placement === 'grouped').map((s) => s.name);
+    expect(grouped).toEqual(['more', 'status', 'help']);
+    for (const name of grouped) expect(slash[4]!.usageHint).toContain(name);
   });
 
   it('finds the command a slash command stands for', () => {
@@ -30,7 +28,7 @@ describe("Slack's form of the commands", () => {
 
   it('names grouped commands in bot texts the way Slack users type them', () => {
     expect(
-      slackCommandMentions('Try /find, /more or /status. See https://x.org/more and a/more.', specs),
+      chatCommandMentions('Try /find, /more or /status. See https://x.org/more and a/more.', specs),
     ).toBe('Try /find, /lookalike more or /lookalike status. See https://x.org/more and a/more.');
   });
 });

@@ -1,7 +1,6 @@
 import type { ButtonInteraction } from 'discord.js';
 import { decodeButton } from '../custom-ids.js';
 import { moreCommand, moreCursorOption, similarCommand, similarResultOption } from '../registration.js';
-import { requestFrom } from '../request.js';
 import { refuse, respond, type Deps } from '../respond.js';
 
 /**
@@ -11,30 +10,22 @@ import { refuse, respond, type Deps } from '../respond.js';
 export async function onButton(interaction: ButtonInteraction<'cached' | 'raw'>, deps: Deps): Promise<void> {
   const action = decodeButton(interaction.customId);
   if (!action) {
-    await refuse(interaction, 'This button is not one I know; run the search again.');
+    await refuse(interaction, deps, 'This button is not one I know; run the search again.');
     return;
   }
   if (action.ownerId !== interaction.user.id) {
     await refuse(
       interaction,
+      deps,
       'These buttons belong to someone else’s search. Run /find or /similar for your own.',
     );
     return;
   }
   if (action.kind === 'more') {
     const options = { [moreCursorOption]: action.cursor };
-    await respond(
-      interaction,
-      deps,
-      () => requestFrom(interaction, { command: moreCommand, options }, deps),
-      {
-        update: true,
-      },
-    );
+    await respond(interaction, deps, { command: moreCommand, options }, { update: true });
     return;
   }
   const options = { [similarResultOption]: action.imageId };
-  await respond(interaction, deps, () =>
-    requestFrom(interaction, { command: similarCommand, options }, deps),
-  );
+  await respond(interaction, deps, { command: similarCommand, options });
 }

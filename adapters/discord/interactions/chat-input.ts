@@ -2,7 +2,6 @@ import type { ChatInputCommandInteraction } from 'discord.js';
 import type { CommandRequest, CommandSpec } from '../../../src/bot/types.js';
 import { fetchImage, imageOfAttachment, imageRefusal } from '../images.js';
 import { specOf } from '../registration.js';
-import { requestFrom } from '../request.js';
 import { refuse, respond, type Deps } from '../respond.js';
 
 /** A slash command: its options read by the spec's types; an attached image is checked, then downloaded. */
@@ -14,6 +13,7 @@ export async function onChatInput(
   if (!spec) {
     await refuse(
       interaction,
+      deps,
       `I no longer know /${interaction.commandName}; an admin should register my commands again.`,
     );
     return;
@@ -22,18 +22,12 @@ export async function onChatInput(
   const attachment = imageOption ? interaction.options.getAttachment(imageOption.name) : null;
   const image = attachment ? imageOfAttachment(attachment) : undefined;
   const refusal = image && imageRefusal(image, deps.imageLimits);
-  if (refusal) return refuse(interaction, refusal);
-  await respond(interaction, deps, async () =>
-    requestFrom(
-      interaction,
-      {
-        command: spec.name,
-        options: optionValues(interaction, spec),
-        ...(image ? { image: await fetchImage(image, deps.imageLimits) } : {}),
-      },
-      deps,
-    ),
-  );
+  if (refusal) return refuse(interaction, deps, refusal);
+  await respond(interaction, deps, {
+    command: spec.name,
+    options: optionValues(interaction, spec),
+    ...(image && { image: () => fetchImage(image, deps.imageLimits) }),
+  });
 }
 
 function optionValues(

@@ -1,7 +1,6 @@
 import type { MessageContextMenuCommandInteraction } from 'discord.js';
 import { fetchImage, imageOfMessage, imageRefusal } from '../images.js';
 import { similarCommand, similarImageOption } from '../registration.js';
-import { requestFrom } from '../request.js';
 import { refuse, respond, type Deps } from '../respond.js';
 
 /** "Apps > Find similar images" on a message: `similar` with the message's first image. */
@@ -13,17 +12,16 @@ export async function onFindSimilarMenu(
   if (!image) {
     await refuse(
       interaction,
+      deps,
       'That message has no image to match: no image attachment and no embedded picture.',
     );
     return;
   }
   const refusal = imageRefusal(image, deps.imageLimits);
-  if (refusal) return refuse(interaction, refusal);
-  await respond(interaction, deps, async () =>
-    requestFrom(
-      interaction,
-      { command: similarCommand, options: {}, image: await fetchImage(image, deps.imageLimits) },
-      deps,
-    ),
-  );
+  if (refusal) return refuse(interaction, deps, refusal);
+  await respond(interaction, deps, {
+    command: similarCommand,
+    options: {},
+    image: () => fetchImage(image, deps.imageLimits),
+  });
 }

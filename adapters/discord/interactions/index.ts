@@ -1,4 +1,5 @@
 import { Events, MessageFlags, type Client, type Interaction } from 'discord.js';
+import { apology } from '../../../src/bot/errors.js';
 import { findSimilarMenu } from '../registration.js';
 import type { Deps } from '../respond.js';
 import { onButton } from './buttons.js';
@@ -7,7 +8,6 @@ import { onFindSimilarMenu } from './find-similar-menu.js';
 
 const serversOnly =
   'I work in servers only: every search is scoped to one server’s images. Use me in a server channel.';
-const failed = 'Something went wrong on my side; it has been logged. Please try again.';
 
 /** Sends every interaction to its handler; `idle()` waits for the ones still being answered. */
 export function routeInteractions(client: Client, deps: Deps): { idle(): Promise<void> } {
@@ -38,12 +38,13 @@ async function dispatch(interaction: Interaction, deps: Deps): Promise<void> {
   if (interaction.isButton()) return onButton(interaction, deps);
 }
 
-/** Last resort: log it, and tell the asker privately if Discord still lets us. */
+/**
+ * Last resort: log it, and tell the asker privately if nothing was answered yet. Once acknowledged, `respond`
+ * answers its own failures (privately, placeholder removed first); a follow-up here could instead take the
+ * public placeholder's place and show the apology to the whole channel.
+ */
 async function recover(interaction: Interaction, deps: Deps, error: unknown): Promise<void> {
   deps.logger.error('discord: interaction failed', { id: interaction.id, type: interaction.type, error });
-  if (!interaction.isRepliable()) return;
-  const message = { content: failed, flags: MessageFlags.Ephemeral } as const;
-  await (
-    interaction.deferred || interaction.replied ? interaction.followUp(message) : interaction.reply(message)
-  ).catch(() => undefined);
+  if (!interaction.isRepliable() || interaction.deferred || interaction.replied) return;
+  await interaction.reply({ content: apology, flags: MessageFlags.Ephemeral }).catch(() => undefined);
 }

@@ -1,11 +1,11 @@
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { Agent, buildConnector } from 'undici';
-import { makeSelfSignedCertificate } from '../../discord/fake-discord/cert.js';
+import { FakeProxy } from '../../helpers/proxy.js';
+import { fakeInternetCertificate, foreignHost, slackFileHosts } from '../../helpers/tls.js';
 
 /** Slack's file hosts the fake serves, and one host that is not Slack's. */
-export const slackFileHosts = ['files.slack.com', 'files-edu.slack.com'] as const;
-export const otherHost = 'images.example.com';
+export { slackFileHosts };
+export const otherHost = foreignHost;
 
 /** One request a file host received, with the Authorization header it carried (if any). */
 export interface FileRequest {
@@ -23,9 +23,9 @@ const signInPage =
   '<!DOCTYPE html><html><head><title>Slack</title></head><body>Sign in to Slack</body></html>';
 
 /**
- * Slack's file hosts (and one foreign host) on 127.0.0.1 over real TLS. Clients reach it through `dispatcher`,
- * an undici Agent that connects every host name here while TLS still checks the name against the self-signed
- * certificate; URLs stay as in production (https://files.slack.com/files-pri/...). Private files need the bot
+ * Slack's file hosts (and one foreign host) on 127.0.0.1 over real TLS, with the fake internet's certificate.
+ * Clients reach it through its proxy, which tunnels those host names here (`env` holds the proxy settings a bot
+ * needs); URLs stay as in production (https://files.slack.com/files-pri/...). Private files need the bot
  * token, as on Slack; every request is recorded with its Authorization header.
  */
 export class FakeFileHost {
@@ -34,24 +34,16 @@ export class FakeFileHost {
 
   private constructor(
     private readonly server: Server,
-    readonly dispatcher: Agent,
+    readonly proxy: FakeProxy,
     private readonly botToken: string,
   ) {}
 
   static async start(botToken: string): Promise<FakeFileHost> {
-    const { cert, key } = makeSelfSignedCertificate([...slackFileHosts, otherHost]);
-    const server = createServer({ cert, key });
+    const server = createServer(fakeInternetCertificate());
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const { port } = server.address() as AddressInfo;
-    const tls = buildConnector({ ca: cert });
-    const dispatcher = new Agent({
-      connect: (options, callback) =>
-        tls(
-          { ...options, hostname: '127.0.0.1', port: String(port), servername: options.hostname },
-          callback,
-        ),
-    });
-    const host = new FakeFileHost(server, dispatcher, botToken);
+    const proxy = await FakeProxy.start();
+    proxy.route([...slackFileHosts, otherHost], (server.address() as AddressInfo).port);
+    const host = new FakeFileHost(server, proxy, botToken);
     server.on('request', (req, res) => host.serve(req.headers, req.url ?? '/', res));
     return host;
   }
@@ -71,8 +63,13 @@ export class FakeFileHost {
     return this.requests.filter((r) => r.host === host);
   }
 
+  /** The proxy settings that lead a bot's downloads here. */
+  get env(): Record<string, string> {
+    return this.proxy.env;
+  }
+
   async close(): Promise<void> {
-    await this.dispatcher.close();
+    await this.proxy.close();
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }

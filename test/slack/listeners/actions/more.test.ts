@@ -31,7 +31,7 @@ async function more(page: Message, who = people.alice): Promise<Message> {
 
 describe('the "More" button', () => {
   it('pages through every result, each page next to the last, until there is no more', async () => {
-    const pages = [await search('seaside 3')];
+    const pages = [await search('seaside count:3')];
     while (moreButton(pages.at(-1)!))
       pages.push(await more(pages.at(-1)!, pages.length % 2 ? people.bob : people.alice));
     expect(pages.map(ranks)).toEqual([[1, 2, 3], [4, 5, 6], [7, 8, 9], [10]]);
@@ -41,7 +41,7 @@ describe('the "More" button', () => {
   });
 
   it('shows nothing of this workspace to someone from another workspace pressing it in a shared channel', async () => {
-    const page = await search('mountains 2');
+    const page = await search('mountains count:2');
     const before = h.fake.botMessages(h.channels.general.id).length;
     await h.as(people.eve).click(page, moreActionId);
     const note = await h.fake.waitForEphemeral(people.eve.id);
@@ -50,7 +50,7 @@ describe('the "More" button', () => {
   });
 
   it('refuses a button value it did not make', async () => {
-    const page = await search('boats 2');
+    const page = await search('boats count:2');
     const forged: Message = {
       ...page,
       blocks: [

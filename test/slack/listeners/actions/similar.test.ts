@@ -7,7 +7,7 @@ const h = slackHarnessForFile();
 describe('the "Similar to #n" buttons', () => {
   it('finds images like that result, the result itself first, for whoever presses it', async () => {
     let since = slackNow();
-    await h.as(people.alice).command(h.channels.general.id, '/find', 'a cat 4');
+    await h.as(people.alice).command(h.channels.general.id, '/find', 'a cat count:4');
     const { results } = await waitForResults(h.fake, h.channels.general.id, since);
     const third = hitSections(results)[2]!.accessory!.value;
 
@@ -23,7 +23,7 @@ describe('the "Similar to #n" buttons', () => {
 
   it("cannot reach this workspace's images from another workspace", async () => {
     const since = slackNow();
-    await h.as(people.alice).command(h.channels.general.id, '/find', 'a dog 2');
+    await h.as(people.alice).command(h.channels.general.id, '/find', 'a dog count:2');
     const { results } = await waitForResults(h.fake, h.channels.general.id, since);
     const before = h.fake.botMessages(h.channels.general.id).length;
     await h.as(people.eve).click(results, similarActionId(1));

@@ -17,7 +17,9 @@ describe('/find', () => {
   it('acknowledges at once, then posts the ranked list with buttons and uploads the contact sheet in three steps', async () => {
     const since = slackNow();
     const callsBefore = h.fake.calls.length;
-    const delivery = await h.as(people.alice).command(h.channels.general.id, '/find', 'snowy mountain 3');
+    const delivery = await h
+      .as(people.alice)
+      .command(h.channels.general.id, '/find', 'snowy mountain count:3');
     expect(delivery.status).toBe(200);
     expect(delivery.ms).toBeLessThan(3000);
     expect(delivery.body).toBe('');
@@ -53,6 +55,14 @@ describe('/find', () => {
     expect(sheet.channel).toBe(h.channels.general.id);
   });
 
+  it('keeps the numbers of a query: "/find apollo 11" searches for "apollo 11"', async () => {
+    const since = slackNow();
+    await h.as(people.bob).command(h.channels.general.id, '/find', 'apollo 11');
+    const { results } = await waitForResults(h.fake, h.channels.general.id, since);
+    expect(blocksOf(results)[0]?.text?.text).toMatch(/ for “apollo 11”\*$/);
+    expect(hitSections(results).length).not.toBe(11);
+  });
+
   it('takes the count as --count too, and answers ephemerally when the text is missing', async () => {
     const since = slackNow();
     await h.as(people.bob).command(h.channels.general.id, '/find', 'coffee --count 2');
@@ -66,7 +76,7 @@ describe('/find', () => {
   });
 
   it('answers through the response URL, without files, where the bot is not a member', async () => {
-    const delivery = await h.as(people.alice).command(h.channels.random.id, '/find', 'flowers 2');
+    const delivery = await h.as(people.alice).command(h.channels.random.id, '/find', 'flowers count:2');
     expect(delivery.status).toBe(200);
     const posted = await h.fake.waitForMessage((m) => m.channel === h.channels.random.id);
     expect(posted.via).toBe('response_url');
@@ -78,7 +88,7 @@ describe('/find', () => {
   it("waits out Slack's rate limit (429 with Retry-After) and still delivers the answer", async () => {
     const since = slackNow();
     h.fake.rateLimitNext('chat.postMessage', 1);
-    await h.as(people.alice).command(h.channels.general.id, '/find', 'red car 2');
+    await h.as(people.alice).command(h.channels.general.id, '/find', 'red car count:2');
     const { results } = await waitForResults(h.fake, h.channels.general.id, since);
     expect(hitSections(results)).toHaveLength(2);
     const posts = h.fake.callsOf('chat.postMessage').filter((c) => c.at >= since * 1000);

@@ -24,7 +24,7 @@ describe('mentioning the bot', () => {
 
   it('with words searches for them', async () => {
     const since = slackNow();
-    const { message } = h.as(people.bob).mention(general(), 'red flowers 2');
+    const { message } = h.as(people.bob).mention(general(), 'red flowers count:2');
     const { results } = await waitForResults(h.fake, general(), since);
     expect(results.thread_ts).toBe(message.ts);
     expect(hitSections(results)).toHaveLength(2);

@@ -9,6 +9,28 @@ export interface TestCertificate {
   key: string;
 }
 
+/** Discord's file hosts, Slack's, and one host that belongs to neither. */
+export const discordFileHosts = ['cdn.discordapp.com', 'media.discordapp.net'] as const;
+export const slackFileHosts = ['files.slack.com', 'files-edu.slack.com'] as const;
+export const foreignHost = 'images.example.com';
+export const fakeTlsHosts = [...discordFileHosts, ...slackFileHosts, foreignHost] as const;
+
+/** Where the run's certificate lives (set by test/setup/tls.ts). */
+export const tlsDirVariable = 'TEST_FAKE_TLS_DIR';
+
+/**
+ * The certificate every fake https host serves, trusted by test workers and the bot processes they start
+ * through NODE_EXTRA_CA_CERTS (test/setup/tls.ts).
+ */
+export function fakeInternetCertificate(): TestCertificate {
+  const dir = process.env[tlsDirVariable];
+  if (!dir) throw new Error(`${tlsDirVariable} is not set: run the tests through vitest (test/setup/tls.ts)`);
+  return {
+    cert: readFileSync(path.join(dir, 'cert.pem'), 'utf8'),
+    key: readFileSync(path.join(dir, 'key.pem'), 'utf8'),
+  };
+}
+
 /** A self-signed certificate for the given host names, made with the `openssl` CLI (node:crypto cannot make certificates). */
 export function makeSelfSignedCertificate(hosts: string[]): TestCertificate {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'lookalike-cert-'));
@@ -26,7 +48,7 @@ export function makeSelfSignedCertificate(hosts: string[]): TestCertificate {
         'ec_paramgen_curve:prime256v1',
         '-nodes',
         '-days',
-        '1',
+        '2',
         '-subj',
         `/CN=${hosts[0]}`,
         '-addext',
