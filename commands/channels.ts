@@ -1,10 +1,10 @@
 import type { Command, CommandContext } from '../src/bot/command.js';
+import { startIndexJob } from '../src/bot/indexing.js';
 import type { Reply } from '../src/bot/types.js';
-import { indexSource, type IndexReport } from '../src/indexer/index.js';
-import { ChatChannels } from '../src/sources/chat/channels.js';
-import { chatHistoryFor, type ChatHistoryProvider } from '../src/sources/chat/providers.js';
+import type { ChatChannels } from '../src/sources/chat/channels.js';
+import type { ChatHistoryProvider } from '../src/sources/chat/providers.js';
 import type { ChatChannelSpec } from '../src/sources/chat/types.js';
-import { InputError } from '../src/util/errors.js';
+import { InputError, refusal } from '../src/util/errors.js';
 
 const actions = ['add', 'remove', 'list', 'reindex'];
 const dayMs = 86_400_000;
@@ -38,11 +38,10 @@ export const channels: Command = {
   async run(context) {
     const { request, options } = context;
     const { action, channelText } = parseAction(options);
-    const store = new ChatChannels(context.config.LOOKALIKE_DATA_DIR);
+    const store = context.channels;
     if (action === 'list') return listChannels(store, request.tenant);
-    const provider = chatHistoryFor(request.tenant);
-    if (!provider)
-      throw new InputError('channels', 'indexing chat history is not available on this platform');
+    const provider = context.chatHistory.for(request.tenant);
+    if (!provider) throw refusal('channels', 'Indexing chat history is not available on this platform.');
     if (channelText === undefined) throw new InputError('channel', `/channels ${action} needs a channel`);
     const channel = await provider.resolveChannel(request.tenant, channelText);
     const spec: ChatChannelSpec = { tenant: request.tenant, channelId: channel.id };
@@ -99,54 +98,16 @@ async function listChannels(store: ChatChannels, tenant: string): Promise<Reply>
   return { kind: 'text', text: ['Indexed channels:', ...lines].join('\n') };
 }
 
-/** Walks one channel's history in the background (the tenant's one job), with progress and a final report. */
+/** Walks one channel's history in the background (the tenant's one job), recorded for /status like a folder. */
 function startChannelJob(
   context: CommandContext,
   provider: ChatHistoryProvider,
   spec: ChatChannelSpec,
   name: string,
 ): Reply {
-  const { config, store, embedder, logger, hooks, jobs, request } = context;
-  const jobId = jobs.start(request.tenant, `#${name}`, async (id, signal) => {
-    const source = provider.open(spec);
-    const startedAt = new Date();
-    const report = await indexSource({
-      source,
-      store,
-      embedder,
-      logger,
-      concurrency: config.LOOKALIKE_CONCURRENCY,
-      batchSize: config.LOOKALIKE_BATCH_SIZE,
-      onProgress: (progress) => hooks.onProgress?.({ ...progress, jobId: id }),
-      signal,
-    }).catch((error: unknown) => stoppedReport(source.id, request.tenant, startedAt, `#${name}`, error));
-    hooks.onJobDone?.({ ...report, jobId: id });
-  });
-  return { kind: 'job', jobId, text: `Started indexing the images of #${name} (job ${jobId}).` };
-}
-
-/** The report of a walk that stopped (the platform refused the history, the store failed, ...). */
-function stoppedReport(
-  source: string,
-  tenant: string,
-  startedAt: Date,
-  input: string,
-  error: unknown,
-): IndexReport {
-  return {
-    jobId: '',
-    source,
-    tenant,
-    new: 0,
-    updated: 0,
-    unchanged: 0,
-    deleted: 0,
-    failed: [{ input, reason: error instanceof Error ? error.message : String(error) }],
-    dryRun: false,
-    full: false,
-    startedAt: startedAt.toISOString(),
-    durationMs: Date.now() - startedAt.getTime(),
-  };
+  const source = provider.open(spec);
+  const descriptor = { id: source.id, kind: 'chat' as const, path: `#${name}`, tenant: spec.tenant };
+  return startIndexJob(context, [{ descriptor, open: async () => source }], false);
 }
 
 async function removeImages(context: CommandContext, source: string): Promise<number> {

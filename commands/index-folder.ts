@@ -1,5 +1,6 @@
 import type { Command } from '../src/bot/command.js';
-import { sharedTenant, startIndexJob } from '../src/bot/indexing.js';
+import { registeredTarget, startIndexJob } from '../src/bot/indexing.js';
+import { sharedTenant } from '../src/store/tenants.js';
 import { withConfiguredGlobs } from '../src/sources/configured-globs.js';
 import { describeSource } from '../src/sources/registry.js';
 import { InputError } from '../src/util/errors.js';
@@ -40,6 +41,6 @@ export const indexFolder: Command = {
     }
     const described = await describeSource(String(context.options.folder), { tenant: sharedTenant });
     const descriptor = withConfiguredGlobs(described, context.config);
-    return startIndexJob(context, [descriptor], context.options.full === true);
+    return startIndexJob(context, [registeredTarget(context, descriptor)], context.options.full === true);
   },
 };

@@ -1,7 +1,7 @@
 import { answerPage } from '../src/bot/answers.js';
 import type { Command } from '../src/bot/command.js';
 import { decodeCursor } from '../src/search/sessions.js';
-import { InputError } from '../src/util/errors.js';
+import { refusal } from '../src/util/errors.js';
 
 /**
  * The next page of a search. Paging state lives in the bot's short-lived query sessions (see
@@ -25,14 +25,14 @@ export const more: Command = {
   inference: true,
   async run(context) {
     const { request, sessions } = context;
-    const expired = new InputError('more', 'those results have expired; run the search again');
+    const expired = refusal('more', 'Those results have expired; run the search again.');
     if (context.options.cursor === undefined) {
       const session = sessions.latestOf(request.tenant, request.actor.id);
-      if (!session) throw new InputError('more', 'there is no recent search of yours here; search first');
+      if (!session) throw refusal('more', 'You have no recent search here to continue; search first.');
       return answerPage(context, session, session.shown.length);
     }
     const cursor = decodeCursor(String(context.options.cursor));
-    if (!cursor) throw new InputError('cursor', 'not a page cursor from this bot');
+    if (!cursor) throw refusal('cursor', 'That is not a page of one of my searches; run the search again.');
     const session = sessions.get(cursor.sessionId, request.tenant);
     if (!session || cursor.offset > session.shown.length) throw expired;
     return answerPage(context, session, cursor.offset);

@@ -1,7 +1,7 @@
 import type { Command } from '../src/bot/command.js';
-import { reindexableSources, startIndexJob } from '../src/bot/indexing.js';
+import { registeredTarget, reindexableSources, startIndexJob } from '../src/bot/indexing.js';
 import type { SourceDescriptor } from '../src/sources/registry.js';
-import { InputError } from '../src/util/errors.js';
+import { InputError, refusal } from '../src/util/errors.js';
 
 export const reindex: Command = {
   spec: {
@@ -28,14 +28,15 @@ export const reindex: Command = {
   async run(context) {
     const sources = await reindexableSources(context);
     if (sources.length === 0) {
-      throw new InputError(
+      throw refusal(
         'reindex',
-        'no folders or URL lists are registered here yet; index one on the bot machine with `lookalike index <folder>`',
+        'No folders or URL lists are registered here yet; index one on the bot machine with `lookalike index <folder>`.',
       );
     }
     const wanted =
       context.options.source === undefined ? sources : [pick(sources, String(context.options.source))];
-    return startIndexJob(context, wanted, context.options.full === true);
+    const targets = wanted.map((descriptor) => registeredTarget(context, descriptor));
+    return startIndexJob(context, targets, context.options.full === true);
   },
 };
 

@@ -4,7 +4,7 @@ import type { Command, CommandContext } from '../src/bot/command.js';
 import type { ImageRef } from '../src/bot/types.js';
 import { downloadSettings } from '../src/net/download.js';
 import { downloadImage } from '../src/search/image-url.js';
-import { InputError } from '../src/util/errors.js';
+import { InputError, refusal } from '../src/util/errors.js';
 
 export const similar: Command = {
   spec: {
@@ -29,9 +29,9 @@ export const similar: Command = {
     const { request, options } = context;
     const given = [request.image, options.url, options.result].filter((x) => x !== undefined);
     if (given.length !== 1) {
-      throw new InputError(
+      throw refusal(
         'similar',
-        'give exactly one of: an attached image, url, or result (e.g. result:2)',
+        'Give exactly one picture to match: an attached image, a url, or a result (e.g. result:2).',
       );
     }
     const count = Number(options.count);
@@ -54,7 +54,7 @@ function resultReference(context: CommandContext, text: string): { imageId: stri
   const session = context.sessions.latestOf(context.request.tenant, context.request.actor.id);
   const imageId = session?.shown[Number(rank) - 1];
   if (!session || imageId === undefined) {
-    throw new InputError('result', `there is no result #${rank} in your latest search here; search first`);
+    throw refusal('result', `There is no result #${rank} in your latest search here; search first.`);
   }
   return { imageId, label: `result #${rank} of ${session.title}` };
 }

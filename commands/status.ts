@@ -1,6 +1,7 @@
 import { howToIndex } from '../src/bot/answers.js';
 import type { Command, CommandContext } from '../src/bot/command.js';
-import { sharedTenant, sourceLabel } from '../src/bot/indexing.js';
+import { sourceLabel } from '../src/bot/indexing.js';
+import { sharedTenant } from '../src/store/tenants.js';
 import type { SourceEntry } from '../src/sources/registry.js';
 
 /** Failures of the last run shown in the status (the rest are counted). */

@@ -6,7 +6,6 @@ import type { Config } from '../../src/config/schema.js';
 import { downloadSettings } from '../../src/net/download.js';
 import { createDownloadLimiter } from '../../src/sources/chat/downloads.js';
 import type { LiveChatIndexer } from '../../src/sources/chat/live.js';
-import { registerChatHistory } from '../../src/sources/chat/providers.js';
 import type { Logger } from '../../src/util/log.js';
 import { followDiscordMessages } from './history/live.js';
 import { discordHistoryProvider } from './history/provider.js';
@@ -72,7 +71,7 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): ChatAdapte
       const ready = once(client, Events.ClientReady);
       await client.login(token);
       await ready;
-      unregisterHistory = registerChatHistory(discordHistoryProvider(client, deps.imageLimits, download));
+      unregisterHistory = bot.chatHistory.add(discordHistoryProvider(client, deps.imageLimits, download));
       logger.info('discord: connected', { user: client.user?.tag, servers: client.guilds.cache.size });
     },
     async stop() {

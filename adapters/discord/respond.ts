@@ -89,7 +89,7 @@ async function answer(
   } catch (error) {
     // The bot never throws; this is the request's own preparation (an image that cannot be used).
     if (!(error instanceof InputError)) throw error;
-    reply = { kind: 'error', text: error.message };
+    reply = { kind: 'error', text: error.sentence };
   }
   switch (reply.kind) {
     case 'results':

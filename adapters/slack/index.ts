@@ -8,7 +8,6 @@ import type { Config } from '../../src/config/schema.js';
 import { downloadSettings } from '../../src/net/download.js';
 import { createDownloadLimiter } from '../../src/sources/chat/downloads.js';
 import type { LiveChatIndexer } from '../../src/sources/chat/live.js';
-import { registerChatHistory } from '../../src/sources/chat/providers.js';
 import { ServiceError } from '../../src/util/errors.js';
 import type { Logger } from '../../src/util/log.js';
 import { slackAdmins } from './admins.js';
@@ -18,6 +17,7 @@ import { slackFileFetcher } from './files.js';
 import { followSlackMessages } from './history/live.js';
 import { slackHistoryProvider } from './history/provider.js';
 import { registerListeners } from './listeners/index.js';
+import { onceEachEvent } from './once-each-event.js';
 import { slackChannelVisibility } from './visibility.js';
 
 /** auth.test's answers for a token that will never work. */
@@ -75,6 +75,7 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
     fetchFile: slackFileFetcher({ token: settings.botToken, ...downloadSettings(config) }),
     progressIntervalMs: options.progressIntervalMs ?? defaultProgressIntervalMs,
   };
+  app.use(onceEachEvent());
   registerListeners(app, deps);
   app.error(async (error) => logger.error('Slack listener failed', { error }));
 
@@ -95,7 +96,7 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
       if (auth.team_id && auth.url && auth.user_id) {
         const workspace = { teamId: auth.team_id, url: auth.url, botUserId: auth.user_id };
         const download = createDownloadLimiter();
-        unregisterHistory = registerChatHistory(
+        unregisterHistory = bot.chatHistory.add(
           slackHistoryProvider(app.client, deps.fetchFile, workspace, download),
         );
         if (options.live) {

@@ -1,4 +1,5 @@
 import type { CommandRequest, ImageRef } from '../../src/bot/types.js';
+import { apology } from '../../src/bot/errors.js';
 import { InputError } from '../../src/util/errors.js';
 import type { SlackDeps, SlackOrigin } from './context.js';
 import { deliverReply, ephemeral } from './deliver.js';
@@ -68,10 +69,10 @@ async function reportFailure(deps: SlackDeps, origin: SlackOrigin, error: unknow
   const where = { team: origin.teamId, channel: origin.channelId, user: origin.userId };
   let text: string;
   if (error instanceof InputError) {
-    text = `:warning: ${slackText(error.message, deps.bot.commands)}`;
+    text = `:warning: ${slackText(error.sentence, deps.bot.commands)}`;
   } else {
     deps.logger.error('Slack request failed', { ...where, error });
-    text = ':warning: Something went wrong on my side; it has been logged. Please try again.';
+    text = `:warning: ${apology}`;
   }
   await ephemeral(origin, text).catch((failure: unknown) =>
     deps.logger.warn('could not tell a Slack user about a failure', { ...where, error: failure }),

@@ -2,6 +2,8 @@ import type { Config } from '../config/schema.js';
 import type { Embedder } from '../model/types.js';
 import type { QuerySessions } from '../search/sessions.js';
 import type { SearchService } from '../search/service.js';
+import type { ChatChannels } from '../sources/chat/channels.js';
+import type { ChatHistoryProviders } from '../sources/chat/providers.js';
 import type { SourceRegistry } from '../sources/registry.js';
 import type { TenantScope, VectorStore } from '../store/types.js';
 import type { Logger } from '../util/log.js';
@@ -18,8 +20,12 @@ export interface BotServices {
   search: SearchService;
   sessions: QuerySessions;
   jobs: JobRunner;
-  /** The folders and URL lists indexed so far, per tenant, with their last runs. */
+  /** The folders, URL lists and chat channels indexed so far, per tenant, with their last runs. */
   registry: SourceRegistry;
+  /** The chat channels admins chose to index. */
+  channels: ChatChannels;
+  /** Chat history of the platforms this bot is connected to. */
+  chatHistory: ChatHistoryProviders;
 }
 
 /** One request being handled: its validated options, the asker's search scope and the reply hooks. */

@@ -3,6 +3,8 @@ import type { Embedder } from '../model/types.js';
 import { QuerySessions } from '../search/sessions.js';
 import { SearchService } from '../search/service.js';
 import type { TextBatcherOptions } from '../search/text-batcher.js';
+import { ChatChannels } from '../sources/chat/channels.js';
+import { ChatHistoryProviders } from '../sources/chat/providers.js';
 import { openSourceRegistry } from '../sources/registry.js';
 import type { TenantScope, VectorStore } from '../store/types.js';
 import type { Logger } from '../util/log.js';
@@ -26,6 +28,8 @@ export interface BotOptions {
   batching?: Partial<TextBatcherOptions>;
   /** Requests embedding or searching at once (default: LOOKALIKE_BATCH_SIZE, so their texts share a batch). */
   inferenceConcurrency?: number;
+  /** The indexed chat channels, shared with the live indexer (default: the list under LOOKALIKE_DATA_DIR). */
+  channels?: ChatChannels;
 }
 
 /**
@@ -49,6 +53,8 @@ export function createBot(options: BotOptions): Bot {
     sessions: new QuerySessions(),
     jobs: new JobRunner(logger),
     registry: openSourceRegistry(config),
+    channels: options.channels ?? new ChatChannels(config.LOOKALIKE_DATA_DIR),
+    chatHistory: new ChatHistoryProviders(),
   };
   const limits = new RateLimits({
     perUserPerMinute: config.LOOKALIKE_RATE_PER_USER_PER_MINUTE,
@@ -122,6 +128,7 @@ export function createBot(options: BotOptions): Bot {
 
   return {
     commands: specs,
+    chatHistory: services.chatHistory,
     refusal,
     async handle(request, hooks = {}) {
       const command = byName.get(request.command);

@@ -22,9 +22,10 @@ export const apology = 'Something went wrong on my side; it has been logged. Ple
  * generic apology and goes to the log (whose sink redacts secrets). A stack trace never reaches a reply.
  */
 export function replyForError(error: unknown, logger: Logger, context: Record<string, unknown>): Reply {
-  if (error instanceof InputError) return { kind: 'error', text: error.message };
+  if (error instanceof InputError) return { kind: 'error', text: error.sentence };
   if (error instanceof RateLimitedError) {
-    const who = error.scope === 'user' ? 'You are' : 'This server is';
+    // Neutral words: the tenant is a Discord server or a Slack workspace.
+    const who = error.scope === 'user' ? 'You are' : 'Everyone here together is';
     return {
       kind: 'error',
       text: `${who} sending requests faster than allowed. Try again in ${error.retryAfterSeconds} s.`,

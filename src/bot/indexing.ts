@@ -2,64 +2,73 @@ import path from 'node:path';
 import { indexSource } from '../indexer/index.js';
 import type { IndexFailure, IndexReport } from '../indexer/types.js';
 import type { SourceDescriptor } from '../sources/registry.js';
-import { InputError } from '../util/errors.js';
+import { sharedTenant } from '../store/tenants.js';
+import type { ImageSource } from '../sources/types.js';
+import { refusal } from '../util/errors.js';
 import type { CommandContext } from './command.js';
 import type { Actor, Reply } from './types.js';
-
-/** Documents of shared folders carry this tenant; only the bot's host operator may (re)index them. */
-export const sharedTenant = '*';
 
 /** How a source is named in chat: its full path for the host operator, only its last part for anyone else. */
 export const sourceLabel = (source: Pick<SourceDescriptor, 'path'>, actor: Actor): string =>
   actor.isHostOperator ? source.path : path.basename(source.path);
 
-/** The registered sources this request may reindex: its tenant's, and shared ones for the host operator. */
+/** The registered folders and URL lists this request may reindex: its tenant's, and shared ones for the host operator. */
 export async function reindexableSources(context: CommandContext): Promise<SourceDescriptor[]> {
   const { request, registry } = context;
   const entries = await registry.list();
   return entries.filter(
     (e) =>
-      e.tenant === request.tenant || (e.tenant === sharedTenant && request.actor.isHostOperator === true),
+      e.kind !== 'chat' &&
+      (e.tenant === request.tenant || (e.tenant === sharedTenant && request.actor.isHostOperator === true)),
   );
 }
 
+/** One source of an index job: how it is recorded, and how it is opened when its turn comes. */
+export interface IndexTarget {
+  descriptor: SourceDescriptor;
+  open(): Promise<ImageSource>;
+}
+
+/** A registered folder or URL list as a job's target. */
+export const registeredTarget = (context: CommandContext, descriptor: SourceDescriptor): IndexTarget => ({
+  descriptor,
+  open: () => context.registry.open(descriptor),
+});
+
 /**
- * Starts indexing the given sources one after another in the background (one job per tenant) and answers at
- * once with a `job` reply. Progress goes to hooks.onProgress; every source's run is recorded in the registry
- * (its report, or the error that stopped it); hooks.onJobDone gets one report for the whole job.
+ * Starts indexing the targets one after another in the background (one job per tenant) and answers at once
+ * with a `job` reply. Progress goes to hooks.onProgress; every target's run is recorded in the registry (its
+ * report, or the error that stopped it) for /status; hooks.onJobDone gets one report for the whole job.
  */
-export function startIndexJob(context: CommandContext, sources: SourceDescriptor[], full: boolean): Reply {
+export function startIndexJob(context: CommandContext, targets: IndexTarget[], full: boolean): Reply {
   const { jobs, request, hooks } = context;
-  if (sources.length === 0) throw new InputError('reindex', 'there is nothing to index');
-  const label = sources.length === 1 ? (sources[0] as SourceDescriptor).id : `${sources.length} sources`;
+  if (targets.length === 0) throw refusal('reindex', 'There is nothing to index.');
+  const names = targets.map((t) => sourceLabel(t.descriptor, request.actor));
+  const label = names.length === 1 ? names[0]! : `${names.length} sources`;
   const jobId = jobs.start(request.tenant, label, async (id, signal) => {
     const startedAt = new Date();
     const reports: IndexReport[] = [];
     const stopped: IndexFailure[] = [];
-    for (const descriptor of sources) {
+    for (const [i, target] of targets.entries()) {
       if (signal.aborted) break;
-      const report = await indexOne(context, descriptor, full, id, signal).catch((error: unknown) => {
-        stopped.push({
-          input: descriptor.id,
-          reason: error instanceof Error ? error.message : String(error),
-        });
+      const report = await indexOne(context, target, full, id, signal).catch((error: unknown) => {
+        stopped.push({ input: names[i]!, reason: error instanceof Error ? error.message : String(error) });
         return undefined;
       });
       if (report) reports.push(report);
     }
     hooks.onJobDone?.(combine(id, label, request.tenant, full, startedAt, reports, stopped));
   });
-  const what = sources.map((s) => sourceLabel(s, request.actor)).join(', ');
   return {
     kind: 'job',
     jobId,
-    text: `Started ${full ? 'a full rebuild' : 'indexing'} of ${what} (job ${jobId}).`,
+    text: `Started ${full ? 'a full rebuild' : 'indexing'} of ${names.join(', ')} (job ${jobId}).`,
   };
 }
 
 async function indexOne(
   context: CommandContext,
-  descriptor: SourceDescriptor,
+  target: IndexTarget,
   full: boolean,
   jobId: string,
   signal: AbortSignal,
@@ -67,7 +76,7 @@ async function indexOne(
   const { config, registry, store, embedder, logger, hooks } = context;
   try {
     const report = await indexSource({
-      source: await registry.open(descriptor),
+      source: await target.open(),
       store,
       embedder,
       logger,
@@ -77,11 +86,11 @@ async function indexOne(
       onProgress: (progress) => hooks.onProgress?.({ ...progress, jobId }),
       signal,
     });
-    await registry.record(descriptor, { report });
+    await registry.record(target.descriptor, { report });
     return report;
   } catch (error) {
     await registry
-      .record(descriptor, { error: error instanceof Error ? error.message : String(error) })
+      .record(target.descriptor, { error: error instanceof Error ? error.message : String(error) })
       .catch(() => {});
     throw error;
   }

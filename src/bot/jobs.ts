@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { InputError } from '../util/errors.js';
+import { refusal } from '../util/errors.js';
 import type { Logger } from '../util/log.js';
 
 interface RunningJob {
@@ -23,10 +23,10 @@ export class JobRunner {
   start(tenant: string, label: string, work: (jobId: string, signal: AbortSignal) => Promise<void>): string {
     const current = this.running.get(tenant);
     if (current) {
-      throw new InputError(
+      throw refusal(
         'reindex',
-        `a job is already running here (${current.label}, started ${current.startedAt.toISOString()}); ` +
-          'wait for its report before starting another',
+        `A job is already running here (${current.label}, started ${current.startedAt.toISOString()}); ` +
+          'wait for its report before starting another.',
       );
     }
     const id = randomUUID().slice(0, 8);

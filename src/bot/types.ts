@@ -1,3 +1,4 @@
+import type { ChatHistoryProviders } from '../sources/chat/providers.js';
 import type { Hit } from '../store/types.js';
 import type { IndexProgress, IndexReport } from '../indexer/types.js';
 
@@ -81,6 +82,8 @@ export interface Bot {
    * `handle` applies the same gates.
    */
   refusal(request: RequestDraft): string | undefined;
+  /** Where a connected chat adapter offers its channels' history (for /channels). */
+  readonly chatHistory: ChatHistoryProviders;
   /** Never throws: every failure becomes a clear `error` reply (no stack traces in chat). */
   handle(request: CommandRequest, hooks?: ReplyHooks): Promise<Reply>;
   close(): Promise<void>;

@@ -11,6 +11,7 @@ import { describeSource, openSourceRegistry, type SourceDescriptor } from '../so
 import { openStore } from '../store/open.js';
 import { InputError } from '../util/errors.js';
 import { createLogger } from '../util/log.js';
+import { sharedTenant } from '../store/tenants.js';
 
 interface IndexFlags {
   tenant: string;
@@ -25,8 +26,6 @@ interface IndexFlags {
   exclude?: string[];
 }
 
-/** Shared folders indexed from the shell are visible to every tenant that allows shared results. */
-const sharedTenant = '*';
 const listedSkips = 20;
 const plainProgressEveryMs = 5_000;
 

@@ -6,15 +6,13 @@ import { hitLocation, formatScore } from '../render/list.js';
 import { SearchService } from '../search/service.js';
 import { openStore } from '../store/open.js';
 import type { Hit, TenantScope } from '../store/types.js';
+import { sharedTenant } from '../store/tenants.js';
 
 interface SearchFlags {
   count: number;
   json?: boolean;
   tenant: string;
 }
-
-/** The shared folders indexed from the shell; `--tenant` searches one guild / workspace (plus shared folders). */
-const sharedTenant = '*';
 
 /** `lookalike find "<text>"` and `lookalike similar <file>`: one search from the shell, then exit. */
 export function registerSearchCommands(program: Command): void {

@@ -38,13 +38,20 @@ async function startBot(config: Config, logger: Logger): Promise<void> {
 
   const chat = Boolean(config.DISCORD_TOKEN || config.SLACK_BOT_TOKEN);
   const { commands, consoleCommands } = await import('../../commands/index.js');
-  const bot = createBot({ config, embedder, store, logger, commands: chat ? commands : consoleCommands });
+  const channels = new ChatChannels(config.LOOKALIKE_DATA_DIR);
+  const bot = createBot({
+    config,
+    embedder,
+    store,
+    logger,
+    channels,
+    commands: chat ? commands : consoleCommands,
+  });
 
   // Following live posts needs Discord's message intents: only ask for them once an admin added a channel.
-  const chatChannels = new ChatChannels(config.LOOKALIKE_DATA_DIR);
   const live =
-    chat && (await chatChannels.list()).length > 0
-      ? new LiveChatIndexer({ store, embedder, logger, channels: chatChannels })
+    chat && (await channels.list()).length > 0
+      ? new LiveChatIndexer({ store, embedder, logger, channels })
       : undefined;
 
   const adapters: ChatAdapter[] = [];

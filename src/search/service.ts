@@ -1,6 +1,6 @@
 import type { Embedder, ImageInput } from '../model/types.js';
 import type { Hit, TenantScope, VectorStore } from '../store/types.js';
-import { InputError } from '../util/errors.js';
+import { InputError, refusal } from '../util/errors.js';
 import { TextBatcher, type TextBatcherOptions } from './text-batcher.js';
 
 export interface SearchPage {
@@ -26,7 +26,7 @@ export class SearchService {
 
   /** Concurrent calls share one model run (micro-batching). */
   async textVector(text: string): Promise<Float32Array> {
-    if (text.trim() === '') throw new InputError('text', 'say what to look for, e.g. "snowy mountain"');
+    if (text.trim() === '') throw refusal('text', 'Say what to look for, e.g. “snowy mountain”.');
     return this.batcher.embed(text);
   }
 
@@ -39,7 +39,9 @@ export class SearchService {
   /** The stored vector of an indexed image, if this scope may see it. */
   async storedVector(imageId: string, scope: TenantScope): Promise<Float32Array> {
     const vector = (await this.store.getVectors([imageId], scope)).get(imageId);
-    if (!vector) throw new InputError(imageId, 'no indexed image with this id is visible here');
+    if (!vector) {
+      throw refusal(imageId, 'That image is no longer indexed or not visible here; run a new search.');
+    }
     return vector;
   }
 

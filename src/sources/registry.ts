@@ -1,22 +1,25 @@
-import { createHash, randomUUID } from 'node:crypto';
-import { mkdir, open, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import type { Config } from '../config/schema.js';
 import type { IndexFailure, IndexReport } from '../indexer/types.js';
 import { InputError, ServiceError } from '../util/errors.js';
+import { LockedJsonFile, writeAtomically } from '../util/json-file.js';
 import { folderSourceId, isDirectory, openFolderSource } from './folder.js';
 import type { ImageSource } from './types.js';
 import { openUrlListSource, urlListSourceId } from './url-list.js';
 import { downloadSettings, type DownloadSettings } from '../net/download.js';
 
-/** What is needed to open a source again (from the shell, or from chat with /reindex). */
+/**
+ * What is needed to open a source again (from the shell, or from chat with /reindex). Chat channels are
+ * recorded too, so /status shows their runs, but they are opened by their platform (/channels reindex).
+ */
 export interface SourceDescriptor {
-  /** `folder:<absolute root>` or `urls:<absolute list path>`. */
+  /** `folder:<absolute root>`, `urls:<absolute list path>` or the chat channel's source id. */
   id: string;
-  kind: 'folder' | 'urls';
-  /** Absolute folder or URL-list path. */
+  kind: 'folder' | 'urls' | 'chat';
+  /** Absolute folder or URL-list path; `#channel` for a chat channel. */
   path: string;
   tenant: string;
   include?: string[];
@@ -48,13 +51,11 @@ export interface SourceEntry extends SourceDescriptor {
 }
 
 const failuresInSummary = 10;
-const lockWaitMs = 10_000;
-const staleLockMs = 30_000;
 
 const globs = z.array(z.string()).optional();
 const entrySchema = z.object({
   id: z.string(),
-  kind: z.enum(['folder', 'urls']),
+  kind: z.enum(['folder', 'urls', 'chat']),
   path: z.string(),
   tenant: z.string(),
   include: globs,
@@ -81,12 +82,21 @@ export const registrySettings = (config: Config): RegistrySettings => ({
  * (temporary file + rename), so concurrent runs never lose an entry and readers never see half a file.
  */
 export class SourceRegistry {
-  readonly file: string;
+  private readonly sources: LockedJsonFile<{ version: 1; sources: SourceEntry[] }>;
   private readonly reportsDir: string;
 
   constructor(private readonly settings: RegistrySettings) {
-    this.file = path.join(settings.dataDir, 'sources.json');
+    this.sources = new LockedJsonFile(
+      path.join(settings.dataDir, 'sources.json'),
+      (json) => fileSchema.parse(json) as { version: 1; sources: SourceEntry[] },
+      { version: 1, sources: [] },
+      'source registry',
+    );
     this.reportsDir = path.join(settings.dataDir, 'reports');
+  }
+
+  get file(): string {
+    return this.sources.file;
   }
 
   /** Every recorded source, or one tenant's. */
@@ -107,19 +117,21 @@ export class SourceRegistry {
     const at = new Date().toISOString();
     const lastRun = 'report' in outcome ? summarise(outcome.report, at) : errorSummary(outcome.error, at);
     if ('report' in outcome)
-      await this.writeAtomically(this.reportFile(source.id), JSON.stringify(outcome.report, null, 2));
+      await writeAtomically(this.reportFile(source.id), JSON.stringify(outcome.report, null, 2));
     const entry: SourceEntry = { ...descriptorOf(source), lastRunAt: at, lastRun };
-    await this.withLock(async () => {
-      const entries = (await this.read()).filter((e) => e.id !== source.id);
-      entries.push(entry);
+    await this.sources.update(({ sources }) => {
+      const entries = [...sources.filter((e) => e.id !== source.id), entry];
       entries.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-      await this.writeAtomically(this.file, `${JSON.stringify({ version: 1, sources: entries }, null, 2)}\n`);
+      return { version: 1, sources: entries };
     });
     return entry;
   }
 
-  /** Opens a recorded (or described) source for indexing. */
+  /** Opens a recorded (or described) folder or URL list for indexing. */
   async open(source: SourceDescriptor): Promise<ImageSource> {
+    if (source.kind === 'chat') {
+      throw new InputError(source.path, 'a chat channel is walked by its platform: use /channels reindex');
+    }
     if (source.kind === 'folder') {
       return openFolderSource({
         root: source.path,
@@ -158,57 +170,7 @@ export class SourceRegistry {
   }
 
   private async read(): Promise<SourceEntry[]> {
-    let text: string;
-    try {
-      text = await readFile(this.file, 'utf8');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-      throw new ServiceError('source registry', `cannot read ${this.file}: ${(error as Error).message}`);
-    }
-    try {
-      return fileSchema.parse(JSON.parse(text)).sources as SourceEntry[];
-    } catch (error) {
-      throw new ServiceError(
-        'source registry',
-        `${this.file} is not a valid source list (${(error as Error).message.split('\n')[0]}): fix or remove it`,
-      );
-    }
-  }
-
-  private async writeAtomically(file: string, text: string): Promise<void> {
-    await mkdir(path.dirname(file), { recursive: true });
-    const temporary = `${file}.${process.pid}.${randomUUID().slice(0, 8)}.tmp`;
-    await writeFile(temporary, text, { flush: true });
-    await rename(temporary, file);
-  }
-
-  /** Runs `work` holding `<file>.lock` (a lock left by a killed process is taken over after 30 s). */
-  private async withLock<T>(work: () => Promise<T>): Promise<T> {
-    const lock = `${this.file}.lock`;
-    await mkdir(path.dirname(lock), { recursive: true });
-    const deadline = Date.now() + lockWaitMs;
-    for (;;) {
-      try {
-        await (await open(lock, 'wx')).close();
-        break;
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-        const age = Date.now() - ((await stat(lock).catch(() => undefined))?.mtimeMs ?? Date.now());
-        if (age > staleLockMs) await unlink(lock).catch(() => undefined);
-        else if (Date.now() > deadline) {
-          throw new ServiceError(
-            'source registry',
-            `${lock} is held by another run; remove it if no run is going on`,
-          );
-        }
-        await sleep(50);
-      }
-    }
-    try {
-      return await work();
-    } finally {
-      await unlink(lock).catch(() => undefined);
-    }
+    return (await this.sources.read()).sources;
   }
 }
 

@@ -72,12 +72,24 @@ describe('the bot over the real model and embedded store', () => {
     const elsewhere = await test.bot.handle(
       requestFrom('more', { cursor: first.cursor }, { tenant: 'guild-2' }),
     );
+    // Sentences for people: nothing they never typed ("more:", a cursor) leads the answer.
     expect(elsewhere).toEqual({
       kind: 'error',
-      text: 'more: those results have expired; run the search again',
+      text: 'Those results have expired; run the search again.',
     });
     const forged = await test.bot.handle(requestFrom('more', { cursor: 'not-a-cursor' }));
-    expect(forged).toEqual({ kind: 'error', text: 'cursor: not a page cursor from this bot' });
+    expect(forged).toEqual({
+      kind: 'error',
+      text: 'That is not a page of one of my searches; run the search again.',
+    });
+    expect(await test.bot.handle(requestFrom('more', {}, { actor: { id: 'new', isAdmin: false } }))).toEqual({
+      kind: 'error',
+      text: 'You have no recent search here to continue; search first.',
+    });
+    expect(await test.bot.handle(requestFrom('similar', { result: '#9' }, { tenant: 'guild-9' }))).toEqual({
+      kind: 'error',
+      text: 'There is no result #9 in your latest search here; search first.',
+    });
   });
 
   it('finds an indexed image first when given its bytes, a result number or its image id', async () => {
@@ -136,7 +148,7 @@ describe('the bot over the real model and embedded store', () => {
       const guild2Id = there.hits.find((h) => h.hit.tenant === 'guild-2')!.hit.image_id;
       expect(await test.bot.handle(requestFrom('similar', { result: guild2Id }))).toEqual({
         kind: 'error',
-        text: `${guild2Id}: no indexed image with this id is visible here`,
+        text: 'That image is no longer indexed or not visible here; run a new search.',
       });
     } finally {
       await other.remove();

@@ -52,7 +52,7 @@ describe('permissions and jobs', () => {
     const second = await test.bot.handle(requestFrom('reindex', {}, { actor: admin }));
     expect(second).toMatchObject({
       kind: 'error',
-      text: expect.stringMatching(/a job is already running here/),
+      text: expect.stringMatching(/^A job is already running here/),
     });
 
     const report = await done;
@@ -82,7 +82,7 @@ describe('permissions and jobs', () => {
     await indexFolder(test, await photos(), '*');
     expect(await test.bot.handle(requestFrom('reindex', {}, { actor: admin }))).toMatchObject({
       kind: 'error',
-      text: expect.stringMatching(/no folders or URL lists are registered here yet/),
+      text: expect.stringMatching(/^No folders or URL lists are registered here yet/),
     });
   });
 });
@@ -102,7 +102,7 @@ describe('rate limits and the inference queue', () => {
     expect((await help('b')).kind).toBe('text');
     expect(await help('c')).toEqual({
       kind: 'error',
-      text: 'This server is sending requests faster than allowed. Try again in 20 s.',
+      text: 'Everyone here together is sending requests faster than allowed. Try again in 20 s.',
     });
     // Another tenant has its own budget.
     expect((await test.bot.handle(requestFrom('help', {}, { tenant: 'guild-2' }))).kind).toBe('text');

@@ -54,15 +54,14 @@ async function swatches() {
 const h = discordHarnessForFile({ bot: { embedder: paced }, folder: swatches, indexed: images });
 
 describe('Discord adapter: /reindex', () => {
-  it('is refused privately for members without Manage Server or the admin role', async () => {
+  it('is refused at once and privately for members without Manage Server or the admin role', async () => {
     const x = await interact(h.fake, chatInput(h.alice, 'reindex'));
-    expect((x.callback.body as { type: number }).type).toBe(
-      InteractionResponseType.DeferredChannelMessageWithSource,
-    );
-    expect(x.followUps).toEqual([
-      expect.objectContaining({ flags: ephemeral, content: 'Only admins may use /reindex.' }),
-    ]);
-    expect(x.message).toBeUndefined();
+    // Nothing public first: no deferred "thinking…" placeholder for a refusal decided without work.
+    expect(x.callback.body).toEqual({
+      type: InteractionResponseType.ChannelMessageWithSource,
+      data: { content: 'Only admins may use /reindex.', flags: ephemeral },
+    });
+    expect(x.calls).toHaveLength(1);
   });
 
   it('shows an admin’s job as a status message edited at most every 2 s, ending with the report', async () => {
@@ -76,6 +75,8 @@ describe('Discord adapter: /reindex', () => {
     expect(contentOf(edits[0]!)).toMatch(/^Started a full rebuild of .* \(job \w+\)\./);
     expect(edits.slice(0, -1).some((e) => /indexing \d+\/40/.test(contentOf(e)))).toBe(true);
     expect(contentOf(report)).toContain(`${images} `);
+    // Named by the folder's last part, as everywhere in chat: never its path on the bot machine.
+    expect(contentOf(report)).toMatch(/^Indexed lookalike-reindex-\w+ \(full rebuild\): /);
     expect(h.fake.original(x.token)?.content).toBe(contentOf(report));
   });
 

@@ -155,7 +155,7 @@ describe('Discord adapter: searching', () => {
       expect(x.calls.every((c) => c.files.length === 0)).toBe(true);
       expect(x.followUps).toEqual([expect.objectContaining({ flags: ephemeral })]);
       expect(x.followUps[0]?.content).toMatch(
-        /results have expired|no indexed image with this id is visible here/,
+        /^(Those results have expired|That image is no longer indexed or not visible here)/,
       );
       for (const name of names.matchAll(/· ([\w.-]+\.(?:jpe?g|png|gif|webp))/g)) {
         expect(answers.join('\n')).not.toContain(name[1]);

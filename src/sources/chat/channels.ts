@@ -1,8 +1,6 @@
-import { randomUUID } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import { ServiceError } from '../../util/errors.js';
+import { LockedJsonFile } from '../../util/json-file.js';
 import type { ChatChannelSpec } from './types.js';
 
 /** A chat channel an admin chose to index. */
@@ -22,71 +20,54 @@ const entrySchema = z.object({
   addedAt: z.string(),
 });
 const fileSchema = z.object({ version: z.literal(1), channels: z.array(entrySchema) });
+type ChannelsFile = z.infer<typeof fileSchema>;
 
 /**
- * The indexed chat channels of every tenant, in `<data dir>/chat-channels.json`. Changes are serialised in
- * this process and written atomically (temporary file + rename), so a reader never sees half a file.
+ * The indexed chat channels of every tenant, in `<data dir>/chat-channels.json`. One instance serves the bot's
+ * commands and the live indexer; every change holds the file's lock, so concurrent changes (two admins adding
+ * channels at once, or two processes) never lose an entry.
  */
 export class ChatChannels {
-  readonly file: string;
-  private writing: Promise<unknown> = Promise.resolve();
+  private readonly channels: LockedJsonFile<ChannelsFile>;
 
   constructor(dataDir: string) {
-    this.file = path.join(dataDir, 'chat-channels.json');
+    this.channels = new LockedJsonFile(
+      path.join(dataDir, 'chat-channels.json'),
+      (json) => fileSchema.parse(json),
+      { version: 1, channels: [] },
+      'chat channel list',
+    );
+  }
+
+  get file(): string {
+    return this.channels.file;
   }
 
   async list(tenant?: string): Promise<ChatChannelEntry[]> {
-    const all = await this.read();
+    const all = (await this.channels.read()).channels;
     return tenant === undefined ? all : all.filter((c) => c.tenant === tenant);
   }
 
   async get(tenant: string, channelId: string): Promise<ChatChannelEntry | undefined> {
-    return (await this.read()).find((c) => c.tenant === tenant && c.channelId === channelId);
+    return (await this.list(tenant)).find((c) => c.channelId === channelId);
   }
 
   /** Adds the channel, or replaces its settings when it is already there. */
-  add(entry: ChatChannelEntry): Promise<void> {
-    return this.change((all) => [...all.filter((c) => !same(c, entry)), entry]);
+  async add(entry: ChatChannelEntry): Promise<void> {
+    await this.channels.update(({ channels }) => ({
+      version: 1,
+      channels: [...channels.filter((c) => !same(c, entry)), entry],
+    }));
   }
 
   /** Whether the channel was there. */
   async remove(tenant: string, channelId: string): Promise<boolean> {
     let found = false;
-    await this.change((all) => {
-      found = all.some((c) => same(c, { tenant, channelId }));
-      return all.filter((c) => !same(c, { tenant, channelId }));
+    await this.channels.update(({ channels }) => {
+      found = channels.some((c) => same(c, { tenant, channelId }));
+      return { version: 1, channels: channels.filter((c) => !same(c, { tenant, channelId })) };
     });
     return found;
-  }
-
-  private change(edit: (all: ChatChannelEntry[]) => ChatChannelEntry[]): Promise<void> {
-    const next = this.writing.then(async () => {
-      const channels = edit(await this.read());
-      await mkdir(path.dirname(this.file), { recursive: true });
-      const temporary = `${this.file}.${process.pid}.${randomUUID().slice(0, 8)}.tmp`;
-      await writeFile(temporary, `${JSON.stringify({ version: 1, channels }, null, 2)}\n`);
-      await rename(temporary, this.file);
-    });
-    this.writing = next.catch(() => undefined);
-    return next;
-  }
-
-  private async read(): Promise<ChatChannelEntry[]> {
-    let text: string;
-    try {
-      text = await readFile(this.file, 'utf8');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-      throw new ServiceError('chat channels', `cannot read ${this.file}: ${(error as Error).message}`);
-    }
-    try {
-      return fileSchema.parse(JSON.parse(text)).channels;
-    } catch (error) {
-      throw new ServiceError(
-        'chat channels',
-        `${this.file} is not a valid channel list (${(error as Error).message.split('\n')[0]}): fix or remove it`,
-      );
-    }
   }
 }
 

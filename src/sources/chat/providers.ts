@@ -12,16 +12,20 @@ export interface ChatHistoryProvider {
 }
 
 /**
- * Providers of the adapters running in this process. Commands live above the adapters and cannot import
- * them, so an adapter registers its provider when it connects and removes it when it stops.
+ * The history providers of the adapters connected to one bot. Commands live above the adapters and cannot
+ * import them, so the composition root hands one instance to the bot and to each adapter, which adds its
+ * provider when it connects and removes it when it stops.
  */
-const providers = new Set<ChatHistoryProvider>();
+export class ChatHistoryProviders {
+  private readonly providers = new Set<ChatHistoryProvider>();
 
-export function registerChatHistory(provider: ChatHistoryProvider): () => void {
-  providers.add(provider);
-  return () => void providers.delete(provider);
-}
+  /** Adds a connected adapter's provider; returns its removal. */
+  add(provider: ChatHistoryProvider): () => void {
+    this.providers.add(provider);
+    return () => void this.providers.delete(provider);
+  }
 
-export function chatHistoryFor(tenant: string): ChatHistoryProvider | undefined {
-  return [...providers].find((p) => p.serves(tenant));
+  for(tenant: string): ChatHistoryProvider | undefined {
+    return [...this.providers].find((p) => p.serves(tenant));
+  }
 }

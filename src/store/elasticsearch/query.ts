@@ -1,5 +1,6 @@
 import type { estypes } from '@elastic/elasticsearch';
 import type { DocFilter, KnnQuery, TenantScope } from '../types.js';
+import { tenantsOf } from '../tenants.js';
 import { checkQuery, checkScope } from '../validate.js';
 import { vectorField } from './mapping.js';
 
@@ -9,9 +10,7 @@ const maxCandidates = 10_000;
 /** The filter every read carries: the asker's tenant (plus shared `*`), visible channels, then the DocFilter. */
 export function scopeQuery(scope: TenantScope, filter?: DocFilter): estypes.QueryDslQueryContainer {
   checkScope(scope);
-  const clauses: estypes.QueryDslQueryContainer[] = [
-    { terms: { tenant: scope.includeShared ? [scope.tenant, '*'] : [scope.tenant] } },
-  ];
+  const clauses: estypes.QueryDslQueryContainer[] = [{ terms: { tenant: tenantsOf(scope) } }];
   if (scope.visibleChannels) {
     clauses.push({
       bool: {

@@ -1,5 +1,6 @@
 import { exactSearch, MetricKind } from 'usearch';
 import type { DocFilter, TenantScope } from '../types.js';
+import { tenantsOf } from '../tenants.js';
 
 /** Where a document sits: every document of one (tenant, source, channel) shares a partition. */
 export interface Placement {
@@ -169,7 +170,7 @@ export class VectorTable {
 
   private visible(scope: TenantScope, filter: DocFilter | undefined): Partition[] {
     const visible: Partition[] = [];
-    for (const tenant of scopeTenants(scope)) {
+    for (const tenant of tenantsOf(scope)) {
       for (const p of this.tenants.get(tenant)?.values() ?? []) {
         if (p.rows > 0 && allows(p.place, scope, filter)) visible.push(p);
       }
@@ -193,12 +194,8 @@ export class VectorTable {
   }
 }
 
-function scopeTenants(scope: TenantScope): string[] {
-  return scope.includeShared && scope.tenant !== '*' ? [scope.tenant, '*'] : [scope.tenant];
-}
-
 function inScope(place: Placement, scope: TenantScope): boolean {
-  return scopeTenants(scope).includes(place.tenant);
+  return tenantsOf(scope).includes(place.tenant);
 }
 
 /** Filter lists are sets: an empty list matches nothing. visibleChannels always lets channel-less docs through. */

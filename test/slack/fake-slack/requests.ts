@@ -28,6 +28,8 @@ export interface HttpTampering {
   timestamp?: number;
   /** A signature to send instead of the right one. */
   signature?: string;
+  /** More headers, e.g. Slack's `x-slack-retry-num` on a redelivery. */
+  headers?: Record<string, string>;
 }
 
 /** Signed POSTs to the app's request URL, as Slack sends them in HTTP mode. */
@@ -43,6 +45,7 @@ export function httpTransport(url: string, signingSecret: string, tampering: Htt
           'content-type': contentType,
           'x-slack-request-timestamp': String(timestamp),
           'x-slack-signature': tampering.signature ?? sign(signingSecret, timestamp, body),
+          ...tampering.headers,
         },
         body,
       });

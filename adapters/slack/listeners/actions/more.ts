@@ -2,7 +2,7 @@ import { buttonValue } from '../../action-ids.js';
 import type { SlackDeps } from '../../context.js';
 import { runCommand } from '../../run.js';
 import { moreCommand } from '../../slash-commands.js';
-import { InputError } from '../../../../src/util/errors.js';
+import { refusal } from '../../../../src/util/errors.js';
 import { buttonOrigin, type ButtonArgs } from './origin.js';
 
 /** "More": the next page of the search whose cursor the button carries, posted next to the results. */
@@ -13,7 +13,7 @@ export function moreButton(deps: SlackDeps) {
     if (!origin) return deps.logger.warn('a Slack "More" press came without a workspace or channel');
     await runCommand(deps, origin, () => {
       const cursor = buttonValue(args.action.value);
-      if (!cursor) throw new InputError('More', 'this button was not made by me');
+      if (!cursor) throw refusal('more', 'That button was not made by me; run the search again.');
       return { command: moreCommand, options: { cursor } };
     });
   };

@@ -70,7 +70,7 @@ describe('the "More" button', () => {
     const before = h.fake.botMessages(h.channels.general.id).length;
     await h.as(people.bob).click(forged, moreActionId);
     const note = await h.fake.waitForEphemeral(people.bob.id);
-    expect(note.text).toContain('this button was not made by me');
+    expect(note.text).toContain('That button was not made by me');
     expect(h.fake.botMessages(h.channels.general.id)).toHaveLength(before);
   });
 });

@@ -28,7 +28,7 @@ describe('the "Similar to #n" buttons', () => {
     const before = h.fake.botMessages(h.channels.general.id).length;
     await h.as(people.eve).click(results, similarActionId(1));
     const note = await h.fake.waitForEphemeral(people.eve.id);
-    expect(note.text).toMatch(/no indexed image with this id is visible here/);
+    expect(note.text).toMatch(/That image is no longer indexed or not visible here/);
     expect(h.fake.botMessages(h.channels.general.id)).toHaveLength(before);
   });
 });

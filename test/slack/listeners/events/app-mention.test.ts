@@ -1,7 +1,16 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { hitSections, people, slackHarnessForFile, slackNow, waitForResults } from '../../harness.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { httpTransport, type Transport } from '../../fake-slack/requests.js';
+import {
+  hitSections,
+  people,
+  signingSecret,
+  slackHarnessForFile,
+  slackNow,
+  waitForResults,
+} from '../../harness.js';
 
 const coffee = readFileSync(path.resolve(import.meta.dirname, '../../../fixtures/images/photo-coffee.jpg'));
 
@@ -37,5 +46,22 @@ describe('mentioning the bot', () => {
     expect(note.via).toBe('chat.postEphemeral');
     expect(note.thread_ts).toBe(message.ts);
     expect(note.text).toContain('/find');
+  });
+
+  it('answers an event Slack delivers again (X-Slack-Retry-Num) only once', async () => {
+    const sent: Parameters<Transport['deliver']>[] = [];
+    const http = httpTransport(h.requestUrl, signingSecret);
+    const recording: Transport = { deliver: (...args) => (sent.push(args), http.deliver(...args)) };
+    const since = slackNow();
+    const { message, delivery } = h.as(people.alice, recording).mention(general(), 'harbour count:1');
+    await delivery;
+    const retry = httpTransport(h.requestUrl, signingSecret, {
+      headers: { 'x-slack-retry-num': '1', 'x-slack-retry-reason': 'http_timeout' },
+    });
+    expect((await retry.deliver(...sent[0]!)).status).toBe(200);
+    await waitForResults(h.fake, general(), since);
+    await sleep(1500); // time for a second answer, were there one
+    const answers = h.fake.botMessages(general(), message.ts).filter((m) => hitSections(m).length > 0);
+    expect(answers).toHaveLength(1);
   });
 });
