@@ -1,4 +1,4 @@
-import type { Command, CommandContext } from '../src/bot/command.js';
+import { defineCommand, type RequestContext } from '../src/bot/command.js';
 import { startIndexJob } from '../src/bot/indexing.js';
 import type { Reply } from '../src/bot/types.js';
 import type { ChatChannels } from '../src/sources/chat/channels.js';
@@ -10,7 +10,7 @@ const actions = ['add', 'remove', 'list', 'reindex'];
 const dayMs = 86_400_000;
 const deleteChunk = 500;
 
-export const channels: Command = {
+export const channels = defineCommand({
   spec: {
     name: 'channels',
     description: 'Index the images posted in chat channels: add, remove, list or reindex a channel',
@@ -48,9 +48,7 @@ export const channels: Command = {
     switch (action) {
       case 'add': {
         const since =
-          options.days === undefined
-            ? undefined
-            : new Date(Date.now() - Number(options.days) * dayMs).toISOString();
+          options.days === undefined ? undefined : new Date(Date.now() - options.days * dayMs).toISOString();
         await store.add({
           ...spec,
           ...(since && { since }),
@@ -74,16 +72,19 @@ export const channels: Command = {
       }
     }
   },
-};
+});
 
 /** The verb and the channel, from two options or one text (`add #photos`, as Slack sends a command's words). */
-function parseAction(options: CommandContext['options']): { action: string; channelText?: string } {
-  const [verb = '', ...rest] = String(options.action).trim().split(/\s+/);
+function parseAction(options: { action: string; channel: string | undefined }): {
+  action: string;
+  channelText?: string;
+} {
+  const [verb = '', ...rest] = options.action.trim().split(/\s+/);
   const action = verb.toLowerCase();
   if (!actions.includes(action)) {
     throw new InputError('action', `must be one of ${actions.join(', ')}, got "${verb}"`);
   }
-  const channelText = options.channel === undefined ? rest.join(' ') || undefined : String(options.channel);
+  const channelText = options.channel ?? (rest.join(' ') || undefined);
   return { action, ...(channelText !== undefined && { channelText }) };
 }
 
@@ -100,7 +101,7 @@ async function listChannels(store: ChatChannels, tenant: string): Promise<Reply>
 
 /** Walks one channel's history in the background (the tenant's one job), recorded for /status like a folder. */
 function startChannelJob(
-  context: CommandContext,
+  context: RequestContext,
   provider: ChatHistoryProvider,
   spec: ChatChannelSpec,
   name: string,
@@ -110,7 +111,7 @@ function startChannelJob(
   return startIndexJob(context, [{ descriptor, open: async () => source }], false);
 }
 
-async function removeImages(context: CommandContext, source: string): Promise<number> {
+async function removeImages(context: RequestContext, source: string): Promise<number> {
   const ids: string[] = [];
   for await (const doc of context.store.scan(context.request.tenant, source)) ids.push(doc.image_id);
   for (let i = 0; i < ids.length; i += deleteChunk) await context.store.delete(ids.slice(i, i + deleteChunk));

@@ -1,7 +1,7 @@
 import { answerQuery } from '../src/bot/answers.js';
-import type { Command } from '../src/bot/command.js';
+import { defineCommand } from '../src/bot/command.js';
 
-export const find: Command = {
+export const find = defineCommand({
   spec: {
     name: 'find',
     description: 'Find images matching a description',
@@ -20,8 +20,8 @@ export const find: Command = {
   },
   inference: true,
   async run(context) {
-    const text = String(context.options.text);
+    const { text, count } = context.options;
     const vector = await context.search.textVector(text);
-    return answerQuery(context, { vector, title: `“${text}”`, count: Number(context.options.count) });
+    return answerQuery(context, { vector, title: `“${text}”`, count });
   },
-};
+});

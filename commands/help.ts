@@ -1,7 +1,7 @@
-import type { Command } from '../src/bot/command.js';
+import { defineCommand } from '../src/bot/command.js';
 import type { CommandSpec } from '../src/bot/types.js';
 
-export const help: Command = {
+export const help = defineCommand({
   spec: {
     name: 'help',
     description: 'What I can do',
@@ -23,7 +23,7 @@ export const help: Command = {
       ephemeral: true,
     };
   },
-};
+});
 
 /** `find <text> [count]`: required options bare, optional ones in brackets. */
 function usage(spec: CommandSpec): string {

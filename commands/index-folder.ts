@@ -1,4 +1,4 @@
-import type { Command } from '../src/bot/command.js';
+import { defineCommand } from '../src/bot/command.js';
 import { registeredTarget, startIndexJob } from '../src/bot/indexing.js';
 import { sharedTenant } from '../src/store/tenants.js';
 import { withConfiguredGlobs } from '../src/sources/configured-globs.js';
@@ -9,7 +9,7 @@ import { InputError } from '../src/util/errors.js';
  * `/index <folder>` in the console: what `lookalike index <folder>` does from the shell (shared folder, tenant
  * `*`), as a background job with progress. Never offered to chat: a folder path names the bot's own disk.
  */
-export const indexFolder: Command = {
+export const indexFolder = defineCommand({
   spec: {
     name: 'index',
     description: 'Index a folder (or URL list) on this machine, shared with every tenant',
@@ -39,8 +39,8 @@ export const indexFolder: Command = {
         'folders are indexed on the bot machine itself (`lookalike index <folder>`)',
       );
     }
-    const described = await describeSource(String(context.options.folder), { tenant: sharedTenant });
+    const described = await describeSource(context.options.folder, { tenant: sharedTenant });
     const descriptor = withConfiguredGlobs(described, context.config);
-    return startIndexJob(context, [registeredTarget(context, descriptor)], context.options.full === true);
+    return startIndexJob(context, [registeredTarget(context, descriptor)], context.options.full);
   },
-};
+});

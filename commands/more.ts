@@ -1,5 +1,5 @@
 import { answerPage } from '../src/bot/answers.js';
-import type { Command } from '../src/bot/command.js';
+import { defineCommand } from '../src/bot/command.js';
 import { decodeCursor } from '../src/search/sessions.js';
 import { refusal } from '../src/util/errors.js';
 
@@ -7,7 +7,7 @@ import { refusal } from '../src/util/errors.js';
  * The next page of a search. Paging state lives in the bot's short-lived query sessions (see
  * src/search/sessions.ts): a cursor names a session and an offset; without one, your latest search continues.
  */
-export const more: Command = {
+export const more = defineCommand({
   spec: {
     name: 'more',
     description: 'Show the next results of your last search',
@@ -31,10 +31,10 @@ export const more: Command = {
       if (!session) throw refusal('more', 'You have no recent search here to continue; search first.');
       return answerPage(context, session, session.shown.length);
     }
-    const cursor = decodeCursor(String(context.options.cursor));
+    const cursor = decodeCursor(context.options.cursor);
     if (!cursor) throw refusal('cursor', 'That is not a page of one of my searches; run the search again.');
     const session = sessions.get(cursor.sessionId, request.tenant);
     if (!session || cursor.offset > session.shown.length) throw expired;
     return answerPage(context, session, cursor.offset);
   },
-};
+});

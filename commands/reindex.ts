@@ -1,9 +1,9 @@
-import type { Command } from '../src/bot/command.js';
+import { defineCommand } from '../src/bot/command.js';
 import { registeredTarget, reindexableSources, startIndexJob } from '../src/bot/indexing.js';
 import type { SourceDescriptor } from '../src/sources/registry.js';
 import { InputError, refusal } from '../src/util/errors.js';
 
-export const reindex: Command = {
+export const reindex = defineCommand({
   spec: {
     name: 'reindex',
     description: 'Index the registered folders and URL lists again',
@@ -33,12 +33,12 @@ export const reindex: Command = {
         'No folders or URL lists are registered here yet; index one on the bot machine with `lookalike index <folder>`.',
       );
     }
-    const wanted =
-      context.options.source === undefined ? sources : [pick(sources, String(context.options.source))];
+    const { source, full } = context.options;
+    const wanted = source === undefined ? sources : [pick(sources, source)];
     const targets = wanted.map((descriptor) => registeredTarget(context, descriptor));
-    return startIndexJob(context, targets, context.options.full === true);
+    return startIndexJob(context, targets, full);
   },
-};
+});
 
 /** The one source whose id or path is, or ends with, the text. */
 function pick(sources: SourceDescriptor[], text: string): SourceDescriptor {

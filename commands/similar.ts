@@ -1,12 +1,12 @@
 import path from 'node:path';
 import { answerQuery } from '../src/bot/answers.js';
-import type { Command, CommandContext } from '../src/bot/command.js';
+import { defineCommand, type RequestContext } from '../src/bot/command.js';
 import type { ImageRef } from '../src/bot/types.js';
 import { downloadSettings } from '../src/net/download.js';
 import { downloadImage } from '../src/search/image-url.js';
 import { InputError, refusal } from '../src/util/errors.js';
 
-export const similar: Command = {
+export const similar = defineCommand({
   spec: {
     name: 'similar',
     description: 'Find images that look like a picture',
@@ -34,21 +34,21 @@ export const similar: Command = {
         'Give exactly one picture to match: an attached image, a url, or a result (e.g. result:2).',
       );
     }
-    const count = Number(options.count);
+    const { count } = options;
     if (options.result !== undefined) {
-      const { imageId, label } = resultReference(context, String(options.result));
+      const { imageId, label } = resultReference(context, options.result);
       const vector = await context.search.storedVector(imageId, context.scope);
       return answerQuery(context, { vector, title: `images like ${label}`, count });
     }
-    const image: ImageRef = request.image ?? { url: String(options.url) };
+    const image: ImageRef = request.image ?? { url: options.url! };
     const input = await imageInput(context, image);
     const vector = await context.search.imageVector(input);
     return answerQuery(context, { vector, title: `images like ${input.name}`, count });
   },
-};
+});
 
 /** `2` or `#2`: the second result this person was shown last; anything else is taken as an image id. */
-function resultReference(context: CommandContext, text: string): { imageId: string; label: string } {
+function resultReference(context: RequestContext, text: string): { imageId: string; label: string } {
   const rank = /^#?(\d{1,3})$/.exec(text)?.[1];
   if (rank === undefined) return { imageId: text, label: text };
   const session = context.sessions.latestOf(context.request.tenant, context.request.actor.id);
@@ -60,7 +60,7 @@ function resultReference(context: CommandContext, text: string): { imageId: stri
 }
 
 async function imageInput(
-  context: CommandContext,
+  context: RequestContext,
   image: ImageRef,
 ): Promise<{ name: string; bytes: Buffer }> {
   const { config, signal } = context;

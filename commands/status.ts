@@ -1,5 +1,5 @@
 import { howToIndex } from '../src/bot/answers.js';
-import type { Command, CommandContext } from '../src/bot/command.js';
+import { defineCommand, type RequestContext } from '../src/bot/command.js';
 import { sourceLabel } from '../src/bot/indexing.js';
 import { sharedTenant } from '../src/store/tenants.js';
 import type { SourceEntry } from '../src/sources/registry.js';
@@ -7,7 +7,7 @@ import type { SourceEntry } from '../src/sources/registry.js';
 /** Failures of the last run shown in the status (the rest are counted). */
 const listedFailures = 5;
 
-export const status: Command = {
+export const status = defineCommand({
   spec: {
     name: 'status',
     description: 'Store, model, images indexed here and the last index run',
@@ -34,10 +34,10 @@ export const status: Command = {
     if (context.jobs.isRunning(request.tenant)) lines.push('An indexing job is running here now.');
     return { kind: 'text', text: lines.join('\n') };
   },
-};
+});
 
 /** The most recent run among the sources searchable here: when, what it changed, and what failed. */
-async function lastRunLines(context: CommandContext): Promise<string[]> {
+async function lastRunLines(context: RequestContext): Promise<string[]> {
   const { tenant, includeShared } = context.scope;
   const entries = (await context.registry.list()).filter(
     (e) => e.tenant === tenant || (includeShared && e.tenant === sharedTenant),

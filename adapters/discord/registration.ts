@@ -107,7 +107,6 @@ function addOption(builder: OptionHolder, o: CommandOption): void {
       builder.addStringOption((x) => {
         x.setName(o.name).setDescription(o.description).setRequired(required);
         if (o.maxLength !== undefined) x.setMaxLength(o.maxLength);
-        if (o.choices) x.addChoices(...o.choices.map((c) => ({ name: c, value: c })));
         return x;
       });
       return;

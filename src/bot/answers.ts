@@ -2,7 +2,7 @@ import { downloadSettings } from '../net/download.js';
 import { renderResults } from '../render/results.js';
 import { loadHitImage } from '../render/hit-image.js';
 import { encodeCursor, type QuerySession } from '../search/sessions.js';
-import type { CommandContext } from './command.js';
+import type { RequestContext } from './command.js';
 import type { Reply } from './types.js';
 
 /** When the platform does not say: Discord's smallest upload limit. */
@@ -11,7 +11,7 @@ export const defaultUploadLimitBytes = 8 * 1024 * 1024;
 const attachTop = 4;
 
 /** What to do when nothing is indexed: the shell command, and `/index` where this bot offers it. */
-export function howToIndex(context: CommandContext): string {
+export function howToIndex(context: RequestContext): string {
   const text =
     'No images are indexed here yet. Index a folder on the bot machine with `lookalike index <folder>` ' +
     '(or ask an admin), then search again.';
@@ -22,7 +22,7 @@ export function howToIndex(context: CommandContext): string {
 
 /** Starts a search from a query vector: remembers it for `more` and `#n`, and answers its first page. */
 export function answerQuery(
-  context: CommandContext,
+  context: RequestContext,
   query: { vector: Float32Array; title: string; count: number },
 ): Promise<Reply> {
   const session = context.sessions.create({
@@ -35,7 +35,7 @@ export function answerQuery(
 
 /** The page of a remembered search starting after `offset` results. */
 export async function answerPage(
-  context: CommandContext,
+  context: RequestContext,
   session: QuerySession,
   offset: number,
 ): Promise<Reply> {

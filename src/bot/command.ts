@@ -9,7 +9,7 @@ import type { TenantScope, VectorStore } from '../store/types.js';
 import type { Logger } from '../util/log.js';
 import type { JobRunner } from './jobs.js';
 import type { OptionValues } from './options.js';
-import type { CommandRequest, CommandSpec, Reply, ReplyHooks } from './types.js';
+import type { CommandOption, CommandRequest, CommandSpec, Reply, ReplyHooks } from './types.js';
 
 /** What every command handler may use: the bot's long-lived parts. */
 export interface BotServices {
@@ -28,10 +28,31 @@ export interface BotServices {
   chatHistory: ChatHistoryProviders;
 }
 
+/** The value an option holds once validated. */
+type ValueOf<O extends CommandOption> = O['type'] extends 'integer'
+  ? number
+  : O['type'] extends 'boolean'
+    ? boolean
+    : string;
+
+/**
+ * A command's validated options, typed from its spec: `{ text: string; count: number }` for
+ * `/find text:<required> [count, default 5]`; an option with neither `required` nor a default may be
+ * undefined. The image travels as `request.image`, not as an option.
+ */
+export type OptionsOf<S extends CommandSpec> = string extends S['options'][number]['name']
+  ? OptionValues // a spec whose names are not known (any command)
+  : {
+      [O in S['options'][number] as O['type'] extends 'image' ? never : O['name']]: O extends
+        { required: true } | { default: string | number | boolean }
+        ? ValueOf<O>
+        : ValueOf<O> | undefined;
+    };
+
 /** One request being handled: its validated options, the asker's search scope and the reply hooks. */
-export interface CommandContext extends BotServices {
+export interface CommandContext<S extends CommandSpec = CommandSpec> extends BotServices {
   request: CommandRequest;
-  options: OptionValues;
+  options: OptionsOf<S>;
   /** Tenant (+ shared folders when LOOKALIKE_INCLUDE_SHARED) and the channels the asker can see. */
   scope: TenantScope;
   hooks: ReplyHooks;
@@ -41,10 +62,21 @@ export interface CommandContext extends BotServices {
   commands: readonly CommandSpec[];
 }
 
+/** What helpers shared by commands get: the request's context without its command-specific options. */
+export type RequestContext = Omit<CommandContext, 'options'>;
+
 /** A platform-neutral command: its spec (adapters derive registration from it) and its handler. */
-export interface Command {
-  spec: CommandSpec;
+export interface Command<S extends CommandSpec = CommandSpec> {
+  spec: S;
   /** Embeds or searches: runs through the bounded inference queue. */
   inference: boolean;
-  run(context: CommandContext): Promise<Reply>;
+  run(context: CommandContext<S>): Promise<Reply>;
+}
+
+/**
+ * A command whose handler sees its options typed from its own spec. The bot validates every request against
+ * the spec before `run` (validateOptions), which is what makes the narrowing sound.
+ */
+export function defineCommand<const S extends CommandSpec>(command: Command<S>): Command {
+  return command as unknown as Command;
 }

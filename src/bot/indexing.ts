@@ -5,7 +5,7 @@ import type { SourceDescriptor } from '../sources/registry.js';
 import { sharedTenant } from '../store/tenants.js';
 import type { ImageSource } from '../sources/types.js';
 import { refusal } from '../util/errors.js';
-import type { CommandContext } from './command.js';
+import type { RequestContext } from './command.js';
 import type { Actor, Reply } from './types.js';
 
 /** How a source is named in chat: its full path for the host operator, only its last part for anyone else. */
@@ -13,7 +13,7 @@ export const sourceLabel = (source: Pick<SourceDescriptor, 'path'>, actor: Actor
   actor.isHostOperator ? source.path : path.basename(source.path);
 
 /** The registered folders and URL lists this request may reindex: its tenant's, and shared ones for the host operator. */
-export async function reindexableSources(context: CommandContext): Promise<SourceDescriptor[]> {
+export async function reindexableSources(context: RequestContext): Promise<SourceDescriptor[]> {
   const { request, registry } = context;
   const entries = await registry.list();
   return entries.filter(
@@ -30,7 +30,7 @@ export interface IndexTarget {
 }
 
 /** A registered folder or URL list as a job's target. */
-export const registeredTarget = (context: CommandContext, descriptor: SourceDescriptor): IndexTarget => ({
+export const registeredTarget = (context: RequestContext, descriptor: SourceDescriptor): IndexTarget => ({
   descriptor,
   open: () => context.registry.open(descriptor),
 });
@@ -40,7 +40,7 @@ export const registeredTarget = (context: CommandContext, descriptor: SourceDesc
  * with a `job` reply. Progress goes to hooks.onProgress; every target's run is recorded in the registry (its
  * report, or the error that stopped it) for /status; hooks.onJobDone gets one report for the whole job.
  */
-export function startIndexJob(context: CommandContext, targets: IndexTarget[], full: boolean): Reply {
+export function startIndexJob(context: RequestContext, targets: IndexTarget[], full: boolean): Reply {
   const { jobs, request, hooks } = context;
   if (targets.length === 0) throw refusal('reindex', 'There is nothing to index.');
   const names = targets.map((t) => sourceLabel(t.descriptor, request.actor));
@@ -67,7 +67,7 @@ export function startIndexJob(context: CommandContext, targets: IndexTarget[], f
 }
 
 async function indexOne(
-  context: CommandContext,
+  context: RequestContext,
   target: IndexTarget,
   full: boolean,
   jobId: string,

@@ -58,9 +58,6 @@ function coerce(option: CommandOption, raw: string | number | boolean): string |
           `must be at most ${option.maxLength} characters, got ${text.length}`,
         );
       }
-      if (option.choices && !option.choices.includes(text)) {
-        throw new InputError(option.name, `must be one of ${option.choices.join(', ')}, got "${text}"`);
-      }
       return text;
     }
   }

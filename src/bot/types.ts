@@ -100,7 +100,7 @@ export interface ChatAdapter {
 export interface CommandSpec {
   name: string;
   description: string;
-  options: CommandOption[];
+  options: readonly CommandOption[];
   permission: Permission;
   /**
    * Where chat platforms put it: a slash command of its own (`/find`), or a word under the bot's one grouping
@@ -118,7 +118,6 @@ export interface CommandOption {
   min?: number;
   max?: number;
   maxLength?: number;
-  choices?: string[];
   /** Used when the option is absent (shown in help). */
   default?: string | number | boolean;
 }

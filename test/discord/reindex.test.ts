@@ -57,7 +57,7 @@ describe('Discord adapter: /reindex', () => {
   it('is refused at once and privately for members without Manage Server or the admin role', async () => {
     const x = await interact(h.fake, chatInput(h.alice, 'reindex'));
     // Nothing public first: no deferred "thinking…" placeholder for a refusal decided without work.
-    expect(x.callback.body).toEqual({
+    expect(x.callback.body).toMatchObject({
       type: InteractionResponseType.ChannelMessageWithSource,
       data: { content: 'Only admins may use /reindex.', flags: ephemeral },
     });
