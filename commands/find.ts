@@ -1,4 +1,4 @@
-import { answerQuery } from '../src/bot/answers.js';
+import { answerQuery } from '../src/bot/search-replies.js';
 import { defineCommand } from '../src/bot/command.js';
 
 export const find = defineCommand({

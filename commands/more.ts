@@ -1,4 +1,4 @@
-import { answerPage } from '../src/bot/answers.js';
+import { answerPage } from '../src/bot/search-replies.js';
 import { defineCommand } from '../src/bot/command.js';
 import { decodeCursor } from '../src/search/sessions.js';
 import { refusal } from '../src/util/errors.js';

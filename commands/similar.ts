@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { answerQuery } from '../src/bot/answers.js';
+import { answerQuery } from '../src/bot/search-replies.js';
 import { defineCommand, type RequestContext } from '../src/bot/command.js';
 import type { ImageRef } from '../src/bot/types.js';
 import { downloadSettings } from '../src/net/download.js';

@@ -1,8 +1,8 @@
-import { howToIndex } from '../src/bot/answers.js';
+import { howToIndex } from '../src/bot/search-replies.js';
 import { defineCommand, type RequestContext } from '../src/bot/command.js';
 import { sourceLabel } from '../src/bot/indexing.js';
 import { sharedTenant } from '../src/store/tenants.js';
-import type { SourceEntry } from '../src/sources/registry.js';
+import type { SourceEntry } from '../src/indexer/source-registry.js';
 
 /** Failures of the last run shown in the status (the rest are counted). */
 const listedFailures = 5;

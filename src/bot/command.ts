@@ -4,7 +4,7 @@ import type { QuerySessions } from '../search/sessions.js';
 import type { SearchService } from '../search/service.js';
 import type { ChatChannels } from '../sources/chat/channels.js';
 import type { ChatHistoryProviders } from '../sources/chat/providers.js';
-import type { SourceRegistry } from '../sources/registry.js';
+import type { SourceRegistry } from '../indexer/source-registry.js';
 import type { TenantScope, VectorStore } from '../store/types.js';
 import type { Logger } from '../util/log.js';
 import type { JobRunner } from './jobs.js';

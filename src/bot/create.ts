@@ -5,7 +5,7 @@ import { SearchService } from '../search/service.js';
 import type { TextBatcherOptions } from '../search/text-batcher.js';
 import { ChatChannels } from '../sources/chat/channels.js';
 import { ChatHistoryProviders } from '../sources/chat/providers.js';
-import { openSourceRegistry } from '../sources/registry.js';
+import { openSourceRegistry } from '../indexer/source-registry.js';
 import type { TenantScope, VectorStore } from '../store/types.js';
 import type { Logger } from '../util/log.js';
 import type { BotServices, Command, CommandContext } from './command.js';

@@ -1,7 +1,7 @@
 import path from 'node:path';
-import { indexSource } from '../indexer/index.js';
+import { indexSource } from '../indexer/index-source.js';
 import type { IndexFailure, IndexReport } from '../indexer/types.js';
-import type { SourceDescriptor } from '../sources/registry.js';
+import type { SourceDescriptor } from '../indexer/source-registry.js';
 import { sharedTenant } from '../store/tenants.js';
 import type { ImageSource } from '../sources/types.js';
 import { refusal } from '../util/errors.js';

@@ -5,7 +5,7 @@ import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { openEmbedder } from '../model/index.js';
 import { ChatChannels } from '../sources/chat/channels.js';
-import { LiveChatIndexer } from '../sources/chat/live.js';
+import { LiveChatIndexer } from '../indexer/live-chat.js';
 import { openStore } from '../store/open.js';
 import { createLogger, type Logger } from '../util/log.js';
 import { ensureModels } from './models.js';

@@ -1,4 +1,4 @@
-import type { ReplyHit } from '../bot/types.js';
+import type { ReplyHit } from './reply.js';
 import type { Hit } from '../store/types.js';
 
 /** Where a person can open the image: its chat permalink, its URL, or its path inside the indexed folder. */

@@ -1,4 +1,4 @@
-import type { FileAttachment, Reply, ReplyHit } from '../bot/types.js';
+import type { FileAttachment, Reply, ReplyHit } from './reply.js';
 import type { Hit } from '../store/types.js';
 import { fitAttachment } from './attachments.js';
 import { renderContactSheet } from './contact-sheet.js';

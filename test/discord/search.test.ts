@@ -11,7 +11,7 @@ import {
   type APIMessage,
 } from 'discord.js';
 import { describe, expect, it } from 'vitest';
-import { decodeButton } from '../../adapters/discord/custom-ids.js';
+import { decodeButton } from '../../adapters/discord/button-ids.js';
 import type { RestCall } from './fake-discord/index.js';
 import {
   attachment,

@@ -1,10 +1,10 @@
-import { indexSource } from '../../indexer/index.js';
-import type { Embedder } from '../../model/types.js';
-import type { VectorStore } from '../../store/types.js';
-import type { Logger } from '../../util/log.js';
-import type { SourceItem } from '../types.js';
-import type { ChatChannels } from './channels.js';
-import { chatItemKey, chatMessageOf } from './types.js';
+import { indexSource } from './index-source.js';
+import type { Embedder } from '../model/types.js';
+import type { VectorStore } from '../store/types.js';
+import type { Logger } from '../util/log.js';
+import type { SourceItem } from '../sources/types.js';
+import type { ChatChannels } from '../sources/chat/channels.js';
+import { chatItemKey, chatMessageOf } from '../sources/chat/types.js';
 
 export interface LiveChatIndexerOptions {
   store: VectorStore;
