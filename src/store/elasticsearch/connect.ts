@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { Client, type ClientOptions } from '@elastic/elasticsearch';
+import { Client, ClusterConnectionPool, type ClientOptions } from '@elastic/elasticsearch';
 import type { Config } from '../../config/schema.js';
 import { ServiceError } from '../../util/errors.js';
 import { toServiceError } from './errors.js';
@@ -72,8 +72,12 @@ export function clientOptions(config: Config): ClientOptions {
       ? { username: config.ELASTICSEARCH_USERNAME, password: config.ELASTICSEARCH_PASSWORD ?? '' }
       : undefined;
   return {
-    // With several nodes the client round-robins, marks a node that fails dead and retries on the next.
     ...(nodes.length > 0 ? { nodes } : { cloud: { id: cloudId as string } }),
+    // Several nodes: requests rotate over the live ones; one that fails is set aside and pinged again later
+    // (after 1 min, then longer). The client's default weighted pool never tries again once every node
+    // failed, so a bot would stay "unavailable" after a full cluster restart (elastic/elasticsearch-js#1714);
+    // this pool tries all of them whenever none is known to be alive.
+    ...(nodes.length > 1 ? { ConnectionPool: ClusterConnectionPool } : {}),
     ...(auth ? { auth } : {}),
     tls: {
       ...(config.ELASTICSEARCH_CA_CERT ? { ca: readCaCert(config.ELASTICSEARCH_CA_CERT) } : {}),
