@@ -25,6 +25,7 @@ import {
   type LeftoverIndex,
 } from './rebuilds.js';
 import { mergeRebuild, swapAlias } from './reindex.js';
+import { retryTransient } from './retry.js';
 
 export interface ElasticsearchStoreOptions {
   /** Bulk write tuning (concurrency, attempts, backoff); defaults suit a small cluster. */
@@ -249,7 +250,7 @@ export async function createElasticsearchStore(
       await current();
       await seeOwnWrites();
       const pit = await call(`open a point in time on "${alias}"`, () =>
-        client.openPointInTime({ index: alias, keep_alive: pitKeepAlive }),
+        retryTransient(() => client.openPointInTime({ index: alias, keep_alive: pitKeepAlive })),
       );
       let pitId = pit.id;
       try {
