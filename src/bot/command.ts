@@ -3,6 +3,7 @@ import type { Embedder } from '../model/types.js';
 import type { QuerySessions } from '../search/sessions.js';
 import type { SearchService } from '../search/service.js';
 import type { SourceRegistry } from '../sources/registry.js';
+import type { Leases } from '../store/leases/types.js';
 import type { TenantScope, VectorStore } from '../store/types.js';
 import type { Logger } from '../util/log.js';
 import type { JobRunner } from './jobs.js';
@@ -20,6 +21,8 @@ export interface BotServices {
   jobs: JobRunner;
   /** The folders and URL lists indexed so far, per tenant, with their last runs. */
   registry: SourceRegistry;
+  /** Claims on sources shared with other bot processes and `lookalike index` runs: one run per source. */
+  leases?: Leases;
 }
 
 /** One request being handled: its validated options, the asker's search scope and the reply hooks. */

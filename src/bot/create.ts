@@ -4,6 +4,7 @@ import { QuerySessions } from '../search/sessions.js';
 import { SearchService } from '../search/service.js';
 import type { TextBatcherOptions } from '../search/text-batcher.js';
 import { openSourceRegistry } from '../sources/registry.js';
+import type { Leases } from '../store/leases/types.js';
 import type { TenantScope, VectorStore } from '../store/types.js';
 import type { Logger } from '../util/log.js';
 import type { BotServices, Command, CommandContext } from './command.js';
@@ -18,6 +19,8 @@ export interface BotOptions {
   config: Config;
   embedder: Embedder;
   store: VectorStore;
+  /** One index run per source across processes (src/store/leases); the caller closes them. */
+  leases?: Leases;
   /** The command set (commands/index.ts); injected because src/ never imports commands/. */
   commands: readonly Command[];
   logger: Logger;
@@ -48,6 +51,7 @@ export function createBot(options: BotOptions): Bot {
     sessions: new QuerySessions(),
     jobs: new JobRunner(logger),
     registry: openSourceRegistry(config),
+    ...(options.leases && { leases: options.leases }),
   };
   const limits = new RateLimits({
     perUserPerMinute: config.LOOKALIKE_RATE_PER_USER_PER_MINUTE,

@@ -6,6 +6,7 @@ import type { Config } from '../config/schema.js';
 import { openEmbedder } from '../model/index.js';
 import { ChatChannels } from '../sources/chat/channels.js';
 import { LiveChatIndexer } from '../sources/chat/live.js';
+import { openLeases } from '../store/leases/open.js';
 import { openStore } from '../store/open.js';
 import { createLogger, type Logger } from '../util/log.js';
 import { ensureModels } from './models.js';
@@ -35,10 +36,18 @@ async function startBot(config: Config, logger: Logger): Promise<void> {
     throw error;
   });
   await store.ensureIndex({ dims: embedder.dims, modelId: embedder.modelId });
+  const leases = await openLeases(config);
 
   const chat = Boolean(config.DISCORD_TOKEN || config.SLACK_BOT_TOKEN);
   const { commands, consoleCommands } = await import('../../commands/index.js');
-  const bot = createBot({ config, embedder, store, logger, commands: chat ? commands : consoleCommands });
+  const bot = createBot({
+    config,
+    embedder,
+    store,
+    logger,
+    leases,
+    commands: chat ? commands : consoleCommands,
+  });
 
   // Following live posts needs Discord's message intents: only ask for them once an admin added a channel.
   const chatChannels = new ChatChannels(config.LOOKALIKE_DATA_DIR);
@@ -71,6 +80,7 @@ async function startBot(config: Config, logger: Logger): Promise<void> {
       await Promise.allSettled(adapters.map((a) => a.stop()));
       await live?.close();
       await bot.close();
+      await leases.close();
       await store.close();
       await embedder.close();
     })());

@@ -64,6 +64,8 @@ export const configSchema = z.object({
   LOOKALIKE_BATCH_SIZE: int(1, 256).default(16),
   LOOKALIKE_CONCURRENCY: int(1, 64).default(Math.max(2, os.availableParallelism())),
   LOOKALIKE_DOWNLOAD_TIMEOUT_MS: int(100).default(30_000),
+  // An index run's claim on its source (one run per source at a time) lapses this long after its holder died.
+  LOOKALIKE_LEASE_TTL_MS: int(1_000).default(60_000),
 
   // Bot core.
   LOOKALIKE_RATE_PER_USER_PER_MINUTE: int(1).default(20),
