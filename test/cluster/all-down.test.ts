@@ -63,7 +63,7 @@ describe('cluster: all nodes down, then back', () => {
 
     const healing = healCluster();
     // The same bot, never restarted: it asks again until the cluster answers.
-    const recoveredWithin = 120_000;
+    const recoveredWithin = 150_000;
     const started = Date.now();
     let last = await timedFind();
     while (last.reply.kind !== 'results' && Date.now() - started < recoveredWithin) {
