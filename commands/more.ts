@@ -26,13 +26,13 @@ export const more: Command = {
     const { request, sessions } = context;
     const expired = new InputError('more', 'those results have expired; run the search again');
     if (context.options.cursor === undefined) {
-      const session = sessions.latestOf(request.tenant, request.actor.id);
+      const session = await sessions.latestOf(request.tenant, request.actor.id);
       if (!session) throw new InputError('more', 'there is no recent search of yours here; search first');
       return answerPage(context, session, session.shown.length);
     }
     const cursor = decodeCursor(String(context.options.cursor));
     if (!cursor) throw new InputError('cursor', 'not a page cursor from this bot');
-    const session = sessions.get(cursor.sessionId, request.tenant);
+    const session = await sessions.get(cursor.sessionId, request.tenant);
     if (!session || cursor.offset > session.shown.length) throw expired;
     return answerPage(context, session, cursor.offset);
   },

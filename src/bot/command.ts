@@ -1,6 +1,6 @@
 import type { Config } from '../config/schema.js';
 import type { Embedder } from '../model/types.js';
-import type { QuerySessions } from '../search/sessions.js';
+import type { SessionStore } from '../search/sessions.js';
 import type { SearchService } from '../search/service.js';
 import type { SourceRegistry } from '../sources/registry.js';
 import type { Leases } from '../store/leases/types.js';
@@ -17,7 +17,7 @@ export interface BotServices {
   embedder: Embedder;
   store: VectorStore;
   search: SearchService;
-  sessions: QuerySessions;
+  sessions: SessionStore;
   jobs: JobRunner;
   /** The folders and URL lists indexed so far, per tenant, with their last runs. */
   registry: SourceRegistry;

@@ -1,6 +1,6 @@
 import type { Config } from '../config/schema.js';
 import type { Embedder } from '../model/types.js';
-import { QuerySessions } from '../search/sessions.js';
+import { QuerySessions, type SessionStore } from '../search/sessions.js';
 import { SearchService } from '../search/service.js';
 import type { TextBatcherOptions } from '../search/text-batcher.js';
 import { openSourceRegistry } from '../sources/registry.js';
@@ -19,6 +19,8 @@ export interface BotOptions {
   config: Config;
   embedder: Embedder;
   store: VectorStore;
+  /** Searches remembered for `more` and "similar to #n" (default: in this process's memory). */
+  sessions?: SessionStore;
   /** One index run per source across processes (src/store/leases); the caller closes them. */
   leases?: Leases;
   /** The command set (commands/index.ts); injected because src/ never imports commands/. */
@@ -48,7 +50,7 @@ export function createBot(options: BotOptions): Bot {
       windowMs: options.batching?.windowMs ?? 4,
       maxBatch: options.batching?.maxBatch ?? config.LOOKALIKE_BATCH_SIZE,
     }),
-    sessions: new QuerySessions(),
+    sessions: options.sessions ?? new QuerySessions(),
     jobs: new JobRunner(logger),
     registry: openSourceRegistry(config),
     ...(options.leases && { leases: options.leases }),

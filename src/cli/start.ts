@@ -7,6 +7,7 @@ import { openEmbedder } from '../model/index.js';
 import { ChatChannels } from '../sources/chat/channels.js';
 import { LiveChatIndexer } from '../sources/chat/live.js';
 import { openLeases } from '../store/leases/open.js';
+import { openSessions } from '../search/open-sessions.js';
 import { openStore } from '../store/open.js';
 import { createLogger, type Logger } from '../util/log.js';
 import { ensureModels } from './models.js';
@@ -37,6 +38,7 @@ async function startBot(config: Config, logger: Logger): Promise<void> {
   });
   await store.ensureIndex({ dims: embedder.dims, modelId: embedder.modelId });
   const leases = await openLeases(config);
+  const remembered = await openSessions(config);
 
   const chat = Boolean(config.DISCORD_TOKEN || config.SLACK_BOT_TOKEN);
   const { commands, consoleCommands } = await import('../../commands/index.js');
@@ -46,6 +48,7 @@ async function startBot(config: Config, logger: Logger): Promise<void> {
     store,
     logger,
     leases,
+    sessions: remembered.sessions,
     commands: chat ? commands : consoleCommands,
   });
 
@@ -81,6 +84,7 @@ async function startBot(config: Config, logger: Logger): Promise<void> {
       await live?.close();
       await bot.close();
       await leases.close();
+      await remembered.close();
       await store.close();
       await embedder.close();
     })());
