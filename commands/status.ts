@@ -1,6 +1,7 @@
 import { howToIndex } from '../src/bot/answers.js';
 import type { Command, CommandContext } from '../src/bot/command.js';
 import { sharedTenant, sourceLabel } from '../src/bot/indexing.js';
+import { indexLeasePrefix } from '../src/indexer/index.js';
 import type { SourceEntry } from '../src/sources/registry.js';
 
 /** Failures of the last run shown in the status (the rest are counted). */
@@ -29,7 +30,11 @@ export const status: Command = {
       ...lastRun,
     ];
     if (here === 0) lines.push(howToIndex(context));
-    if (context.jobs.isRunning(request.tenant)) lines.push('An indexing job is running here now.');
+    // A job of this bot, or an index run of another bot process or `lookalike index` holding a lease here.
+    const elsewhere = (await context.leases?.running(indexLeasePrefix(request.tenant))) ?? [];
+    if (context.jobs.isRunning(request.tenant) || elsewhere.length > 0) {
+      lines.push('An indexing job is running here now.');
+    }
     return { kind: 'text', text: lines.join('\n') };
   },
 };

@@ -30,6 +30,9 @@ export type IndexSourceOptions = IndexOptions & {
 
 const deleteChunk = 500;
 
+/** Index runs' lease keys start with their tenant: `/status` finds any run for its tenant by this prefix. */
+export const indexLeasePrefix = (tenant: string) => `${tenant} `;
+
 /**
  * Brings the index in line with a source: new and changed images embedded, unchanged ones skipped by size
  * and mtime (then content hash), exact duplicates indexed once, vanished ones removed. Any run, killed at
@@ -39,7 +42,7 @@ const deleteChunk = 500;
 export async function indexSource(options: IndexSourceOptions): Promise<IndexReport> {
   const settings = checkOptions(options);
   const { shard } = settings;
-  const key = `${options.source.tenant} ${options.source.id}${shard.count > 1 ? ` shard ${shard.index}/${shard.count}` : ''}`;
+  const key = `${indexLeasePrefix(options.source.tenant)}${options.source.id}${shard.count > 1 ? ` shard ${shard.index}/${shard.count}` : ''}`;
   const lease: Lease | undefined = settings.dryRun ? undefined : await options.leases?.acquire(key);
   if (!lease) return runIndex(options, settings);
   try {

@@ -3,6 +3,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Reply } from '../../src/bot/types.js';
 import { openSessions, type OpenedSessions } from '../../src/search/open-sessions.js';
+import { indexLeasePrefix } from '../../src/indexer/index.js';
+import { openLeases } from '../../src/store/leases/open.js';
+import type { Leases } from '../../src/store/leases/types.js';
 import { openStore } from '../../src/store/open.js';
 import {
   createTestBot,
@@ -23,7 +26,7 @@ const ids = (reply: Reply) => results(reply).hits.map((h) => h.hit.image_id);
 
 describe('two bot processes on one Elasticsearch index', () => {
   const alias = uniqueAlias();
-  const bots: { test: TestBot; remembered: OpenedSessions }[] = [];
+  const bots: { test: TestBot; remembered: OpenedSessions; leases: Leases }[] = [];
   let photos: { dir: string; remove(): Promise<void> };
   const env = {
     LOOKALIKE_STORE: 'elasticsearch',
@@ -33,34 +36,39 @@ describe('two bot processes on one Elasticsearch index', () => {
 
   beforeAll(async () => {
     for (let i = 0; i < 2; i++) {
-      // What `lookalike start` does for each process: sessions for the configured store.
+      // What `lookalike start` does for each process: sessions and leases for the configured store.
       let remembered: OpenedSessions | undefined;
+      let leases: Leases | undefined;
       const test = await createTestBot({
         env,
         store: async (config) => {
           remembered = await openSessions(config);
+          leases = await openLeases(config);
           return openStore(config);
         },
         sessions: () => remembered!.sessions,
+        leases: () => leases!,
       });
-      bots.push({ test, remembered: remembered! });
+      bots.push({ test, remembered: remembered!, leases: leases! });
     }
     photos = await photoFolder();
-    await indexFolder(bots[0]!.test, photos.dir);
+    await indexFolder(bots[0]!.test, photos.dir, 'guild-1');
     const admin = adminClient();
     await admin.indices.refresh({ index: alias });
     await admin.close();
   });
 
   afterAll(async () => {
-    for (const { test, remembered } of bots) {
+    for (const { test, remembered, leases } of bots) {
       await test.close();
       await remembered.close();
+      await leases.close();
     }
     await photos?.remove();
     const admin = adminClient();
     const sessions = Object.keys(await admin.indices.get({ index: `${alias}_sessions-*` }));
     if (sessions.length > 0) await admin.indices.delete({ index: sessions.join(',') });
+    await admin.indices.delete({ index: `${alias}_leases` }, { ignore: [404] });
     await dropIndices(admin, alias);
     await admin.close();
   });
@@ -90,5 +98,23 @@ describe('two bot processes on one Elasticsearch index', () => {
     const similar = await b.handle(requestFrom('similar', { result: '3', count: 1 }));
     expect(ids(similar)).toEqual([shown[2]]);
     expect(results(similar).title).toBe('images like result #3 of “a flower”');
+  });
+
+  it('shows in /status on one bot an index run that the other process holds', async () => {
+    const running = 'An indexing job is running here now.';
+    const status = async () => {
+      const reply = await bots[1]!.test.bot.handle(requestFrom('status'));
+      return reply.kind === 'text' ? reply.text : JSON.stringify(reply);
+    };
+    expect(await status()).not.toContain(running);
+    // The claim an index run of the first process takes on its source (src/indexer/index.ts).
+    const lease = await bots[0]!.leases.acquire(`${indexLeasePrefix('guild-1')}folder:${photos.dir}`);
+    try {
+      expect(await status()).toContain(running);
+      await expect(bots[1]!.leases.acquire(lease.key)).rejects.toThrow(/is being indexed by .* since/);
+    } finally {
+      await lease.release();
+    }
+    expect(await status()).not.toContain(running);
   });
 });

@@ -11,6 +11,7 @@ import { parseConfig } from '../../src/config/load.js';
 import type { Config } from '../../src/config/schema.js';
 import { indexSource } from '../../src/indexer/index.js';
 import type { SessionStore } from '../../src/search/sessions.js';
+import type { Leases } from '../../src/store/leases/types.js';
 import type { IndexReport } from '../../src/indexer/types.js';
 import { openEmbedder } from '../../src/model/index.js';
 import type { Embedder } from '../../src/model/types.js';
@@ -82,6 +83,8 @@ export interface TestBotOptions {
   bot?: Partial<Pick<BotOptions, 'batching' | 'inferenceConcurrency'>>;
   /** Remembered searches for createBot, made once the store is open (default: in memory). */
   sessions?: () => SessionStore;
+  /** Leases for createBot, made once the store is open (default: none). */
+  leases?: () => Leases;
   /** Wraps the real embedder, e.g. to count its calls. */
   embedder?: (real: Embedder) => Embedder;
 }
@@ -102,6 +105,7 @@ export async function createTestBot(options: TestBotOptions = {}): Promise<TestB
     logger,
     commands: options.commands ?? chatCommands,
     ...(options.sessions && { sessions: options.sessions() }),
+    ...(options.leases && { leases: options.leases() }),
     ...options.bot,
   });
   return {

@@ -114,6 +114,26 @@ export function elasticsearchLeaseBackend(client: Client, alias: string, target:
         throw toServiceError(err, `renew the lease on ${key}`, target);
       }
     },
+    async list(prefix, now) {
+      try {
+        // Searches see the last refresh; status wants the leases taken a moment ago too.
+        await client.indices.refresh({ index });
+        const found = await client.search<LeaseSource>({
+          index,
+          size: 100,
+          query: {
+            bool: { filter: [{ prefix: { key: prefix } }, { range: { expires_at: { gt: now } } }] },
+          },
+        });
+        return found.hits.hits.map((hit) => {
+          const s = hit._source as LeaseSource;
+          return { key: s.key, holder: s.holder, since: s.since, expiresAt: s.expires_at };
+        });
+      } catch (err) {
+        if (isMissing(err)) return [];
+        throw toServiceError(err, 'list the leases', target);
+      }
+    },
     async drop(key, version) {
       try {
         await client.delete({ index, id: idOf(key), ...ifVersion(version) });

@@ -69,6 +69,10 @@ export function leasesOn(backend: LeaseBackend, ttlMs: number, holder = thisProc
       held.add(release);
       return { key, lost: lost.signal, release } satisfies Lease;
     },
+    async running(prefix) {
+      const live = await backend.list(prefix, Date.now());
+      return live.map(({ key, holder: who, since }) => ({ key, holder: who, since }));
+    },
     async close() {
       await Promise.all([...held].map((release) => release()));
       await backend.close();

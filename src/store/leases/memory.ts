@@ -21,6 +21,11 @@ export function memoryLeaseBackend(): LeaseBackend {
       records.set(key, { ...record, version: next });
       return next;
     },
+    async list(prefix, now) {
+      return [...records]
+        .filter(([key, r]) => key.startsWith(prefix) && r.expiresAt > now)
+        .map(([key, r]) => ({ key, holder: r.holder, since: r.since, expiresAt: r.expiresAt }));
+    },
     async drop(key, version) {
       if (records.get(key)?.version === version) records.delete(key);
     },

@@ -19,6 +19,8 @@ export interface Lease {
 export interface Leases {
   /** Takes the key, or throws LeaseHeldError naming the current holder. */
   acquire(key: string): Promise<Lease>;
+  /** Live leases whose key starts with `prefix`, whichever process holds them (for status). */
+  running(prefix: string): Promise<(Holder & { key: string })[]>;
   close(): Promise<void>;
 }
 
@@ -33,6 +35,8 @@ export interface LeaseBackend {
   take(key: string, record: LeaseRecord, now: number): Promise<{ version: string } | { held: LeaseRecord }>;
   /** Extends the record if it still has `version`; undefined when someone else took the key meanwhile. */
   renew(key: string, record: LeaseRecord, version: string): Promise<string | undefined>;
+  /** Unexpired records whose key starts with `prefix`. */
+  list(prefix: string, now: number): Promise<(LeaseRecord & { key: string })[]>;
   /** Deletes the record if it still has `version`. */
   drop(key: string, version: string): Promise<void>;
   close(): Promise<void>;
