@@ -1,11 +1,12 @@
 import type { Config } from '../config/schema.js';
 import type { Embedder } from '../model/types.js';
-import { QuerySessions } from '../search/sessions.js';
+import { QuerySessions, type SessionStore } from '../search/sessions.js';
 import { SearchService } from '../search/service.js';
 import type { TextBatcherOptions } from '../search/text-batcher.js';
 import { ChatChannels } from '../sources/chat/channels.js';
 import { ChatHistoryProviders } from '../sources/chat/providers.js';
 import { openSourceRegistry } from '../indexer/source-registry.js';
+import type { Leases } from '../store/leases/types.js';
 import type { TenantScope, VectorStore } from '../store/types.js';
 import type { Logger } from '../util/log.js';
 import type { BotServices, Command, CommandContext } from './command.js';
@@ -21,6 +22,10 @@ export interface BotOptions {
   config: Config;
   embedder: Embedder;
   store: VectorStore;
+  /** Searches remembered for `more` and "similar to #n" (default: in this process's memory). */
+  sessions?: SessionStore;
+  /** One index run per source across processes (src/store/leases); the caller closes them. */
+  leases?: Leases;
   /** The command set (commands/index.ts); injected because src/ never imports commands/. */
   commands: readonly Command[];
   logger: Logger;
@@ -50,11 +55,12 @@ export function createBot(options: BotOptions): Bot {
       windowMs: options.batching?.windowMs ?? 4,
       maxBatch: options.batching?.maxBatch ?? config.LOOKALIKE_BATCH_SIZE,
     }),
-    sessions: new QuerySessions(),
+    sessions: options.sessions ?? new QuerySessions(),
     jobs: new JobRunner(logger),
     registry: openSourceRegistry(config),
     channels: options.channels ?? new ChatChannels(config.LOOKALIKE_DATA_DIR),
     chatHistory: new ChatHistoryProviders(),
+    ...(options.leases && { leases: options.leases }),
   };
   const limits = new RateLimits({
     perUserPerMinute: config.LOOKALIKE_RATE_PER_USER_PER_MINUTE,

@@ -73,13 +73,14 @@ async function indexOne(
   jobId: string,
   signal: AbortSignal,
 ): Promise<IndexReport> {
-  const { config, registry, store, embedder, logger, hooks } = context;
+  const { config, registry, store, embedder, logger, hooks, leases } = context;
   try {
     const report = await indexSource({
       source: await target.open(),
       store,
       embedder,
       logger,
+      ...(leases && { leases }),
       full,
       concurrency: config.LOOKALIKE_CONCURRENCY,
       batchSize: config.LOOKALIKE_BATCH_SIZE,

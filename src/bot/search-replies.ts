@@ -21,11 +21,11 @@ export function howToIndex(context: RequestContext): string {
 }
 
 /** Starts a search from a query vector: remembers it for `more` and `#n`, and answers its first page. */
-export function answerQuery(
+export async function answerQuery(
   context: RequestContext,
   query: { vector: Float32Array; title: string; count: number },
 ): Promise<Reply> {
-  const session = context.sessions.create({
+  const session = await context.sessions.create({
     tenant: context.request.tenant,
     actorId: context.request.actor.id,
     ...query,
@@ -49,7 +49,11 @@ export async function answerPage(
       text: indexed === 0 ? howToIndex(context) : `Nothing found for ${session.title}.`,
     };
   }
-  page.hits.forEach((hit, i) => (session.shown[offset + i] = hit.image_id));
+  await context.sessions.recordShown(
+    session,
+    offset,
+    page.hits.map((hit) => hit.image_id),
+  );
   const next = offset + page.hits.length;
   return renderResults({
     title: session.title,

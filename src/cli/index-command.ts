@@ -8,6 +8,8 @@ import { parseShard, type Shard } from '../indexer/shard.js';
 import { openEmbedder } from '../model/index.js';
 import { withConfiguredGlobs } from '../indexer/configured-globs.js';
 import { describeSource, openSourceRegistry, type SourceDescriptor } from '../indexer/source-registry.js';
+import { LeaseHeldError } from '../store/leases/hold.js';
+import { openLeases } from '../store/leases/open.js';
 import { openStore } from '../store/open.js';
 import { InputError } from '../util/errors.js';
 import { createLogger } from '../util/log.js';
@@ -120,6 +122,7 @@ async function runIndexCommand(input: string, flags: IndexFlags): Promise<void> 
     await embedder.close();
     throw error;
   });
+  const leases = await openLeases(config);
   const cancel = new AbortController();
   const onInterrupt = () =>
     cancel.abort(new Error('interrupted: nothing half-written is lost, run it again to finish'));
@@ -132,6 +135,7 @@ async function runIndexCommand(input: string, flags: IndexFlags): Promise<void> 
       store,
       embedder,
       logger,
+      leases,
       full: flags.full ?? false,
       dryRun: flags.dryRun ?? false,
       keepMissing: flags.keepMissing ?? false,
@@ -143,13 +147,15 @@ async function runIndexCommand(input: string, flags: IndexFlags): Promise<void> 
     });
   } catch (error) {
     display.stop();
-    if (!flags.dryRun) {
+    // A run refused because another one holds the source is not a run of its own.
+    if (!flags.dryRun && !(error instanceof LeaseHeldError)) {
       const message = error instanceof Error ? error.message : String(error);
       await registry.record(descriptor, { error: message }).catch(() => undefined);
     }
     throw error;
   } finally {
     process.removeListener('SIGINT', onInterrupt);
+    await leases.close();
     await store.close();
     await embedder.close();
   }

@@ -6,6 +6,8 @@ import type { Config } from '../config/schema.js';
 import { openEmbedder } from '../model/index.js';
 import { ChatChannels } from '../sources/chat/channels.js';
 import { LiveChatIndexer } from '../indexer/live-chat.js';
+import { openLeases } from '../store/leases/open.js';
+import { openSessions } from '../search/open-sessions.js';
 import { openStore } from '../store/open.js';
 import { createLogger, type Logger } from '../util/log.js';
 import { ensureModels } from './models.js';
@@ -35,6 +37,8 @@ async function startBot(config: Config, logger: Logger): Promise<void> {
     throw error;
   });
   await store.ensureIndex({ dims: embedder.dims, modelId: embedder.modelId });
+  const leases = await openLeases(config);
+  const remembered = await openSessions(config);
 
   const chat = Boolean(config.DISCORD_TOKEN || config.SLACK_BOT_TOKEN);
   const { commands, consoleCommands } = await import('../../commands/index.js');
@@ -45,6 +49,8 @@ async function startBot(config: Config, logger: Logger): Promise<void> {
     store,
     logger,
     channels,
+    leases,
+    sessions: remembered.sessions,
     commands: chat ? commands : consoleCommands,
   });
 
@@ -78,6 +84,8 @@ async function startBot(config: Config, logger: Logger): Promise<void> {
       await Promise.allSettled(adapters.map((a) => a.stop()));
       await live?.close();
       await bot.close();
+      await leases.close();
+      await remembered.close();
       await store.close();
       await embedder.close();
     })());

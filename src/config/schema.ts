@@ -19,6 +19,11 @@ const optionalString = z
   .string()
   .optional()
   .transform((s) => (s === '' ? undefined : s));
+/** One URL, or several separated by commas (the nodes of a cluster); kept as written. */
+const urlList = optionalString.refine(
+  (s) => s === undefined || s.split(',').every((part) => URL.canParse(part.trim())),
+  'one URL, or several separated by commas',
+);
 
 /** Every setting lookalike reads, from the environment (or `.env`). Keys are the env names. */
 export const configSchema = z.object({
@@ -39,7 +44,7 @@ export const configSchema = z.object({
     .string()
     .regex(/^[a-z0-9][a-z0-9_-]*$/, 'lowercase letters, digits, - and _')
     .default('lookalike-images'),
-  ELASTICSEARCH_URL: optionalString.pipe(z.url().optional()),
+  ELASTICSEARCH_URL: urlList,
   ELASTICSEARCH_CLOUD_ID: optionalString,
   ELASTICSEARCH_API_KEY: optionalString,
   ELASTICSEARCH_USERNAME: optionalString,
@@ -50,6 +55,8 @@ export const configSchema = z.object({
   ELASTICSEARCH_HNSW_M: int(2, 512).default(16),
   ELASTICSEARCH_HNSW_EF_CONSTRUCTION: int(4, 4096).default(100),
   ELASTICSEARCH_NUM_CANDIDATES: int(1, 10_000).default(500),
+  // `auto`: one replica as soon as the cluster has a second data node, none on a single node.
+  ELASTICSEARCH_REPLICAS: z.union([z.literal('auto'), int(0, 16)]).default('auto'),
 
   // Indexing.
   LOOKALIKE_INCLUDE: list.default(['**/*']),
@@ -57,6 +64,8 @@ export const configSchema = z.object({
   LOOKALIKE_BATCH_SIZE: int(1, 256).default(16),
   LOOKALIKE_CONCURRENCY: int(1, 64).default(Math.max(2, os.availableParallelism())),
   LOOKALIKE_DOWNLOAD_TIMEOUT_MS: int(100).default(30_000),
+  // An index run's claim on its source (one run per source at a time) lapses this long after its holder died.
+  LOOKALIKE_LEASE_TTL_MS: int(1_000).default(60_000),
 
   // Outbound HTTP (downloads, the model hub): the standard proxy variables.
   HTTPS_PROXY: optionalString.pipe(z.url().optional()),

@@ -2,6 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { Embedder } from '../model/types.js';
 import type { ImageSource, SourceItem } from '../sources/types.js';
 import { imageId } from '../store/ids.js';
+import type { Lease, Leases } from '../store/leases/types.js';
 import type { Reindex, VectorStore } from '../store/types.js';
 import { InputError, ServiceError } from '../util/errors.js';
 import type { Logger } from '../util/log.js';
@@ -19,9 +20,18 @@ import type { IndexOptions, IndexReport } from './types.js';
 export type { IndexOptions, IndexProgress, IndexReport, IndexFailure } from './types.js';
 export { summaryLine } from './report.js';
 
-export type IndexSourceOptions = IndexOptions & { store: VectorStore; embedder: Embedder; logger?: Logger };
+export type IndexSourceOptions = IndexOptions & {
+  store: VectorStore;
+  embedder: Embedder;
+  logger?: Logger;
+  /** One run per source (and shard) at a time across processes; without it, nothing stops a second run. */
+  leases?: Leases;
+};
 
 const deleteChunk = 500;
+
+/** Index runs' lease keys start with their tenant: `/status` finds any run for its tenant by this prefix. */
+export const indexLeasePrefix = (tenant: string) => `${tenant} `;
 
 /**
  * Brings the index in line with a source: new and changed images embedded, unchanged ones skipped by size
@@ -30,8 +40,26 @@ const deleteChunk = 500;
  * are upserts, and every run compares the whole slice with the source before it deletes anything.
  */
 export async function indexSource(options: IndexSourceOptions): Promise<IndexReport> {
-  const { source, store, embedder, logger } = options;
   const settings = checkOptions(options);
+  const { shard } = settings;
+  const key = `${indexLeasePrefix(options.source.tenant)}${options.source.id}${shard.count > 1 ? ` shard ${shard.index}/${shard.count}` : ''}`;
+  const lease: Lease | undefined = settings.dryRun ? undefined : await options.leases?.acquire(key);
+  if (!lease) return runIndex(options, settings);
+  try {
+    const signals = [lease.lost, ...(options.signal ? [options.signal] : [])];
+    return await runIndex({ ...options, signal: AbortSignal.any(signals) }, settings);
+  } catch (error) {
+    throw lease.lost.aborted ? lease.lost.reason : error;
+  } finally {
+    await lease.release();
+  }
+}
+
+async function runIndex(
+  options: IndexSourceOptions,
+  settings: ReturnType<typeof checkOptions>,
+): Promise<IndexReport> {
+  const { source, store, embedder, logger } = options;
   const startedAt = new Date();
   const jobId = randomUUID().slice(0, 8);
   const progress = new ProgressTracker(jobId, options.onProgress);

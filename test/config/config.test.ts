@@ -38,6 +38,22 @@ describe('config', () => {
     expect(config.LOOKALIKE_EXCLUDE).toEqual(['a/**', 'b/*.png']);
   });
 
+  it('takes several Elasticsearch nodes and a replica count or auto', () => {
+    const config = parseConfig({
+      ELASTICSEARCH_URL: 'http://10.0.0.1:9200, http://10.0.0.2:9200',
+      ELASTICSEARCH_REPLICAS: '2',
+    });
+    expect(config.ELASTICSEARCH_URL).toBe('http://10.0.0.1:9200, http://10.0.0.2:9200');
+    expect(config.ELASTICSEARCH_REPLICAS).toBe(2);
+    expect(parseConfig({}).ELASTICSEARCH_REPLICAS).toBe('auto');
+    for (const bad of [
+      { ELASTICSEARCH_URL: 'http://10.0.0.1:9200,10.0.0.2' },
+      { ELASTICSEARCH_REPLICAS: 'some' },
+    ]) {
+      expect(() => parseConfig(bad)).toThrow(new RegExp(Object.keys(bad)[0] as string));
+    }
+  });
+
   it('.env.example documents every setting', () => {
     const example = readFileSync(path.resolve(import.meta.dirname, '../../.env.example'), 'utf8');
     const missing = Object.keys(configSchema.shape).filter((key) => !example.includes(`${key}=`));

@@ -8,7 +8,14 @@ import { copyAllBut } from './copy.js';
 import { metaFromSource, vectorFromSource } from './documents.js';
 import { toServiceError } from './errors.js';
 import { concreteIndexName, createIndex, deleteIndex, readAlias, type AliasTarget } from './indices.js';
-import { buildMappings, checkIndexOptions, checkSameSpec, vectorField, type IndexType } from './mapping.js';
+import {
+  buildMappings,
+  checkIndexOptions,
+  checkSameSpec,
+  indexSettings,
+  vectorField,
+  type IndexType,
+} from './mapping.js';
 import { cosineFromScore, knnSearch, scopeQuery } from './query.js';
 import {
   listLeftovers,
@@ -18,6 +25,7 @@ import {
   type LeftoverIndex,
 } from './rebuilds.js';
 import { mergeRebuild, swapAlias } from './reindex.js';
+import { retryTransient } from './retry.js';
 
 export interface ElasticsearchStoreOptions {
   /** Bulk write tuning (concurrency, attempts, backoff); defaults suit a small cluster. */
@@ -76,6 +84,7 @@ export async function createElasticsearchStore(
     m: config.ELASTICSEARCH_HNSW_M,
     efConstruction: config.ELASTICSEARCH_HNSW_EF_CONSTRUCTION,
   };
+  const settings = indexSettings(config.ELASTICSEARCH_REPLICAS);
   const pendingReindexes = new Map<string, { from: string; to: string }>();
   // What the alias holds never changes in place (a rebuild copies the mapping), so it is read once.
   let known: AliasTarget | undefined;
@@ -151,9 +160,14 @@ export async function createElasticsearchStore(
       if (!existing) {
         checkIndexOptions(spec, indexOptions, features);
         try {
-          await createIndex(client, concreteIndexName(alias), buildMappings(spec, indexOptions), target, {
-            [alias]: { is_write_index: true },
-          });
+          await createIndex(
+            client,
+            concreteIndexName(alias),
+            buildMappings(spec, indexOptions),
+            target,
+            { [alias]: { is_write_index: true } },
+            settings,
+          );
         } catch (err) {
           // Another process may have created the alias first; its index is fine if it holds the same model.
           if (!(await readAlias(client, alias, target))) throw err;
@@ -236,7 +250,7 @@ export async function createElasticsearchStore(
       await current();
       await seeOwnWrites();
       const pit = await call(`open a point in time on "${alias}"`, () =>
-        client.openPointInTime({ index: alias, keep_alive: pitKeepAlive }),
+        retryTransient(() => client.openPointInTime({ index: alias, keep_alive: pitKeepAlive })),
       );
       let pitId = pit.id;
       try {
@@ -311,9 +325,14 @@ export async function createElasticsearchStore(
 
       const began = new Date();
       const to = concreteIndexName(alias, began);
-      await createIndex(client, to, rebuildMapping(from.mapping, slice, began), target, {
-        [rebuildAlias(to)]: { is_write_index: true },
-      });
+      await createIndex(
+        client,
+        to,
+        rebuildMapping(from.mapping, slice, began),
+        target,
+        { [rebuildAlias(to)]: { is_write_index: true } },
+        settings,
+      );
       try {
         await copyAllBut(client, from.index, slice, { index: to, spec: from.spec, bulk, features });
       } catch (err) {

@@ -61,12 +61,16 @@ export function buildMappings(spec: IndexSpec, options: IndexOptions): estypes.M
   };
 }
 
-// One shard: kNN explores every shard's graph, so splitting a single-node index only adds work.
-// Replicas where a second node exists, none on a single node (which would otherwise stay yellow).
-export const indexSettings: estypes.IndicesIndexSettings = {
-  number_of_shards: 1,
-  auto_expand_replicas: '0-1',
-};
+/**
+ * One shard: kNN explores every shard's graph, so splitting an index of this size only adds work; more
+ * nodes serve more searches through replicas instead. `auto` keeps a replica wherever a second data node
+ * exists (so losing one node loses no data) and none on a single node (which would otherwise stay yellow).
+ */
+export function indexSettings(replicas: Config['ELASTICSEARCH_REPLICAS']): estypes.IndicesIndexSettings {
+  return replicas === 'auto'
+    ? { number_of_shards: 1, auto_expand_replicas: '0-1' }
+    : { number_of_shards: 1, number_of_replicas: replicas, auto_expand_replicas: 'false' };
+}
 
 /** Refuses index options the server or the model cannot support, before asking the server. */
 export function checkIndexOptions(spec: IndexSpec, options: IndexOptions, features: ServerFeatures): void {
