@@ -24,6 +24,8 @@ the real architecture and vocabulary size (same compute and memory as the publis
 from __future__ import annotations
 
 import json
+import math
+import os
 import tempfile
 from pathlib import Path
 
@@ -78,7 +80,7 @@ def model_config(family: str, size: str, vocab_size: int, hf_dir: Path | None) -
         return {"embed_dim": 128, "vision_cfg": tiny_vit,
                 "text_cfg": {"context_length": 77, "vocab_size": vocab_size, "width": 8, "heads": 2, "layers": 2}}
     if family == "siglip2":
-        return {"embed_dim": 128, "init_logit_bias": -10, "custom_text": True,
+        return {"embed_dim": 64, "init_logit_bias": -10, "custom_text": True,  # timm_proj none: = ViT width
                 "vision_cfg": {"image_size": 224, "timm_model_name": "vit_tiny_siglip_fixture",
                                "timm_model_pretrained": False, "timm_pool": "map", "timm_proj": "none"},
                 "text_cfg": {"context_length": 64, "vocab_size": vocab_size, "width": 64, "heads": 2, "layers": 2,
@@ -170,6 +172,29 @@ def tiny_xlmr_config(vocab_size: int, out: Path, full: bool) -> Path:
     return out
 
 
+def spread_weights(model, seed: int, gain: float) -> None:
+    """Random init maps every input to nearly one direction (pairwise cosines ~0.99), which makes a fixture blind to
+    wrong preprocessing or tokenisation. Re-draw every matrix with std gain/sqrt(fan_in) (its real fan-in: a
+    convolution's whole kernel, open_clip's x @ proj parameters their first axis), embedding tables with std 0.5 and
+    vectors (biases, class token) with std 0.05; LayerNorms are jittered around 1 / 0. Seeded, still the same graph."""
+    import torch
+
+    g = torch.Generator().manual_seed(seed + 1)
+    with torch.no_grad():
+        for name, p in model.named_parameters():
+            if p.dim() == 0:  # logit scale / bias play no part
+                continue
+            if "norm" in name.lower() or ".ln_" in name or name.startswith("ln_"):
+                p.add_(torch.randn(p.shape, generator=g) * 0.05)
+            elif "embedding" in name or "pos_embed" in name:
+                p.copy_(torch.randn(p.shape, generator=g) * (0.5 if p.dim() > 1 else 0.05))
+            elif p.dim() == 1:
+                p.copy_(torch.randn(p.shape, generator=g) * 0.05)
+            else:
+                fan_in = p.shape[0] if name.endswith("proj") or name.endswith("projection") else p[0].numel()
+                p.copy_(torch.randn(p.shape, generator=g) * (gain / math.sqrt(fan_in)))
+
+
 # ------------------------------------------------------------------------------------------------------------------
 # graphs
 # ------------------------------------------------------------------------------------------------------------------
@@ -255,7 +280,7 @@ def run(args, out: Path, h) -> None:
                                                                   **pre)
     model.eval()
     if size == "tiny":
-        h.spread_tiny_weights(model, args.seed)
+        spread_weights(model, args.seed, float(os.environ.get("SPREAD_GAIN", "1.5")))
     tokenizer = open_clip.get_tokenizer(name)
     preprocess_cfg = open_clip.get_model_preprocess_cfg(model)
     context_length = int(getattr(tokenizer, "context_length", 77) or 77)
