@@ -1,7 +1,13 @@
 import os from 'node:os';
-import path from 'node:path';
 import envPaths from 'env-paths';
 import { z } from 'zod';
+import {
+  catalogDirs,
+  catalogModel,
+  catalogNames,
+  defaultModelName,
+  type CatalogModel,
+} from '../model/catalog.js';
 
 const paths = envPaths('lookalike', { suffix: '' });
 
@@ -25,6 +31,8 @@ export const configSchema = z.object({
   // Where data lives. Every command honours both, so a run can be fully isolated.
   LOOKALIKE_DATA_DIR: z.string().default(paths.data),
   LOOKALIKE_CACHE_DIR: z.string().default(paths.cache),
+  // A catalog model by name (`lookalike models list`); LOOKALIKE_MODEL_DIR, when set, wins over it.
+  LOOKALIKE_MODEL: z.enum(catalogNames).default(defaultModelName),
   LOOKALIKE_MODEL_DIR: optionalString,
   LOOKALIKE_TEXT_MODEL_DIR: optionalString,
   LOOKALIKE_MODEL_HUB_URL: z.url().default('https://huggingface.co'),
@@ -96,5 +104,19 @@ export const secretKeys = [
   'SLACK_SIGNING_SECRET',
 ] as const satisfies readonly (keyof Config)[];
 
-export const defaultModelDir = (config: Config) =>
-  config.LOOKALIKE_MODEL_DIR ?? path.join(config.LOOKALIKE_CACHE_DIR, 'models', 'clip-vit-base-patch32');
+/**
+ * The model folders the configuration points at: LOOKALIKE_MODEL_DIR (+ LOOKALIKE_TEXT_MODEL_DIR) when set, else
+ * the cache folders of the catalog model LOOKALIKE_MODEL.
+ */
+export function configuredModel(config: Config): { model?: CatalogModel; dir: string; textDir?: string } {
+  if (config.LOOKALIKE_MODEL_DIR) {
+    return {
+      dir: config.LOOKALIKE_MODEL_DIR,
+      ...(config.LOOKALIKE_TEXT_MODEL_DIR && { textDir: config.LOOKALIKE_TEXT_MODEL_DIR }),
+    };
+  }
+  const model = catalogModel(config.LOOKALIKE_MODEL);
+  const dirs = catalogDirs(model, config.LOOKALIKE_CACHE_DIR);
+  const textDir = config.LOOKALIKE_TEXT_MODEL_DIR ?? dirs.textDir;
+  return { model, dir: dirs.dir, ...(textDir && { textDir }) };
+}

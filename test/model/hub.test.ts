@@ -39,8 +39,8 @@ async function serve(options: Partial<HubServerOptions> = {}) {
 const fetchInto = (server: HubServer, dest: string, files = quantizedFiles) =>
   fetchHubFiles({ hubUrl: server.url, repo, files, dest, retries: 2 });
 
-async function expectSameAsFixture(dest: string, file: string) {
-  expect(await sha256(path.join(dest, file)), file).toBe(await sha256(path.join(clipDir, file)));
+async function expectSameAsFixture(dest: string, file: string, source = clipDir) {
+  expect(await sha256(path.join(dest, file)), file).toBe(await sha256(path.join(source, file)));
 }
 
 describe('fetchHubFiles', () => {
@@ -213,5 +213,61 @@ describe('lookalike models fetch', () => {
     const dir = path.join(temp.dir, 'cache', 'models', 'clip-vit-base-patch32');
     expect(good.stdout).toContain(`model ready: ${dir}`);
     for (const f of files) await expectSameAsFixture(dir, f.path);
+  });
+});
+
+describe('lookalike models list / fetch <name>', () => {
+  const siglipRepo = 'immich-app/ViT-B-16-SigLIP2__webli';
+  const siglipFixture = path.join(fixtures, 'open-clip', 'siglip2');
+
+  it('fetches a catalog model in the open_clip layout, lists it installed, and LOOKALIKE_MODEL opens it', async () => {
+    hub = await startHubServer({ repos: { [siglipRepo]: siglipFixture } });
+    const env = isolatedEnv(temp.dir, { LOOKALIKE_MODEL_HUB_URL: hub.url, LOOKALIKE_MODEL_DIR: '' });
+    const fetched = await runCli(['models', 'fetch', 'siglip2-vit-b16'], env);
+    expect(fetched.code, fetched.stderr).toBe(0);
+    const dir = path.join(temp.dir, 'cache', 'models', 'ViT-B-16-SigLIP2__webli');
+    expect(fetched.stdout).toContain(`model ready: ${dir} (set LOOKALIKE_MODEL=siglip2-vit-b16 to use it)`);
+    for (const file of ['config.json', 'visual/model.onnx', 'textual/tokenizer.json']) {
+      await expectSameAsFixture(dir, file, siglipFixture);
+    }
+
+    const listed = await runCli(['models', 'list', '--json'], { ...env, LOOKALIKE_MODEL: 'siglip2-vit-b16' });
+    expect(listed.code, listed.stderr).toBe(0);
+    const rows = JSON.parse(listed.stdout) as { name: string; installed: boolean; configured: boolean }[];
+    expect(rows.map((r) => r.name)).toEqual(expect.arrayContaining(['openai-vit-b32', 'laion2b-vit-b32']));
+    expect(rows.find((r) => r.name === 'siglip2-vit-b16')).toMatchObject({
+      installed: true,
+      configured: true,
+    });
+    expect(rows.find((r) => r.name === 'openai-vit-b32')).toMatchObject({
+      installed: false,
+      configured: false,
+    });
+
+    const config = parseConfig({
+      LOOKALIKE_CACHE_DIR: path.join(temp.dir, 'cache'),
+      LOOKALIKE_MODEL: 'siglip2-vit-b16',
+    });
+    const embedder = await openEmbedder(config);
+    try {
+      expect(embedder.modelId).toBe('ViT-B-16-SigLIP2__webli@fp32');
+    } finally {
+      await embedder.close();
+    }
+  });
+
+  it('refuses an unknown name, listing the known ones; a wrong checksum leaves no model folder', async () => {
+    hub = await startHubServer({
+      repos: { [siglipRepo]: siglipFixture },
+      wrongChecksum: new Set(['textual/model.onnx']),
+    });
+    const env = isolatedEnv(temp.dir, { LOOKALIKE_MODEL_HUB_URL: hub.url, LOOKALIKE_MODEL_DIR: '' });
+    const unknown = await runCli(['models', 'fetch', 'vit-huge'], env);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toMatch(/vit-huge: unknown model \(known: openai-vit-b32, laion2b-vit-b32/);
+    const bad = await runCli(['models', 'fetch', 'siglip2-vit-b16'], env);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/textual\/model.onnx: sha256 mismatch/);
+    expect(existsSync(path.join(temp.dir, 'cache', 'models', 'ViT-B-16-SigLIP2__webli'))).toBe(false);
   });
 });
