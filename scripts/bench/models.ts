@@ -4,7 +4,9 @@
 // Results: bench/models.md + bench/models.json.
 //
 //   node bin/run-ts.js scripts/bench/models.ts --model openai-vit-b32=DIR[@quantized] --model laion2b-vit-b32=DIR ...
-//       [--images 64] [--batch 16] [--queries 24] [--threads N] [--out bench]
+//       [--images 64] [--batch 16] [--queries 24] [--threads N] [--out bench] [--python PYTHON]
+// --python also counts each graph's multiply-accumulates (scripts/bench/graph_macs.py, needs `onnx`): compute that
+// does not depend on what else the machine runs.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { readdir, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -14,6 +16,7 @@ import sharp from 'sharp';
 import { catalogModel } from '../../src/model/catalog.js';
 import type { Precision } from '../../src/model/folder.js';
 import { createEmbedder } from '../../src/model/index.js';
+import { openModelParts } from '../../src/model/parts.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const { values: args } = parseArgs({
@@ -25,6 +28,7 @@ const { values: args } = parseArgs({
     queries: { type: 'string', default: '24' },
     threads: { type: 'string', default: String(os.availableParallelism()) },
     out: { type: 'string', default: path.join(root, 'bench') },
+    python: { type: 'string' },
   },
 });
 
@@ -40,6 +44,9 @@ interface Measured {
   imagesPerSecond: number;
   textMedianMs: number;
   loadAverage: number[];
+  /** Multiply-accumulates (10^9) per image and per query at the text graph's length, when counted. */
+  imageGmacs?: number;
+  textGmacs?: number;
 }
 
 const queries = [
@@ -119,6 +126,21 @@ async function measureOne(spec: string): Promise<Measured> {
   }
   const dims = embedder.dims;
   await embedder.close();
+  const parts = await openModelParts(dir, undefined, precision);
+  const macs = args.python
+    ? execFileSync(
+        args.python,
+        [
+          path.join(root, 'scripts/bench/graph_macs.py'),
+          parts.vision.graph,
+          `${parts.text.graph}:${parts.text.tokenizer.maxLength}`,
+        ],
+        { encoding: 'utf8' },
+      )
+        .trim()
+        .split('\n')
+        .map((line) => (JSON.parse(line) as { gmacs: number }).gmacs)
+    : [];
   return {
     name,
     precision,
@@ -132,6 +154,7 @@ async function measureOne(spec: string): Promise<Measured> {
     imagesPerSecond: Math.round(imagesPerSecond * 10) / 10,
     textMedianMs: Math.round(median(textMs) * 10) / 10,
     loadAverage: os.loadavg().map((l) => Math.round(l * 100) / 100),
+    ...(macs.length === 2 && { imageGmacs: macs[0], textGmacs: macs[1] }),
   };
 }
 
@@ -139,7 +162,8 @@ function markdown(rows: Measured[], command: string): string {
   const line = (r: Measured) => {
     const model = catalogModel(r.name);
     const recall = model.recall ? model.recall.value.toFixed(1) : '—';
-    return `| ${r.name} | ${r.precision} | ${r.dims} | ${r.graphMiB} | ${r.peakRssMiB} | ${r.imagesPerSecond} | ${r.textMedianMs} | ${recall} | ${r.loadAverage[0]} |`;
+    const gmacs = r.imageGmacs === undefined ? '—' : `${r.imageGmacs} / ${r.textGmacs}`;
+    return `| ${r.name} | ${r.precision} | ${r.dims} | ${r.graphMiB} | ${r.peakRssMiB} | ${gmacs} | ${r.imagesPerSecond} | ${r.textMedianMs} | ${recall} | ${r.loadAverage[0]} |`;
   };
   return [
     '# Catalog models on this machine',
@@ -151,8 +175,8 @@ function markdown(rows: Measured[], command: string): string {
     `infer), text: median of ${args.queries} single queries. Graphs: full size, random weights (same compute and`,
     'memory as the published ones); the machine was shared with other jobs: the load average is beside each row.',
     '',
-    '| model | precision | dims | graphs MiB | peak RSS MiB | images/s | text ms | recall | load avg (1 min) |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    '| model | precision | dims | graphs MiB | peak RSS MiB | GMACs image / text | images/s | text ms | recall | load avg (1 min) |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
     ...rows.map(line),
     '',
     "recall: Crossmodal-3600 text-to-image, English, mean of R@1/5/10, from immich's model table as quoted in issue #13.",
@@ -183,6 +207,7 @@ async function main() {
         args.queries,
         '--threads',
         args.threads,
+        ...(args.python ? ['--python', args.python] : []),
       ],
       { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] },
     );

@@ -183,7 +183,7 @@ describe('a broken model folder is a clear error naming the file', () => {
 describe('openEmbedder', () => {
   it('asks to run `lookalike models fetch <name>` when the configured model is not there', async () => {
     const config = parseConfig({ LOOKALIKE_CACHE_DIR: path.join(temp.dir, 'empty-cache') });
-    await expect(openEmbedder(config)).rejects.toThrow(/run `lookalike models fetch openai-vit-b32`/);
+    await expect(openEmbedder(config)).rejects.toThrow(/run `lookalike models fetch laion2b-vit-b32`/);
     const siglip = { ...config, LOOKALIKE_MODEL: 'siglip2-vit-b16' };
     await expect(openEmbedder(siglip)).rejects.toThrow(/run `lookalike models fetch siglip2-vit-b16`/);
   });
