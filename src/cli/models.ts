@@ -110,7 +110,7 @@ export interface ModelRow {
   repo: string;
   dims: number;
   languages: string;
-  approxDownloadMiB?: number;
+  approxDownloadMiB: number;
   recall?: number;
   recallSource?: string;
   lowConfidence: number;
@@ -130,7 +130,7 @@ export function listModels(config: Config): ModelRow[] {
       repo: m.repo,
       dims: m.dims,
       languages: m.languages,
-      ...(m.approxBytes && { approxDownloadMiB: Math.round(m.approxBytes / 1048576) }),
+      approxDownloadMiB: Math.round(m.approxBytes / 1048576),
       ...(m.recall && { recall: m.recall.value, recallSource: m.recall.source }),
       lowConfidence: m.lowConfidence,
       installed: existsSync(dirs.dir) && (!dirs.textDir || existsSync(dirs.textDir)),
@@ -147,7 +147,7 @@ function formatModels(rows: ModelRow[]): string {
       r.configured ? '*' : '',
       r.name + (r.default ? ' (default)' : ''),
       String(r.dims),
-      r.approxDownloadMiB === undefined ? '?' : `~${r.approxDownloadMiB}`,
+      `~${r.approxDownloadMiB}`,
       r.recall === undefined ? '-' : r.recall.toFixed(1),
       r.installed ? 'yes' : 'no',
       r.languages,
