@@ -16,6 +16,7 @@ import {
 } from '../model/catalog.js';
 import type { Precision } from '../model/folder.js';
 import { fetchHubFiles, type FetchProgress, type HubFile } from '../model/hub.js';
+import { fp32Only } from '../model/open-clip.js';
 import { ServiceError } from '../util/errors.js';
 
 const precisions: Precision[] = ['fp32', 'fp16', 'quantized'];
@@ -178,6 +179,9 @@ export async function ensureModels(config: Config): Promise<void> {
   const { model, dir } = configuredModel(config);
   if (existsSync(dir)) return;
   if (!model) throw new ServiceError('model', `LOOKALIKE_MODEL_DIR=${dir} does not exist`);
+  if (model.layout === 'open_clip' && config.LOOKALIKE_PRECISION !== 'fp32') {
+    throw new ServiceError('model', `LOOKALIKE_MODEL=${model.name}: ${fp32Only(config.LOOKALIKE_PRECISION)}`);
+  }
   console.error(`lookalike: first start, downloading ${model.name} (${model.repo}) into ${dir}`);
   await fetchModel(config, {
     repo: model.repo,

@@ -40,6 +40,11 @@ async function graphFile(file: string): Promise<string> {
   return file;
 }
 
+/** Why a precision other than fp32 cannot be had from an open_clip-layout folder, and where to get one. */
+export const fp32Only = (precision: string) =>
+  `open_clip-layout folders hold fp32 graphs only (immich publishes no others); for LOOKALIKE_PRECISION=${precision} ` +
+  'use a transformers.js-layout model with those graphs, such as LOOKALIKE_MODEL=openai-vit-b32';
+
 /**
  * A folder in open_clip's layout as immich publishes it: config.json (the open_clip model config),
  * visual/model.onnx + visual/preprocess_cfg.json, textual/model.onnx + textual/tokenizer.json (+ its config
@@ -47,12 +52,7 @@ async function graphFile(file: string): Promise<string> {
  */
 export async function openClipParts(dir: string, precision: Precision): Promise<ModelParts> {
   const at = (file: string) => path.join(dir, file);
-  if (precision !== 'fp32') {
-    throw problem(
-      dir,
-      `open_clip layout folders hold fp32 graphs only; LOOKALIKE_PRECISION=${precision} needs a transformers.js-layout folder`,
-    );
-  }
+  if (precision !== 'fp32') throw problem(dir, fp32Only(precision));
   const configFile = at('config.json');
   const config = parsed(configFile, (json) => configSchema.parse(json), await readJson(configFile, true));
   const planFile = at('visual/preprocess_cfg.json');

@@ -191,6 +191,19 @@ describe('ensureModels (first start)', () => {
     expect(fixed.requests.some((r) => r.path.endsWith('vision_model.onnx'))).toBe(false);
   });
 
+  it('refuses int8 or fp16 for an open_clip-layout model before downloading anything', async () => {
+    const server = await serve();
+    const config = parseConfig({
+      LOOKALIKE_CACHE_DIR: temp.dir,
+      LOOKALIKE_MODEL_HUB_URL: server.url,
+      LOOKALIKE_PRECISION: 'quantized',
+    });
+    await expect(ensureModels(config)).rejects.toThrow(
+      /LOOKALIKE_MODEL=laion2b-vit-b32: open_clip-layout folders hold fp32 graphs only.*LOOKALIKE_MODEL=openai-vit-b32/,
+    );
+    expect(server.requests).toEqual([]);
+  });
+
   it('never downloads into a configured LOOKALIKE_MODEL_DIR that is missing', async () => {
     const config = parseConfig({ LOOKALIKE_MODEL_DIR: path.join(temp.dir, 'mine') });
     await expect(ensureModels(config)).rejects.toThrow(
