@@ -1,7 +1,7 @@
 import os from 'node:os';
-import path from 'node:path';
 import envPaths from 'env-paths';
 import { z } from 'zod';
+import { defaultModelName, modelNames } from './model-names.js';
 
 const paths = envPaths('lookalike', { suffix: '' });
 
@@ -30,6 +30,8 @@ export const configSchema = z.object({
   // Where data lives. Every command honours both, so a run can be fully isolated.
   LOOKALIKE_DATA_DIR: z.string().default(paths.data),
   LOOKALIKE_CACHE_DIR: z.string().default(paths.cache),
+  // A catalog model by name (`lookalike models list`); LOOKALIKE_MODEL_DIR, when set, wins over it.
+  LOOKALIKE_MODEL: z.enum(modelNames).default(defaultModelName),
   LOOKALIKE_MODEL_DIR: optionalString,
   LOOKALIKE_TEXT_MODEL_DIR: optionalString,
   LOOKALIKE_MODEL_HUB_URL: z.url().default('https://huggingface.co'),
@@ -109,6 +111,3 @@ export const secretKeys = [
   'SLACK_APP_TOKEN',
   'SLACK_SIGNING_SECRET',
 ] as const satisfies readonly (keyof Config)[];
-
-export const defaultModelDir = (config: Config) =>
-  config.LOOKALIKE_MODEL_DIR ?? path.join(config.LOOKALIKE_CACHE_DIR, 'models', 'clip-vit-base-patch32');

@@ -3,8 +3,9 @@ import type { Embedder } from '../model/types.js';
 import type { ImageSource, SourceItem } from '../sources/types.js';
 import { imageId } from '../store/ids.js';
 import type { Lease, Leases } from '../store/leases/types.js';
+import { modelMismatch } from '../store/model-stamp.js';
 import type { Reindex, VectorStore } from '../store/types.js';
-import { InputError, ServiceError } from '../util/errors.js';
+import { InputError } from '../util/errors.js';
 import type { Logger } from '../util/log.js';
 import type { Group } from './membership.js';
 import { runPipeline } from './pipeline.js';
@@ -168,10 +169,11 @@ async function prepareIndex(store: VectorStore, embedder: Embedder, dryRun: bool
   }
   const stats = await store.stats();
   if (stats.modelId !== undefined && stats.modelId !== embedder.modelId) {
-    throw new ServiceError(
-      store.backend,
-      `index "${stats.index}" holds vectors of model "${stats.modelId}", not of "${embedder.modelId}"`,
-    );
+    const stored = { dims: stats.dims ?? 0, modelId: stats.modelId };
+    throw modelMismatch(store.backend, stats.index, stored, {
+      dims: embedder.dims,
+      modelId: embedder.modelId,
+    });
   }
   return stats.dims !== undefined;
 }

@@ -1,4 +1,5 @@
 import type { Embedder, ImageInput } from '../model/types.js';
+import { modelMismatch } from '../store/model-stamp.js';
 import type { Hit, TenantScope, VectorStore } from '../store/types.js';
 import { InputError, refusal } from '../util/errors.js';
 import { TextBatcher, type TextBatcherOptions } from './text-batcher.js';
@@ -51,6 +52,17 @@ export class SearchService {
     if (depth <= offset) return { hits: [], hasMore: false };
     // One extra hit says whether a next page exists.
     const ranked = await this.store.knn({ vector, k: Math.min(depth + 1, maxResultDepth + 1), scope });
+    // Vectors of another model rank at random: refuse rather than answer (e.g. the index was rebuilt with another
+    // model after this process started, or a search runs with another LOOKALIKE_MODEL than the indexer did).
+    const foreign = ranked.find((hit) => hit.model_id !== this.embedder.modelId);
+    if (foreign) {
+      const stats = await this.store.stats();
+      const stored = { dims: stats.dims ?? vector.length, modelId: foreign.model_id };
+      throw modelMismatch(this.store.backend, stats.index, stored, {
+        dims: this.embedder.dims,
+        modelId: this.embedder.modelId,
+      });
+    }
     return { hits: ranked.slice(offset, depth), hasMore: ranked.length > depth && depth < maxResultDepth };
   }
 }

@@ -4,6 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError, parseConfig } from '../../src/config/load.js';
 import { configSchema } from '../../src/config/schema.js';
 import { createLogger } from '../../src/util/log.js';
+import { modelNames } from '../../src/config/model-names.js';
+import { catalog } from '../../src/model/catalog.js';
 
 describe('config', () => {
   it('has defaults for everything but tokens', () => {
@@ -70,5 +72,11 @@ describe('logger', () => {
     expect(lines.join('\n')).not.toContain('discord-secret-token');
     expect(lines.join('\n')).not.toContain('xoxb-secret');
     expect(lines.join('\n')).toContain('[redacted]');
+  });
+});
+
+describe('model names', () => {
+  it('are exactly the catalog’s models, each once', () => {
+    expect([...catalog.map((m) => m.name)].sort()).toEqual([...modelNames].sort());
   });
 });

@@ -70,11 +70,12 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
         expect(await store.count(tenantA)).toBe(1);
       });
 
-      it('refuses another model with an error naming both', async () => {
+      it('refuses another model with an error naming both and saying what to do', async () => {
         const error = await store.ensureIndex({ dims, modelId: 'other-model' }).catch((e: Error) => e);
         expect(error).toBeInstanceOf(Error);
         expect((error as Error).message).toContain(contractModel);
         expect((error as Error).message).toContain('other-model');
+        expect((error as Error).message).toMatch(/run with the model that built it.*set LOOKALIKE_INDEX/);
       });
     });
 

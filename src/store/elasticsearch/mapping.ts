@@ -1,6 +1,7 @@
 import type { estypes } from '@elastic/elasticsearch';
 import type { Config } from '../../config/schema.js';
 import { ServiceError } from '../../util/errors.js';
+import { modelMismatch } from '../model-stamp.js';
 import type { IndexSpec } from '../types.js';
 import type { ServerFeatures } from './version.js';
 
@@ -97,10 +98,5 @@ export function specFromMapping(mapping: estypes.MappingTypeMapping | undefined)
 
 export function checkSameSpec(index: string, stored: IndexSpec, wanted: IndexSpec): void {
   if (stored.dims === wanted.dims && stored.modelId === wanted.modelId) return;
-  throw new ServiceError(
-    'elasticsearch',
-    `index "${index}" holds vectors of model "${stored.modelId}" (${stored.dims} dims), but this run uses ` +
-      `"${wanted.modelId}" (${wanted.dims} dims); an index never mixes models: set LOOKALIKE_INDEX to a new name ` +
-      'and index again, or delete the old index',
-  );
+  throw modelMismatch('elasticsearch', index, stored, wanted);
 }

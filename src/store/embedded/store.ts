@@ -15,6 +15,7 @@ import type {
 } from '../types.js';
 import { InputError, ServiceError } from '../../util/errors.js';
 import { fromBlob, toRow, type DocRow, type Slice, type StoreDatabase, type VectorRow } from './database.js';
+import { modelMismatch } from '../model-stamp.js';
 import { checkFilter, checkQuery, checkScope, documentProblem } from '../validate.js';
 import { VectorTable, type Placement } from './vector-table.js';
 
@@ -56,12 +57,7 @@ export class EmbeddedStore implements VectorStore {
         const { dims, model_id } = this.db.writerState();
         if (dims === null) this.db.setSpec(spec.dims, spec.modelId);
         else if (dims !== spec.dims || model_id !== spec.modelId) {
-          throw new ServiceError(
-            service,
-            `index "${this.index}" holds ${dims}-dimensional vectors of model "${model_id}", but model ` +
-              `"${spec.modelId}" makes ${spec.dims}-dimensional vectors. An index never mixes models: ` +
-              `set LOOKALIKE_INDEX to another name, or remove ${this.db.file} to start over.`,
-          );
+          throw modelMismatch(service, this.index, { dims, modelId: model_id ?? '?' }, spec);
         }
       });
       this.catchUp();
