@@ -39,9 +39,10 @@ describe('OCR on the fixture corpus', () => {
     const result = await engine.read(image.file, await readFile(path.join(corpus, image.file)));
     const recall = wordRecall(image, result.text);
     expect(result.gate).toBe('text');
-    expect(recall.searchable / recall.total, `${result.text} | ${image.lines.join(' / ')}`).toBeGreaterThanOrEqual(
-      minRecall[image.kind] as number,
-    );
+    expect(
+      recall.searchable / recall.total,
+      `${result.text} | ${image.lines.join(' / ')}`,
+    ).toBeGreaterThanOrEqual(minRecall[image.kind] as number);
     expect(result.confidence).toBeGreaterThan(0.5);
   });
 
