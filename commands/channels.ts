@@ -105,7 +105,7 @@ function startChannelJob(
   spec: ChatChannelSpec,
   name: string,
 ): Reply {
-  const { config, store, embedder, logger, hooks, jobs, request } = context;
+  const { config, store, embedder, reader, logger, hooks, jobs, request } = context;
   const jobId = jobs.start(request.tenant, `#${name}`, async (id, signal) => {
     const source = provider.open(spec);
     const startedAt = new Date();
@@ -113,6 +113,7 @@ function startChannelJob(
       source,
       store,
       embedder,
+      ...(reader && { reader }),
       logger,
       concurrency: config.LOOKALIKE_CONCURRENCY,
       batchSize: config.LOOKALIKE_BATCH_SIZE,

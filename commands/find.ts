@@ -1,5 +1,6 @@
 import { answerQuery } from '../src/bot/answers.js';
 import type { Command } from '../src/bot/command.js';
+import { clipTextOf, findTextOf } from '../src/search/text-query.js';
 
 export const find: Command = {
   spec: {
@@ -20,7 +21,12 @@ export const find: Command = {
   inference: true,
   async run(context) {
     const text = String(context.options.text);
-    const vector = await context.search.textVector(text);
-    return answerQuery(context, { vector, title: `“${text}”`, count: Number(context.options.count) });
+    const vector = await context.search.textVector(clipTextOf(text));
+    return answerQuery(context, {
+      vector,
+      title: `“${text}”`,
+      count: Number(context.options.count),
+      text: findTextOf(text),
+    });
   },
 };

@@ -1,4 +1,5 @@
 import type { Config } from '../config/schema.js';
+import type { TextReader } from '../indexer/text.js';
 import type { Embedder } from '../model/types.js';
 import { QuerySessions } from '../search/sessions.js';
 import { SearchService } from '../search/service.js';
@@ -17,6 +18,8 @@ import type { Bot, CommandRequest, Reply, ReplyHooks } from './types.js';
 export interface BotOptions {
   config: Config;
   embedder: Embedder;
+  /** Reads the words in images while indexing (LOOKALIKE_OCR). */
+  reader?: TextReader;
   store: VectorStore;
   /** The command set (commands/index.ts); injected because src/ never imports commands/. */
   commands: readonly Command[];
@@ -40,6 +43,7 @@ export function createBot(options: BotOptions): Bot {
     config,
     logger,
     embedder: options.embedder,
+    ...(options.reader && { reader: options.reader }),
     store: options.store,
     search: new SearchService(options.embedder, options.store, {
       windowMs: options.batching?.windowMs ?? 4,

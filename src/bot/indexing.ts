@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { indexSource } from '../indexer/index.js';
-import type { IndexFailure, IndexReport } from '../indexer/types.js';
+import type { IndexFailure, IndexReport, TextReport } from '../indexer/types.js';
 import type { SourceDescriptor } from '../sources/registry.js';
 import { InputError } from '../util/errors.js';
 import type { CommandContext } from './command.js';
@@ -64,12 +64,13 @@ async function indexOne(
   jobId: string,
   signal: AbortSignal,
 ): Promise<IndexReport> {
-  const { config, registry, store, embedder, logger, hooks } = context;
+  const { config, registry, store, embedder, reader, logger, hooks } = context;
   try {
     const report = await indexSource({
       source: await registry.open(descriptor),
       store,
       embedder,
+      ...(reader && { reader }),
       logger,
       full,
       concurrency: config.LOOKALIKE_CONCURRENCY,
@@ -108,9 +109,27 @@ function combine(
     deleted: sum('deleted'),
     failed: [...stopped, ...reports.flatMap((r) => r.failed)],
     skipped: reports.flatMap((r) => r.skipped ?? []),
+    ...combinedText(reports),
     dryRun: false,
     full,
     startedAt: startedAt.toISOString(),
     durationMs: Date.now() - startedAt.getTime(),
+  };
+}
+
+/** The text passes of several runs added up; absent when none read text. */
+function combinedText(reports: IndexReport[]): { text?: TextReport } {
+  const texts = reports.flatMap((r) => (r.text ? [r.text] : []));
+  if (texts.length === 0) return {};
+  const sum = (key: 'read' | 'withText' | 'passedOver' | 'downscaled') =>
+    texts.reduce((n, t) => n + t[key], 0);
+  return {
+    text: {
+      read: sum('read'),
+      withText: sum('withText'),
+      passedOver: sum('passedOver'),
+      downscaled: sum('downscaled'),
+      failed: texts.flatMap((t) => t.failed),
+    },
   };
 }

@@ -4,6 +4,7 @@ import type { ChatAdapter } from '../bot/types.js';
 import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { openEmbedder } from '../model/index.js';
+import { openTextReader } from '../ocr/index.js';
 import { ChatChannels } from '../sources/chat/channels.js';
 import { LiveChatIndexer } from '../sources/chat/live.js';
 import { openStore } from '../store/open.js';
@@ -35,16 +36,24 @@ async function startBot(config: Config, logger: Logger): Promise<void> {
     throw error;
   });
   await store.ensureIndex({ dims: embedder.dims, modelId: embedder.modelId });
+  const reader = await openTextReader(config);
 
   const chat = Boolean(config.DISCORD_TOKEN || config.SLACK_BOT_TOKEN);
   const { commands, consoleCommands } = await import('../../commands/index.js');
-  const bot = createBot({ config, embedder, store, logger, commands: chat ? commands : consoleCommands });
+  const bot = createBot({
+    config,
+    embedder,
+    ...(reader && { reader }),
+    store,
+    logger,
+    commands: chat ? commands : consoleCommands,
+  });
 
   // Following live posts needs Discord's message intents: only ask for them once an admin added a channel.
   const chatChannels = new ChatChannels(config.LOOKALIKE_DATA_DIR);
   const live =
     chat && (await chatChannels.list()).length > 0
-      ? new LiveChatIndexer({ store, embedder, logger, channels: chatChannels })
+      ? new LiveChatIndexer({ store, embedder, ...(reader && { reader }), logger, channels: chatChannels })
       : undefined;
 
   const adapters: ChatAdapter[] = [];
@@ -73,6 +82,7 @@ async function startBot(config: Config, logger: Logger): Promise<void> {
       await bot.close();
       await store.close();
       await embedder.close();
+      await reader?.close();
     })());
   process.once('SIGINT', () => void shutdown('SIGINT').then(() => process.exit(0)));
   process.once('SIGTERM', () => void shutdown('SIGTERM').then(() => process.exit(0)));

@@ -10,8 +10,13 @@ export interface TextMatch {
 
 /** A query word counts as found in a word read this close to it: OCR misreads a letter now and then. */
 const minSimilarity = 0.75;
-/** At least this share of the query words must be found: "snowy mountain" is not text about mountains. */
-const minCoverage = 0.6;
+/**
+ * At least this share of the query (counted in letters, so "a" and "on" weigh little) must be found:
+ * "snowy mountain" is not text about mountains.
+ */
+const minCoverage = 0.7;
+/** Shorter words count only as words of their own: "on" is inside too many others. */
+const minInsideLength = 4;
 
 /**
  * Whether a text query matches the text read from an image, and how well. Words match inside run-together
@@ -32,9 +37,13 @@ export function matchText(query: { words: string; phrase: boolean }, text: strin
   }
   const matched = new Set<string>();
   let found = 0;
+  let total = 0;
   for (const word of wanted) {
-    if (joined.includes(word)) {
-      found += 1;
+    const weight = [...word].length;
+    total += weight;
+    const inside = weight >= minInsideLength || !/^[\p{Script=Latin}\p{N}]+$/u.test(word) || together;
+    if (inside ? joined.includes(word) : read.some((w) => w.key === word)) {
+      found += weight;
       for (const w of read) if (overlaps(w.key, word)) matched.add(w.word);
       continue;
     }
@@ -45,11 +54,11 @@ export function matchText(query: { words: string; phrase: boolean }, text: strin
         best = { similarity, word: w.word };
     }
     if (best) {
-      found += best.similarity;
+      found += best.similarity * weight;
       matched.add(best.word);
     }
   }
-  const coverage = found / wanted.length;
+  const coverage = found / total;
   if (coverage < minCoverage) return undefined;
   return { score: coverage + (together && wanted.length > 1 ? 1 : 0), matched: [...matched] };
 }
