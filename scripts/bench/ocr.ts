@@ -19,6 +19,7 @@ import { OcrEngine } from '../../src/ocr/engine.js';
 import type { OcrResult } from '../../src/ocr/types.js';
 import { SearchService } from '../../src/search/service.js';
 import { findTextOf } from '../../src/search/text-query.js';
+import { compact } from '../../src/ocr/words.js';
 import { openFolderSource } from '../../src/sources/folder.js';
 import { openStore } from '../../src/store/open.js';
 import { kinds, makeCorpus } from '../ocr-corpus/make.js';
@@ -143,22 +144,38 @@ const cached: TextReader = {
   read: async (name, bytes) => results.get(name) ?? engine.read(name, bytes),
 };
 const random = seeded(Number(args.seed) + 1);
-const queries = truth
-  .filter((t) => t.kind !== 'no-text')
-  .map((image) => {
-    if (image.words.length > 0) {
-      const start = Math.floor(random() * Math.max(1, image.words.length - 1));
-      return { image, query: image.words.slice(start, start + 2).join('') };
+const shuffled = <T>(list: T[]): T[] =>
+  list
+    .map((item) => ({ item, key: random() }))
+    .sort((a, b) => a.key - b.key)
+    .map((e) => e.item);
+const written = truth.map((t) => ({ file: t.file, text: compact(t.lines.join(' ')) }));
+/**
+ * 2-4 words standing together in one line of the image (Chinese: two words of a line), chosen at random
+ * among the spans no other image of the corpus also says: the corpus repeats error messages on purpose
+ * ("404 Not Found"), and a query many images answer equally has no one right first hit.
+ */
+function queryFor(image: CorpusImage): string | undefined {
+  const spans: string[] = [];
+  if (image.words.length > 0) {
+    for (let i = 0; i + 2 <= image.words.length; i++) spans.push(image.words.slice(i, i + 2).join(''));
+  } else {
+    for (const line of image.lines) {
+      const words = line.split(' ');
+      for (let size = 2; size <= Math.min(4, words.length); size++)
+        for (let i = 0; i + size <= words.length; i++) spans.push(words.slice(i, i + size).join(' '));
     }
-    const candidates = image.lines.filter((l) => l.split(' ').length >= 2);
-    const line = (candidates.length > 0 ? candidates : image.lines)[
-      Math.floor(random() * Math.max(1, candidates.length))
-    ] as string;
-    const words = line.split(' ');
-    const size = Math.min(words.length, 2 + Math.floor(random() * 3));
-    const start = Math.floor(random() * (words.length - size + 1));
-    return { image, query: words.slice(start, start + size).join(' ') };
+  }
+  return shuffled(spans).find((span) => {
+    const key = compact(span);
+    return written.every((other) => other.file === image.file || !other.text.includes(key));
   });
+}
+const textImages = truth.filter((t) => t.kind !== 'no-text');
+const queries = textImages.flatMap((image) => {
+  const query = queryFor(image);
+  return query === undefined ? [] : [{ image, query }];
+});
 const clipQueries = [
   'snowy mountain',
   'a cat',
@@ -179,7 +196,8 @@ say();
 say('## Search');
 say();
 say(
-  `${queries.length} queries of 2-4 words standing together in one line of an image (Chinese: two words), through /find's ranking ` +
+  `${queries.length} queries (one per image with text that has a span of words no other image says; ${textImages.length - queries.length} have none) ` +
+    `of 2-4 words standing together in one line of an image (Chinese: two words), through /find's ranking ` +
     `(CLIP kNN and text matches fused by reciprocal rank); CLIP is the tiny random test model. ${clipQueries.length} descriptions no image says, ` +
     'top 10 with text fusion against CLIP alone.',
 );

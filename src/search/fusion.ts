@@ -1,18 +1,23 @@
 import type { Hit } from '../store/types.js';
 
+/** One ranking to fuse, and how much its ranks count. */
+export interface RankedList {
+  hits: Hit[];
+  weight: number;
+}
+
 /**
- * Reciprocal rank fusion (Cormack et al. 2009): each list adds 1 / (k + rank) for every image it ranks, and
- * images are ordered by the sum. Computed here rather than by Elasticsearch's `rrf` retriever, which needs a
- * paid licence tier and does not exist for the embedded store. k = 60 is the paper's constant: a lone top
- * result of one list ties the 20th result of both.
+ * Weighted reciprocal rank fusion (Cormack et al. 2009): each list adds weight / (k + rank) for every image it
+ * ranks, and images are ordered by the sum. Computed here rather than by Elasticsearch's `rrf` retriever,
+ * which needs a paid licence tier and does not exist for the embedded store. k = 60 is the paper's constant.
  */
-export function fuseRanks(lists: Hit[][], k = 60): Hit[] {
+export function fuseRanks(lists: RankedList[], k = 60): Hit[] {
   const fused = new Map<string, { hit: Hit; score: number; first: number }>();
   let seen = 0;
-  for (const list of lists) {
-    list.forEach((hit, rank) => {
+  for (const { hits, weight } of lists) {
+    hits.forEach((hit, rank) => {
       const entry = fused.get(hit.image_id);
-      const contribution = 1 / (k + rank + 1);
+      const contribution = weight / (k + rank + 1);
       if (entry) {
         entry.score += contribution;
         // The text list knows the matched words; the vector list the cosine score.

@@ -16,6 +16,13 @@ export const maxResultDepth = 100;
 
 /** Text matches and vector hits are fused over at least this many of each. */
 const fusionDepth = 50;
+/**
+ * A text match counts twice a CLIP rank: it means most of the query's words are written in the image, which
+ * CLIP's similarity cannot tell; so the images that say the words come first, in text order unless CLIP also
+ * likes one of them, and the CLIP ranking follows. (Equal weights let the top CLIP hit tie with the image that
+ * says the words.) bench/ocr.md measures both.
+ */
+const textWeight = 2;
 
 const cosine = (a: Float32Array, b: Float32Array) => {
   let dot = 0;
@@ -78,7 +85,15 @@ export class SearchService {
     const ranked =
       byText.length === 0
         ? byVector
-        : await this.withCosine(fuseRanks([byVector, byText]), vector, byVector, scope);
+        : await this.withCosine(
+            fuseRanks([
+              { hits: byVector, weight: 1 },
+              { hits: byText, weight: textWeight },
+            ]),
+            vector,
+            byVector,
+            scope,
+          );
     return { hits: ranked.slice(offset, depth), hasMore: ranked.length > depth && depth < maxResultDepth };
   }
 

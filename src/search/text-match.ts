@@ -41,7 +41,10 @@ export function matchText(query: { words: string; phrase: boolean }, text: strin
   for (const word of wanted) {
     const weight = [...word].length;
     total += weight;
-    const inside = weight >= minInsideLength || !/^[\p{Script=Latin}\p{N}]+$/u.test(word) || together;
+    const inside =
+      weight >= minInsideLength ||
+      !/^[\p{Script=Latin}\p{N}]+$/u.test(word) ||
+      (together && wanted.length > 1);
     if (inside ? joined.includes(word) : read.some((w) => w.key === word)) {
       found += weight;
       for (const w of read) if (overlaps(w.key, word)) matched.add(w.word);
