@@ -4,6 +4,12 @@ import type { Hit } from '../store/types.js';
 export interface RankedList {
   hits: Hit[];
   weight: number;
+  /**
+   * How good each hit is relative to this list's best, 0..1 (default 1): scales its weight, so that in a list
+   * whose order comes from a few coarse grades (text matches: all words together, or only most of them), the
+   * other list's ranks reorder hits within a grade more easily than across grades.
+   */
+  quality?: (hit: Hit) => number;
 }
 
 /**
@@ -14,10 +20,10 @@ export interface RankedList {
 export function fuseRanks(lists: RankedList[], k = 60): Hit[] {
   const fused = new Map<string, { hit: Hit; score: number; first: number }>();
   let seen = 0;
-  for (const { hits, weight } of lists) {
+  for (const { hits, weight, quality } of lists) {
     hits.forEach((hit, rank) => {
       const entry = fused.get(hit.image_id);
-      const contribution = weight / (k + rank + 1);
+      const contribution = (weight * (quality?.(hit) ?? 1)) / (k + rank + 1);
       if (entry) {
         entry.score += contribution;
         // The text list knows the matched words; the vector list the cosine score.

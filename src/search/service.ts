@@ -30,6 +30,9 @@ const cosine = (a: Float32Array, b: Float32Array) => {
   return dot;
 };
 
+/** A text match's score against the best one's (findText returns the best first). */
+const relativeTo = (best: number) => (hit: Hit) => (best > 0 ? Math.min(1, hit.score / best) : 1);
+
 /** Text and image queries to vectors, vectors to ranked hits; every search is scoped by the caller. */
 export class SearchService {
   private readonly batcher: TextBatcher;
@@ -88,7 +91,7 @@ export class SearchService {
         : await this.withCosine(
             fuseRanks([
               { hits: byVector, weight: 1 },
-              { hits: byText, weight: textWeight },
+              { hits: byText, weight: textWeight, quality: relativeTo(byText[0]?.score ?? 1) },
             ]),
             vector,
             byVector,
