@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { wordsOf } from '../../ocr/words.js';
+import { compact } from '../../ocr/words.js';
 import type { DocFilter, ImageDocument, TenantScope, TextUpdate } from '../types.js';
 
 /** Bumped when the layout changes; a newer file is refused rather than misread. */
@@ -66,7 +66,8 @@ CREATE TABLE staging (
  * Version 2: the text read from images, searchable through an FTS5 trigram index (any three letters in a row
  * match, inside run-together words and in scripts without spaces). Triggers keep it in step with `docs`, so
  * every path that writes documents (upserts, reindex commits, deletes) keeps it right. Its rowid is the
- * document's rowid; its body the words in search form (`search_form`, registered on the writer).
+ * document's rowid; its body the words run together in search form (`search_form`, registered on the writer),
+ * as OCR often runs them together anyway and Chinese has no spaces: a query word is a substring either way.
  */
 const textSchema = `
 CREATE VIRTUAL TABLE doc_text USING fts5(body, tokenize = 'trigram');
@@ -167,7 +168,7 @@ export class StoreDatabase {
   ) {
     this.writer = new Database(file);
     this.writer.function('search_form', { deterministic: true }, (text: unknown) =>
-      wordsOf(String(text ?? '')).join(' '),
+      compact(String(text ?? '')),
     );
     let reader: Database.Database | undefined;
     try {
