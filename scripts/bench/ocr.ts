@@ -248,7 +248,15 @@ for (const backend of backends) {
       embedder,
       reader: cached,
     });
-    if (backend === 'elasticsearch') await new Promise((resolve) => setTimeout(resolve, 1500)); // refresh interval
+    if (backend === 'elasticsearch') {
+      // Searches must see every document, and the graph must stop changing under them: background merges
+      // after a bulk load make approximate kNN answer the same query differently from one call to the next.
+      const { Client } = await import('@elastic/elasticsearch');
+      const client = new Client({ node: process.env.ELASTICSEARCH_URL ?? 'http://127.0.0.1:9200' });
+      await client.indices.forcemerge({ index: config.LOOKALIKE_INDEX, max_num_segments: 1 });
+      await client.indices.refresh({ index: config.LOOKALIKE_INDEX });
+      await client.close();
+    }
     const search = new SearchService(embedder, store);
     let first = 0;
     let top5 = 0;
