@@ -79,10 +79,10 @@ export class SearchService {
     if (depth <= offset) return { hits: [], hasMore: false };
     // One extra hit says whether a next page exists; fusion looks at least a first page deep into both lists.
     const k = Math.min(Math.max(depth + 1, fusionDepth), maxResultDepth + 1);
+    // The same k with or without text: an approximate kNN (Elasticsearch) answers alike only when asked alike,
+    // so that a query no image's text matches ranks exactly as CLIP alone does.
     const [byVector, byText] = await Promise.all([
-      text?.only
-        ? []
-        : this.store.knn({ vector, k: text ? k : Math.min(depth + 1, maxResultDepth + 1), scope }),
+      text?.only ? [] : this.store.knn({ vector, k, scope }),
       text ? this.store.findText({ words: text.words, phrase: text.phrase, k, scope }) : [],
     ]);
     const ranked =
