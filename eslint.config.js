@@ -10,6 +10,7 @@ const srcLayers = [
   'util',
   'net',
   'model',
+  'ocr',
   'store',
   'sources',
   'indexer',

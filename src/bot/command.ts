@@ -1,4 +1,5 @@
 import type { Config } from '../config/schema.js';
+import type { TextReader } from '../indexer/text.js';
 import type { Embedder } from '../model/types.js';
 import type { SessionStore } from '../search/sessions.js';
 import type { SearchService } from '../search/service.js';
@@ -17,6 +18,8 @@ export interface BotServices {
   config: Config;
   logger: Logger;
   embedder: Embedder;
+  /** Reads the words in images while indexing; absent when LOOKALIKE_OCR=false. */
+  reader?: TextReader;
   store: VectorStore;
   search: SearchService;
   sessions: SessionStore;

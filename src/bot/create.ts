@@ -1,4 +1,5 @@
 import type { Config } from '../config/schema.js';
+import type { TextReader } from '../indexer/text.js';
 import type { Embedder } from '../model/types.js';
 import { QuerySessions, type SessionStore } from '../search/sessions.js';
 import { SearchService } from '../search/service.js';
@@ -21,6 +22,8 @@ import type { Bot, CommandRequest, Reply, ReplyHooks, RequestDraft } from './typ
 export interface BotOptions {
   config: Config;
   embedder: Embedder;
+  /** Reads the words in images while indexing (LOOKALIKE_OCR). */
+  reader?: TextReader;
   store: VectorStore;
   /** Searches remembered for `more` and "similar to #n" (default: in this process's memory). */
   sessions?: SessionStore;
@@ -50,6 +53,7 @@ export function createBot(options: BotOptions): Bot {
     config,
     logger,
     embedder: options.embedder,
+    ...(options.reader && { reader: options.reader }),
     store: options.store,
     search: new SearchService(options.embedder, options.store, {
       windowMs: options.batching?.windowMs ?? 4,

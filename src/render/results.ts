@@ -31,7 +31,13 @@ export async function renderResults(
   }));
   const images = await Promise.all(options.hits.map((hit) => options.loadImage(hit)));
   const sheet = await renderContactSheet(
-    hits.map((h, i) => ({ rank: h.rank, score: h.score, name: h.hit.image_name, bytes: images[i] })),
+    hits.map((h, i) => ({
+      rank: h.rank,
+      score: h.score,
+      name: h.hit.image_name,
+      ...(h.hit.matched?.length && { words: h.hit.matched.join(' ') }),
+      bytes: images[i],
+    })),
     { maxPixels: options.maxPixels },
   );
   const contactSheet: FileAttachment = {

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { FindText } from './text-query.js';
 
 /** One search someone ran: enough to fetch its next page or find images like one of its results. */
 export interface QuerySession {
@@ -9,6 +10,8 @@ export interface QuerySession {
   /** Results per page. */
   count: number;
   vector: Float32Array;
+  /** What to find in the text read from images (text searches only). */
+  text?: FindText;
   /** image_id of every result shown so far, by rank - 1. */
   shown: string[];
   createdAt: number;

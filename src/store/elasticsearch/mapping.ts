@@ -24,6 +24,20 @@ const textAndKeyword = {
 const storedOnly = { type: 'keyword', index: false, doc_values: false } as const;
 
 /**
+ * The text read from images. `text` is analysed by the standard analyzer (words, lower case; Chinese one
+ * character a token) and searched with fuzziness for misread letters; `text_compact` holds the words joined
+ * without spaces in lower case, searched with `*word*` wildcards because OCR often runs words together. Only
+ * core Elasticsearch features (no analysis-common, x-pack or scripts), so they work on every server we support
+ * and can be added to an index created before them.
+ */
+export const textFields = {
+  text: { type: 'text' },
+  text_compact: { type: 'keyword', ignore_above: 8191 },
+  text_confidence: { type: 'float' },
+  text_by: keyword,
+} as const satisfies Record<string, estypes.MappingProperty>;
+
+/**
  * One document per image. Cosine similarity: Elasticsearch normalises vectors at index time and scores
  * with a dot product internally, so it costs the same as `dot_product` but never rejects a vector whose
  * length drifted from 1 by rounding, and the scores it returns map back to exact cosine.
@@ -51,6 +65,7 @@ export function buildMappings(spec: IndexSpec, options: IndexOptions): estypes.M
       mtime: { type: 'long' },
       posted_at: { type: 'date' },
       indexed_at: { type: 'date' },
+      ...textFields,
       [vectorField]: {
         type: 'dense_vector',
         dims: spec.dims,

@@ -9,10 +9,13 @@ import type {
   Reindex,
   StoreStats,
   TenantScope,
+  TextQuery,
+  TextUpdate,
   UpsertFailure,
   UpsertResult,
   VectorStore,
 } from '../types.js';
+import { lookupWords, rankTextMatches } from '../text-match.js';
 import { InputError, ServiceError } from '../../util/errors.js';
 import { fromBlob, toRow, type DocRow, type Slice, type StoreDatabase, type VectorRow } from './database.js';
 import { modelMismatch } from '../model-stamp.js';
@@ -97,6 +100,30 @@ export class EmbeddedStore implements VectorStore {
         const meta = metas.get(hit.id);
         return meta === undefined ? [] : [{ ...(JSON.parse(meta) as ImageMeta), score: hit.score }];
       });
+    });
+  }
+
+  async findText(query: TextQuery): Promise<Hit[]> {
+    checkScope(query?.scope);
+    checkFilter(query.filter);
+    const words = lookupWords(query.words);
+    if (words.length === 0) return [];
+    const candidates = await this.read('findText', () =>
+      this.db.textCandidates(words, query.scope, query.filter),
+    );
+    return rankTextMatches(
+      query,
+      candidates.map((meta) => JSON.parse(meta) as ImageMeta),
+      query.k,
+    );
+  }
+
+  async setText(updates: TextUpdate[]): Promise<UpsertResult> {
+    if (updates.length === 0) return { written: 0, failed: [] };
+    return this.write('setText', () => {
+      const written = this.db.writing(() => this.db.setText(updates));
+      this.catchUp();
+      return { written, failed: [] };
     });
   }
 
