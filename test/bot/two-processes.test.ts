@@ -88,7 +88,7 @@ describe('two bot processes on one Elasticsearch index', () => {
     // Another tenant never sees it.
     expect(await b.handle(requestFrom('more', { cursor: first.cursor }, { tenant: 'guild-2' }))).toEqual({
       kind: 'error',
-      text: 'more: those results have expired; run the search again',
+      text: 'Those results have expired; run the search again.',
     });
   });
 
