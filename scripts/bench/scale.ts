@@ -1,7 +1,8 @@
 // How cost grows with size: load rate, size on disk and in memory, recall@10 against exact search and
 // p50 / p95 latency, for the embedded store (exact) and Elasticsearch (int8_hnsw and bbq_hnsw with
 // rescoring, a num_candidates sweep), unfiltered and with a 1% filter, at each of --sizes (one index per
-// store grown from size to size, so the curve costs one load of the largest size). Results: bench/scale.md.
+// store grown from size to size, so the curve costs one load of the largest size). Results written to --out:
+// bench/scale-embedded.md and bench/scale-cluster.md hold the runs the README sizing section is drawn from.
 //
 //   ELASTICSEARCH_URL=<the 3-node cluster: bash scripts/elasticsearch/cluster.sh urls> \
 //     node bin/run-ts.js scripts/bench/scale.ts --sizes 10000,100000 --queries 50
@@ -136,6 +137,8 @@ interface Row {
   recall: number;
   p50: number;
   p95: number;
+  /** Searches that failed (the store gives a search 2 s, as a chat user would wait). */
+  failed: number;
   load: string;
 }
 interface SizeRow {
@@ -156,15 +159,21 @@ async function measure(store: VectorStore, name: string, size: number, truth: Ma
       const run = async () => {
         const latencies: number[] = [];
         let found = 0;
+        let failed = 0;
         for (const [qi, q] of queries.entries()) {
           const t = process.hrtime.bigint();
-          const hits = await store.knn({
-            vector: q,
-            k: 10,
-            scope: { tenant },
-            ...(scope.filter && { filter: scope.filter }),
-            ...(nc !== undefined && { numCandidates: nc }),
-          });
+          const hits = await store
+            .knn({
+              vector: q,
+              k: 10,
+              scope: { tenant },
+              ...(scope.filter && { filter: scope.filter }),
+              ...(nc !== undefined && { numCandidates: nc }),
+            })
+            .catch(() => {
+              failed++;
+              return [];
+            });
           latencies.push(ms(t));
           const exact = truth.get(scope.name)![qi]!;
           found += hits.filter((h) => exact.has(h.image_id)).length;
@@ -174,6 +183,7 @@ async function measure(store: VectorStore, name: string, size: number, truth: Ma
           recall: found / (10 * queries.length),
           p50: percentile(latencies, 0.5),
           p95: percentile(latencies, 0.95),
+          failed,
         };
       };
       await run(); // warm-up
@@ -271,17 +281,17 @@ async function benchElasticsearch(
       const stats = await admin.indices.stats({ index: alias, metric: ['store', 'segments'] });
       const total = stats._all.total?.store?.size_in_bytes ?? 0;
       const primaries = stats._all.primaries?.store?.size_in_bytes ?? 0;
-      // What a node must keep in the page cache for fast graph search: the quantised vectors and the graph
-      // (read from the index files below); the float vectors are read only to rescore the candidates.
-      const offHeap = await offHeapBytes(admin, alias);
+      const vectorData = await vectorBytes(admin, alias);
       sizeRows.push({
         store: name,
         size,
         loadSeconds: seconds,
         docsPerSecond: added / seconds,
         diskMB: mb(total),
-        memoryMB: mb(offHeap),
-        memoryNote: `primaries ${mb(primaries)} MB on disk (x2 with the replica); off-heap vector data of one copy`,
+        memoryMB: mb(vectorData.hot),
+        memoryNote:
+          `quantised vectors + graph of one copy (page cache); float vectors ${mb(vectorData.floats)} MB, ` +
+          `read to rescore; primaries ${mb(primaries)} MB on disk (x2 with the replica)`,
       });
       await measure(store, name, size, truths.get(size)!);
     }
@@ -291,20 +301,20 @@ async function benchElasticsearch(
   }
 }
 
-/** Sizes of the vector files of one copy of the index, by Lucene extension: quantised vectors + graph. */
-async function offHeapBytes(admin: Client, alias: string): Promise<number> {
+/**
+ * One copy's vector data as the server counts it (`_stats/dense_vector`): what graph search keeps hot
+ * (quantised vectors + HNSW graph), and the float vectors read only to rescore the candidates.
+ */
+async function vectorBytes(admin: Client, alias: string): Promise<{ hot: number; floats: number }> {
   const stats = (await admin.indices.stats({
     index: alias,
-    metric: ['segments'],
-    include_segment_file_sizes: true,
+    metric: ['dense_vector'] as never,
   })) as unknown as {
-    _all: { primaries: { segments: { file_sizes?: Record<string, { size_in_bytes: number }> } } };
+    _all: { primaries: { dense_vector?: { off_heap?: Record<string, number> } } };
   };
-  const files = stats._all.primaries.segments.file_sizes ?? {};
-  // vex/vem: HNSW graph; veq/vemq (int8) and veb/vemb (bbq): quantised vectors. vec (floats) excluded.
-  return Object.entries(files)
-    .filter(([ext]) => ['vex', 'vem', 'veq', 'vemq', 'veb', 'vemb'].includes(ext))
-    .reduce((n, [, f]) => n + f.size_in_bytes, 0);
+  const off = stats._all.primaries.dense_vector?.off_heap ?? {};
+  const floats = off.total_vec_size_bytes ?? 0;
+  return { hot: (off.total_size_bytes ?? 0) - floats, floats };
 }
 
 // ---------- run ----------
@@ -344,11 +354,11 @@ const lines = [
   '',
   '## Recall and latency',
   '',
-  '| store | documents | scope | num_candidates | recall@10 | p50 ms | p95 ms | load |',
-  '| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: |',
+  '| store | documents | scope | num_candidates | recall@10 | p50 ms | p95 ms | failed (2 s) | load |',
+  '| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |',
   ...rows.map(
     (r) =>
-      `| ${r.store} | ${r.size} | ${r.scope} | ${r.nc ?? 'exact'} | ${r.recall.toFixed(3)} | ${fmt(r.p50)} | ${fmt(r.p95)} | ${r.load} |`,
+      `| ${r.store} | ${r.size} | ${r.scope} | ${r.nc ?? 'exact'} | ${r.recall.toFixed(3)} | ${fmt(r.p50)} | ${fmt(r.p95)} | ${r.failed} | ${r.load} |`,
   ),
   '',
 ];

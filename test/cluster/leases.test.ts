@@ -44,15 +44,16 @@ describe('cluster: leases on index runs', () => {
   });
 
   it('refuses a second holder, naming the first, and keeps the key while renewing', async () => {
-    const a = leasesOf('process A', 1_500);
-    const b = leasesOf('process B', 1_500);
+    // A TTL of seconds: renewals every 1.3 s must land on a machine whose load may stall them a while.
+    const a = leasesOf('process A', 4_000);
+    const b = leasesOf('process B', 4_000);
     const lease = await a.acquire('guild-1 folder:/photos');
-    // Several renewals pass while B keeps being refused.
-    for (let i = 0; i < 4; i++) {
+    // Several renewals, and more than one TTL, pass while B keeps being refused.
+    for (let i = 0; i < 5; i++) {
       const error = await refusal(b, 'guild-1 folder:/photos');
       expect(error).toBeInstanceOf(LeaseHeldError);
-      expect(String(error)).toMatch(/is being indexed by process A since .*expires 2 s after it stopped/);
-      await sleep(1_000);
+      expect(String(error)).toMatch(/is being indexed by process A since .*expires 4 s after it stopped/);
+      await sleep(1_200);
     }
     expect(lease.lost.aborted).toBe(false);
     // Another source is free.

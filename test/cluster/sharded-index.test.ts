@@ -50,8 +50,11 @@ describe('cluster: sharded indexing', () => {
   });
 
   afterAll(async () => {
-    await dropIndices(admin, whole);
-    await dropIndices(admin, sharded);
+    for (const alias of [whole, sharded]) {
+      await dropIndices(admin, alias);
+      // The runs' leases (src/store/leases) live beside the index.
+      await admin.indices.delete({ index: `${alias}_leases` }, { ignore: [404] });
+    }
     await admin?.close();
     await folder?.remove();
     await data?.remove();

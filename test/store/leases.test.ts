@@ -1,4 +1,6 @@
 // Leases inside one process (the embedded store's): the same rules as the Elasticsearch ones (test/cluster).
+import { spawnSync } from 'node:child_process';
+import { hostname } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { LeaseHeldError, leasesOn } from '../../src/store/leases/hold.js';
 import { memoryLeaseBackend } from '../../src/store/leases/memory.js';
@@ -30,5 +32,15 @@ describe('leases (in memory)', () => {
       /lost its claim on this source \(another process took it over\)/,
     );
     await lease.release();
+  });
+
+  it('lets a run on this machine take over at once from a holder whose process is gone', async () => {
+    const backend = memoryLeaseBackend();
+    const dead = spawnSync(process.execPath, ['-e', '']).pid; // exited before we go on
+    await leasesOn(backend, 60_000, `${hostname()} (pid ${dead})`).acquire('dead');
+    await (await leasesOn(backend, 60_000).acquire('dead')).release();
+    // A live holder (this very process, as another run in it would be) keeps its key.
+    await leasesOn(backend, 60_000).acquire('alive');
+    await expect(leasesOn(backend, 60_000).acquire('alive')).rejects.toThrow(LeaseHeldError);
   });
 });

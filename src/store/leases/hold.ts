@@ -22,6 +22,21 @@ export class LeaseHeldError extends InputError {
 export const thisProcess = () => `${hostname()} (pid ${process.pid})`;
 
 /**
+ * A holder on this machine whose process is gone (killed, crashed): its lease need not run out first, so
+ * a run restarted right after a crash goes ahead. Holders elsewhere are only ever freed by expiry.
+ */
+function diedHere(holder: string): boolean {
+  const match = /^(.*) \(pid (\d+)\)$/.exec(holder);
+  if (!match || match[1] !== hostname() || Number(match[2]) === process.pid) return false;
+  try {
+    process.kill(Number(match[2]), 0);
+    return false;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
+
+/**
  * Leases on top of a backend's conditional writes: renewed every third of the TTL; a renewal that finds
  * the key taken over, or that cannot reach the backend until the lease would have expired, fires `lost`
  * (the holder then stops at a safe point: its writes are idempotent, so the next holder converges).
@@ -33,7 +48,11 @@ export function leasesOn(backend: LeaseBackend, ttlMs: number, holder = thisProc
       const since = new Date().toISOString();
       const record = (now: number): LeaseRecord => ({ holder, since, expiresAt: now + ttlMs });
       const now = Date.now();
-      const taken = await backend.take(key, record(now), now);
+      let taken = await backend.take(key, record(now), now);
+      // Taken over as if expired: the backend's conditional write still lets only one process win.
+      if ('held' in taken && diedHere(taken.held.holder)) {
+        taken = await backend.take(key, record(now), taken.held.expiresAt + 1);
+      }
       if ('held' in taken) throw new LeaseHeldError(key, taken.held, ttlMs);
 
       let version = taken.version;
