@@ -18,6 +18,7 @@ import { validateOptions } from './options.js';
 import { InferenceQueue } from './queue.js';
 import { InputError } from '../util/errors.js';
 import type { Bot, CommandRequest, Reply, ReplyHooks, RequestDraft } from './types.js';
+import { configuredModel } from '../model/configured.js';
 
 export interface BotOptions {
   config: Config;
@@ -49,16 +50,26 @@ export function createBot(options: BotOptions): Bot {
   const { config, logger } = options;
   const byName = new Map(options.commands.map((c) => [c.spec.name, c]));
   const specs = options.commands.map((c) => c.spec);
+  // A model folder the catalog does not know has no weak-match level: no low-confidence note then.
+  const lowConfidence = configuredModel(config).model?.lowConfidence;
   const services: BotServices = {
     config,
     logger,
     embedder: options.embedder,
     ...(options.reader && { reader: options.reader }),
     store: options.store,
-    search: new SearchService(options.embedder, options.store, {
-      windowMs: options.batching?.windowMs ?? 4,
-      maxBatch: options.batching?.maxBatch ?? config.LOOKALIKE_BATCH_SIZE,
-    }),
+    search: new SearchService(
+      options.embedder,
+      options.store,
+      {
+        windowMs: options.batching?.windowMs ?? 4,
+        maxBatch: options.batching?.maxBatch ?? config.LOOKALIKE_BATCH_SIZE,
+      },
+      {
+        nearCopyCosine: config.LOOKALIKE_NEAR_COPY_COSINE,
+        ...(lowConfidence !== undefined && { lowConfidence }),
+      },
+    ),
     sessions: options.sessions ?? new QuerySessions(),
     jobs: new JobRunner(logger),
     registry: openSourceRegistry(config),

@@ -84,6 +84,8 @@ export const configSchema = z.object({
   LOOKALIKE_COMMAND_TIMEOUT_MS: int(100).default(20_000),
   LOOKALIKE_ALLOWED_IMAGE_HOSTS: list.default([]),
   LOOKALIKE_INCLUDE_SHARED: bool.default(true),
+  // A hit at least this close (cosine) to a better one in the same answer is folded under it as a near-copy.
+  LOOKALIKE_NEAR_COPY_COSINE: z.coerce.number().min(0.5).max(1).default(0.97),
 
   // Discord.
   DISCORD_TOKEN: optionalString,

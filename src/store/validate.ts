@@ -58,7 +58,8 @@ export function documentProblem(doc: ImageDocument, spec: IndexSpec): string | u
   }
   if (doc.mtime !== undefined && !Number.isFinite(doc.mtime))
     return 'mtime must be a finite number when present';
-  if (doc.date !== undefined && !Number.isFinite(doc.date)) return 'date must be a finite number when present';
+  if (doc.date !== undefined && !Number.isFinite(doc.date))
+    return 'date must be a finite number when present';
   if (doc.date_kind !== undefined && !dateKinds.includes(doc.date_kind)) {
     return `date_kind must be one of ${dateKinds.join(', ')} when present`;
   }

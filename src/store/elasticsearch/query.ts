@@ -29,7 +29,11 @@ export function scopeQuery(scope: TenantScope, filter?: DocFilter): estypes.Quer
   if (filter?.format) clauses.push({ terms: { format: filter.format } });
   if (filter?.date) {
     const { from, until } = filter.date;
-    clauses.push({ range: { date: { ...(from !== undefined && { gte: from }), ...(until !== undefined && { lt: until }) } } });
+    clauses.push({
+      range: {
+        date: { ...(from !== undefined && { gte: from }), ...(until !== undefined && { lt: until }) },
+      },
+    });
   }
   return { bool: { filter: clauses } };
 }
