@@ -14,7 +14,6 @@ const dims = 16;
 const scope = { tenant: 'tenant-a' };
 const query = randomUnit(dims, 1);
 const embedder = { modelId: contractModel, dims } as unknown as Embedder;
-const day = 86_400_000;
 
 let dir: string;
 let store: VectorStore;
