@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 // Named imports: Node's ESM loader and vitest agree on them for this CommonJS package (a default import differs).
-import { App, type webApi } from '@slack/bolt';
+import { App, webApi } from '@slack/bolt';
 import type { Bot, ChatAdapter } from '../../src/bot/types.js';
 import { ConfigError } from '../../src/config/load.js';
 import type { Config } from '../../src/config/schema.js';
@@ -85,12 +85,9 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
   return {
     platform: 'slack',
     async start() {
+      await checkSlackReachable(config, settings.botToken);
       await app.init().catch((error: unknown) => {
-        const code = (error as { data?: { error?: string } })?.data?.error;
-        if (code !== undefined && refusedToken.has(code)) {
-          throw new ConfigError([{ key: 'SLACK_BOT_TOKEN', message: `Slack refused it (${code})` }]);
-        }
-        throw new ServiceError('slack', `Slack could not be reached: ${String(error)}`, { cause: error });
+        throw startError(error, config);
       });
       const auth = await app.client.auth.test();
       if (auth.team_id && auth.url && auth.user_id) {
@@ -122,6 +119,45 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
     address: () => (server?.address() as AddressInfo | null) ?? undefined,
   };
 }
+
+/** Where the Web API is, for messages: SLACK_API_URL when set. */
+const apiUrlNamed = (config: Config) =>
+  config.SLACK_API_URL ? `${config.SLACK_API_URL} (SLACK_API_URL)` : 'https://slack.com/api/';
+
+/** A start-time failure of auth.test as the setting to fix: a refused token, or an API address not answering. */
+function startError(error: unknown, config: Config): Error {
+  const code = (error as { data?: { error?: string } })?.data?.error;
+  if (code !== undefined && refusedToken.has(code)) {
+    return new ConfigError([{ key: 'SLACK_BOT_TOKEN', message: `Slack refused it (${code})` }]);
+  }
+  const reason = error instanceof Error ? error.message : String(error);
+  const message = `Slack's Web API at ${apiUrlNamed(config)} could not be reached: ${reason}`;
+  return config.SLACK_API_URL
+    ? new ConfigError([
+        { key: 'SLACK_API_URL', message: `${config.SLACK_API_URL} could not be reached: ${reason}` },
+      ])
+    : new ServiceError('slack', message, { cause: error });
+}
+
+/**
+ * One auth.test without retries and within 10 s before Bolt's own (whose client retries for about half an
+ * hour): an unreachable API address or a refused token fails the start at once, with the setting named.
+ */
+async function checkSlackReachable(config: Config, token: string): Promise<void> {
+  const client = new webApi.WebClient(token, {
+    ...(config.SLACK_API_URL ? { slackApiUrl: config.SLACK_API_URL } : {}),
+    retryConfig: { retries: 0 },
+    timeout: startCheckTimeoutMs,
+    logLevel: webApi.LogLevel.ERROR,
+  });
+  try {
+    await client.auth.test();
+  } catch (error) {
+    throw startError(error, config);
+  }
+}
+
+const startCheckTimeoutMs = 10_000;
 
 type SlackSettings =
   | { mode: 'socket'; botToken: string; appToken: string }
@@ -157,6 +193,21 @@ function slackSettings(config: Config): SlackSettings {
             'HTTP mode needs the signing secret to verify requests',
           ),
         };
+  // The wrong kind of token (a user token xoxp- where the bot token belongs) is named before Slack is asked.
+  if (botToken && !botToken.startsWith('xoxb-')) {
+    problems.push({
+      key: 'SLACK_BOT_TOKEN',
+      message: botToken.startsWith('xoxp-')
+        ? 'this is a user token (xoxp-); use the Bot User OAuth Token (xoxb-) instead'
+        : 'this is not a bot token (a Bot User OAuth Token starts with xoxb-)',
+    });
+  }
+  if (settings.mode === 'socket' && settings.appToken && !settings.appToken.startsWith('xapp-')) {
+    problems.push({
+      key: 'SLACK_APP_TOKEN',
+      message: 'this is not an app-level token (an app-level token starts with xapp-)',
+    });
+  }
   if (problems.length > 0) throw new ConfigError(problems);
   return settings;
 }

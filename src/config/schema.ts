@@ -5,7 +5,13 @@ import { z } from 'zod';
 
 const paths = envPaths('lookalike', { suffix: '' });
 
-const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max);
+/** A whole number written as plain decimal digits: `1e2`, `0x10`, ` 5 ` and `5.0` are refused, not guessed at. */
+const int = (min: number, max = Number.MAX_SAFE_INTEGER) =>
+  z
+    .string()
+    .regex(/^\d+$/, 'must be a whole number written with the digits 0-9 only')
+    .transform(Number)
+    .pipe(z.number().int().min(min).max(max));
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
@@ -69,6 +75,9 @@ export const configSchema = z.object({
   LOOKALIKE_QUEUE_MAX: int(1).default(64),
   LOOKALIKE_COMMAND_TIMEOUT_MS: int(100).default(20_000),
   LOOKALIKE_ALLOWED_IMAGE_HOSTS: list.default([]),
+  // Hosts (as written in URLs) that may be fetched although they are, or resolve to, loopback, private,
+  // link-local or cloud metadata addresses; every other such address is refused in URL lists and links.
+  LOOKALIKE_ALLOWED_PRIVATE_HOSTS: list.default([]),
   LOOKALIKE_INCLUDE_SHARED: bool.default(true),
 
   // Discord.

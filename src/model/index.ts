@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import sharp from 'sharp';
+import { checkModelFolders } from '../config/load.js';
 import { defaultModelDir, type Config } from '../config/schema.js';
 import { ServiceError } from '../util/errors.js';
 import { createEmbedder } from './embedder.js';
@@ -12,6 +13,7 @@ export { createEmbedder, type EmbedderOptions } from './embedder.js';
  * LOOKALIKE_TEXT_MODEL_DIR for the text side, at LOOKALIKE_PRECISION with LOOKALIKE_THREADS threads.
  */
 export async function openEmbedder(config: Config): Promise<Embedder> {
+  checkModelFolders(config);
   const modelDir = defaultModelDir(config);
   if (!config.LOOKALIKE_MODEL_DIR && !existsSync(modelDir)) {
     throw new ServiceError(

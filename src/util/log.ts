@@ -1,5 +1,7 @@
 import type { Config } from '../config/schema.js';
-import { secretKeys } from '../config/schema.js';
+import { redactor } from './redact.js';
+
+export { redactor } from './redact.js';
 
 type Level = 'debug' | 'info' | 'warn' | 'error';
 const order: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40 };
@@ -9,14 +11,6 @@ export interface Logger {
   info(message: string, fields?: Record<string, unknown>): void;
   warn(message: string, fields?: Record<string, unknown>): void;
   error(message: string, fields?: Record<string, unknown>): void;
-}
-
-/** Replaces every configured secret value (tokens, keys, passwords) wherever it appears in a log line. */
-export function redactor(config: Partial<Config>): (text: string) => string {
-  const secrets = secretKeys
-    .map((k) => config[k])
-    .filter((v): v is string => typeof v === 'string' && v.length >= 4);
-  return (text) => secrets.reduce((t, s) => t.split(s).join('[redacted]'), text);
 }
 
 /** Line-oriented logger to stderr; secrets redacted, level from LOG_LEVEL. */
