@@ -8,6 +8,7 @@ import type { Config } from '../../src/config/schema.js';
 import { downloadSettings } from '../../src/net/download.js';
 import { createDownloadLimiter } from '../../src/sources/chat/downloads.js';
 import type { LiveChatIndexer } from '../../src/sources/chat/live.js';
+import type { ConnectionStatus } from '../../src/ops/status.js';
 import { ServiceError } from '../../src/util/errors.js';
 import type { Logger } from '../../src/util/log.js';
 import { slackAdmins } from './admins.js';
@@ -17,7 +18,7 @@ import { slackFileFetcher } from './files.js';
 import { followSlackMessages } from './history/live.js';
 import { slackHistoryProvider } from './history/provider.js';
 import { registerListeners } from './listeners/index.js';
-import { onceEachEvent } from './once-each-event.js';
+import { onceEachEvent, requestScope } from './once-each-event.js';
 import { slackChannelVisibility } from './visibility.js';
 
 /** auth.test's answers for a token that will never work. */
@@ -37,6 +38,8 @@ export interface SlackAdapterOptions {
   progressIntervalMs?: number;
   /** Follows new, edited and deleted messages of the indexed channels (message.* events). */
   live?: LiveChatIndexer;
+  /** Where the connection's state is reported (logs, /readyz). */
+  status?: ConnectionStatus;
 }
 
 export interface SlackAdapter extends ChatAdapter {
@@ -76,8 +79,20 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
     progressIntervalMs: options.progressIntervalMs ?? defaultProgressIntervalMs,
   };
   app.use(onceEachEvent());
+  app.use(requestScope());
   registerListeners(app, deps);
   app.error(async (error) => logger.error('Slack listener failed', { error }));
+  const status = options.status;
+  if (settings.mode === 'socket') {
+    // Socket Mode's client reports its connection's life; Bolt keeps its receiver private, so it is read here.
+    const socket = (app as unknown as { receiver?: { client?: NodeJS.EventEmitter } }).receiver?.client;
+    socket?.on('connecting', () => status?.report('slack', 'connecting'));
+    socket?.on('connected', () => status?.report('slack', 'connected'));
+    socket?.on('reconnecting', () => status?.report('slack', 'reconnecting'));
+    socket?.on('disconnected', (error?: Error) =>
+      status?.report('slack', 'disconnected', error?.message ?? 'socket closed'),
+    );
+  }
 
   let server: Server | undefined;
   let started = false;
@@ -103,6 +118,7 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
       if (settings.mode === 'http') {
         server = (await app.start(options.listen ?? config.SLACK_PORT)) as Server;
         logger.info('Slack bot listening for requests', { address: server.address() });
+        status?.report('slack', 'connected', 'HTTP mode: listening for requests');
       } else {
         await app.start();
         logger.info('Slack bot connected (Socket Mode)');
@@ -112,6 +128,7 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
     async stop() {
       if (!started) return;
       started = false;
+      status?.report('slack', 'stopped');
       unregisterHistory();
       server = undefined;
       await app.stop();

@@ -6,6 +6,9 @@ import type { Config } from '../config/schema.js';
 import { openEmbedder } from '../model/index.js';
 import { ChatChannels } from '../sources/chat/channels.js';
 import { LiveChatIndexer } from '../sources/chat/live.js';
+import { checkWithin, startOpsServer, type OpsServer } from '../ops/http.js';
+import { measuredEmbedder, measuredStore, metrics } from '../ops/metrics.js';
+import { ConnectionStatus, type PartStatus } from '../ops/status.js';
 import { openStore } from '../store/open.js';
 import { createLogger, type Logger } from '../util/log.js';
 import { ensureModels } from './models.js';
@@ -28,17 +31,21 @@ export function registerStartCommand(program: Command): void {
  * imported on demand, so src/ holds no static import of them and a platform's library loads only when used.
  */
 async function startBot(config: Config, logger: Logger): Promise<void> {
+  const status = new ConnectionStatus(logger);
   await ensureModels(config); // first start: fetches the default model unless a model folder is there
-  const embedder = await openEmbedder(config);
-  const store = await openStore(config).catch(async (error: unknown) => {
-    await embedder.close();
-    throw error;
-  });
+  const embedder = measuredEmbedder(await openEmbedder(config));
+  const store = measuredStore(
+    await openStore(config).catch(async (error: unknown) => {
+      await embedder.close();
+      throw error;
+    }),
+  );
   await store.ensureIndex({ dims: embedder.dims, modelId: embedder.modelId });
 
   const chat = Boolean(config.DISCORD_TOKEN || config.SLACK_BOT_TOKEN);
   const { commands, consoleCommands } = await import('../../commands/index.js');
   const channels = new ChatChannels(config.LOOKALIKE_DATA_DIR);
+  let accepting = true;
   const bot = createBot({
     config,
     embedder,
@@ -46,6 +53,7 @@ async function startBot(config: Config, logger: Logger): Promise<void> {
     logger,
     channels,
     commands: chat ? commands : consoleCommands,
+    accepting: () => accepting,
   });
 
   // Following live posts needs Discord's message intents: only ask for them once an admin added a channel.
@@ -54,15 +62,25 @@ async function startBot(config: Config, logger: Logger): Promise<void> {
       ? new LiveChatIndexer({ store, embedder, logger, channels })
       : undefined;
 
+  let stopping: Promise<void> | undefined;
+  let exitCode = 0;
+  const fatal = (error: Error) => {
+    logger.error(`stopping: ${error.message}`);
+    exitCode = 1;
+    void shutdown('fatal').then(() => process.exit(exitCode));
+  };
+
   const adapters: ChatAdapter[] = [];
   let consoleDone: Promise<void> | undefined;
   if (config.DISCORD_TOKEN) {
     const { createDiscordAdapter } = await import('../../adapters/discord/index.js');
-    adapters.push(createDiscordAdapter({ bot, config, logger, ...(live ? { live } : {}) }));
+    adapters.push(
+      createDiscordAdapter({ bot, config, logger, status, onFatal: fatal, ...(live ? { live } : {}) }),
+    );
   }
   if (config.SLACK_BOT_TOKEN) {
     const { createSlackAdapter } = await import('../../adapters/slack/index.js');
-    adapters.push(createSlackAdapter({ bot, config, logger, ...(live ? { live } : {}) }));
+    adapters.push(createSlackAdapter({ bot, config, logger, status, ...(live ? { live } : {}) }));
   }
   if (!chat) {
     const { createConsoleAdapter } = await import('../../adapters/console/index.js');
@@ -71,18 +89,43 @@ async function startBot(config: Config, logger: Logger): Promise<void> {
     adapters.push(terminal);
   }
 
-  let stopping: Promise<void> | undefined;
+  let ops: OpsServer | undefined;
   const shutdown = (reason: string) =>
     (stopping ??= (async () => {
-      logger.info(`shutting down (${reason})`);
+      logger.info(`shutting down (${reason})`, { deadlineMs: config.LOOKALIKE_SHUTDOWN_TIMEOUT_MS });
+      accepting = false; // new requests get "restarting, try again in a minute"
+      ops?.draining();
+      const deadline = setTimeout(() => {
+        logger.warn('shutdown deadline passed: exiting with work unfinished (it resumes on the next start)');
+        process.exit(exitCode);
+      }, config.LOOKALIKE_SHUTDOWN_TIMEOUT_MS);
+      deadline.unref();
+      // Adapters finish the replies in flight, then close their connections; jobs stop at a safe point.
       await Promise.allSettled(adapters.map((a) => a.stop()));
       await live?.close();
       await bot.close();
       await store.close();
       await embedder.close();
+      await ops?.close();
+      clearTimeout(deadline);
+      logger.info('stopped');
     })());
-  process.once('SIGINT', () => void shutdown('SIGINT').then(() => process.exit(0)));
-  process.once('SIGTERM', () => void shutdown('SIGTERM').then(() => process.exit(0)));
+  process.once('SIGINT', () => void shutdown('SIGINT').then(() => process.exit(exitCode)));
+  process.once('SIGTERM', () => void shutdown('SIGTERM').then(() => process.exit(exitCode)));
+
+  if (config.LOOKALIKE_HTTP_PORT !== undefined) {
+    const platforms = adapters.map((a) => a.platform).filter((p) => p !== 'console');
+    ops = await startOpsServer({
+      host: config.LOOKALIKE_HTTP_HOST,
+      port: config.LOOKALIKE_HTTP_PORT,
+      metrics,
+      logger,
+      readiness: () => readiness(store, embedder.modelId, status, platforms),
+    }).catch(async (error: unknown) => {
+      await shutdown('ops listener failed');
+      throw error;
+    });
+  }
 
   logger.info(`starting lookalike on ${adapters.map((a) => a.platform).join(' and ')}`);
   try {
@@ -95,4 +138,37 @@ async function startBot(config: Config, logger: Logger): Promise<void> {
     await consoleDone;
     await shutdown('console input ended');
   }
+}
+
+/** /readyz: the model is loaded (it is, once the bot runs), the store answers with this model's stamp, platforms are connected. */
+async function readiness(
+  store: Pick<import('../store/types.js').VectorStore, 'stats'>,
+  modelId: string,
+  status: ConnectionStatus,
+  platforms: string[],
+): Promise<Record<string, PartStatus>> {
+  const storePart = await checkWithin(3_000, async () => {
+    const stats = await store.stats();
+    if (stats.modelId !== undefined && stats.modelId !== modelId) {
+      return {
+        ready: false,
+        state: 'wrong model',
+        detail: `index made by ${stats.modelId}, model is ${modelId}`,
+      };
+    }
+    return {
+      ready: true,
+      state: 'reachable',
+      detail: `${stats.backend} ${stats.index}, ${stats.count} images`,
+    };
+  });
+  const connections = status.snapshot();
+  const parts: Record<string, PartStatus> = {
+    model: { ready: true, state: 'loaded', detail: modelId },
+    store: storePart,
+  };
+  for (const platform of platforms) {
+    parts[platform] = connections[platform] ?? { ready: false, state: 'not started' };
+  }
+  return parts;
 }

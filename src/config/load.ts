@@ -27,7 +27,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       : result.error.issues.map((i) => ({ key: String(i.path[0] ?? '?'), message: i.message }))),
   ];
   if (problems.length > 0 || !result.success) throw new ConfigError(problems);
-  const pathProblems = checkFolders(result.data);
+  const pathProblems = [...checkFolders(result.data), ...checkPorts(result.data)];
   if (pathProblems.length > 0) throw new ConfigError(pathProblems);
   return result.data;
 }
@@ -39,6 +39,24 @@ function checkFolders(config: Config): { key: string; message: string }[] {
     const problem = folderProblem(config[key], { mustExist: false });
     return problem ? [{ key, message: problem }] : [];
   });
+}
+
+/** Slack's HTTP mode and the ops listener each need a port of their own. */
+function checkPorts(config: Config): { key: string; message: string }[] {
+  const slackListens = config.SLACK_MODE === 'http' && config.SLACK_BOT_TOKEN !== undefined;
+  if (
+    slackListens &&
+    config.LOOKALIKE_HTTP_PORT !== undefined &&
+    config.LOOKALIKE_HTTP_PORT === config.SLACK_PORT
+  ) {
+    return [
+      {
+        key: 'LOOKALIKE_HTTP_PORT',
+        message: `${config.LOOKALIKE_HTTP_PORT} is also SLACK_PORT, where Slack's requests arrive in HTTP mode: choose another port`,
+      },
+    ];
+  }
+  return [];
 }
 
 /** Why `dir` cannot serve as a folder setting, or undefined when it can. */

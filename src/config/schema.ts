@@ -69,6 +69,15 @@ export const configSchema = z.object({
   HTTP_PROXY: optionalString.pipe(z.url().optional()),
   NO_PROXY: optionalString,
 
+  // Operations: logs, the ops HTTP listener (health, readiness, metrics), shutdown.
+  // debug | info (default) | warn | error | silent.
+  LOOKALIKE_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).optional(),
+  // The ops listener (/healthz, /readyz, /metrics): off unless a port is set; 127.0.0.1 unless a host is.
+  LOOKALIKE_HTTP_PORT: optionalString.pipe(int(0, 65535).optional()),
+  LOOKALIKE_HTTP_HOST: z.string().default('127.0.0.1'),
+  // On SIGTERM/SIGINT: how long replies in flight may take to finish before the process exits anyway.
+  LOOKALIKE_SHUTDOWN_TIMEOUT_MS: int(0, 600_000).default(15_000),
+
   // Bot core.
   LOOKALIKE_RATE_PER_USER_PER_MINUTE: int(1).default(20),
   LOOKALIKE_RATE_PER_TENANT_PER_MINUTE: int(1).default(120),
