@@ -123,7 +123,7 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): ChatAdapte
         void ready.catch(() => undefined);
         await client.destroy().catch(() => undefined);
         const failure = startFailure(error, config, timeoutMs, lastProblem);
-        status?.report('discord', 'disconnected', failure.message);
+        status?.report('discord', 'disconnected', 'could not start (see the error)');
         throw failure;
       } finally {
         clearTimeout(timer);

@@ -29,9 +29,9 @@ export class ConnectionStatus {
       metrics.reconnects.inc({ platform });
     }
     const fields = { platform, state, ...(detail ? { reason: detail } : {}) };
-    if (state === 'disconnected' || state === 'reconnecting')
-      this.logger.warn(`${platform}: ${state}`, fields);
-    else this.logger.info(`${platform}: ${state}`, fields);
+    const message = `${platform} ${platform === 'discord' ? 'gateway' : 'connection'}: ${state}`;
+    if (state === 'disconnected' || state === 'reconnecting') this.logger.warn(message, fields);
+    else this.logger.info(message, fields);
   }
 
   /** Every platform's status, by platform. */

@@ -3,22 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { photoFolder, tempDir } from '../helpers/bot.js';
 import { isolatedEnv, runCli, startCli, stopCli, waitForOutput, type RunningCli } from '../helpers/cli.js';
-import { parseExposition, valueOf, type Exposition } from './prometheus.js';
-
-/** The ops listener's address, from its "ops listener ready" log line (the port was 0: any free one). */
-export function opsUrl(run: RunningCli): string {
-  const match = /"msg":"ops listener ready".*?|"url":"(http:\/\/[^"]+)"/.exec(run.output().stderr);
-  const url = /"url":"(http:\/\/127\.0\.0\.1:\d+)"/.exec(run.output().stderr)?.[1];
-  if (!match || !url) throw new Error(`no ops listener address in:\n${run.output().stderr}`);
-  return url;
-}
-
-export async function scrape(base: string): Promise<Exposition> {
-  const response = await fetch(`${base}/metrics`);
-  expect(response.status).toBe(200);
-  expect(response.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
-  return parseExposition(await response.text());
-}
+import { opsUrl, scrape, valueOf } from './prometheus.js';
 
 describe('the ops listener of `lookalike start`', () => {
   let data: Awaited<ReturnType<typeof tempDir>>;

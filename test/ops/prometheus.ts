@@ -1,3 +1,5 @@
+import { expect } from 'vitest';
+import type { RunningCli } from '../helpers/cli.js';
 // A strict reader of the Prometheus text exposition format (version 0.0.4): every line must be a HELP, a TYPE
 // or a sample of a family declared before it, with valid names, escaped label values and float values; any
 // other line fails the test that scrapes it. (The one parser on npm drops histogram counts and labels.)
@@ -69,4 +71,22 @@ export function valueOf(exposition: Exposition, name: string, labels: Record<str
     (s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v),
   );
   return match?.value ?? 0;
+}
+
+/** The ops listener's address, from its "ops listener ready" log line (the port was 0: any free one). */
+export function opsUrl(run: RunningCli): string {
+  const line = run
+    .output()
+    .stderr.split('\n')
+    .find((l) => l.includes('"msg":"ops listener ready"'));
+  const url = line ? (JSON.parse(line) as { url?: string }).url : undefined;
+  if (!url) throw new Error(`no ops listener address in:\n${run.output().stderr}`);
+  return url;
+}
+
+export async function scrape(base: string): Promise<Exposition> {
+  const response = await fetch(`${base}/metrics`);
+  expect(response.status).toBe(200);
+  expect(response.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
+  return parseExposition(await response.text());
 }
