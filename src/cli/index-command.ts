@@ -94,6 +94,9 @@ function count(option: string, max: number) {
   };
 }
 
+/** How long an interrupted index run may take to reach a safe point before the process exits anyway. */
+const interruptGraceMs = 10_000;
+
 const collect = (value: string, previous: string[] | undefined) => [...(previous ?? []), value];
 
 async function runIndexCommand(input: string, flags: IndexFlags): Promise<void> {
@@ -121,9 +124,18 @@ async function runIndexCommand(input: string, flags: IndexFlags): Promise<void> 
     throw error;
   });
   const cancel = new AbortController();
-  const onInterrupt = () =>
-    cancel.abort(new Error('interrupted: nothing half-written is lost, run it again to finish'));
+  // SIGINT (Ctrl-C) or SIGTERM (a service manager): stop at the next safe point; the next run resumes. Should
+  // the safe point not come within the grace period, exit anyway: a run killed at any moment converges too.
+  const onInterrupt = (signal: NodeJS.Signals) => {
+    logger.info(`stopping the index run (${signal}) at a safe point`);
+    cancel.abort(new Error(`interrupted (${signal}): nothing half-written is lost, run it again to finish`));
+    setTimeout(() => {
+      logger.warn('the index run did not reach a safe point in time: exiting; run it again to finish');
+      process.exit(130);
+    }, interruptGraceMs).unref();
+  };
   process.once('SIGINT', onInterrupt);
+  process.once('SIGTERM', onInterrupt);
   const display = progressDisplay(descriptor, Boolean(process.stderr.isTTY));
   let report: IndexReport;
   try {
@@ -150,6 +162,7 @@ async function runIndexCommand(input: string, flags: IndexFlags): Promise<void> 
     throw error;
   } finally {
     process.removeListener('SIGINT', onInterrupt);
+    process.removeListener('SIGTERM', onInterrupt);
     await store.close();
     await embedder.close();
   }
