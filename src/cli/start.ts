@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { createBot } from '../bot/create.js';
 import type { ChatAdapter } from '../bot/types.js';
-import { loadConfig } from '../config/load.js';
+import { ConfigError, loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { openEmbedder } from '../model/index.js';
 import { ChatChannels } from '../sources/chat/channels.js';
@@ -66,7 +66,7 @@ async function startBot(config: Config, logger: Logger): Promise<void> {
   let exitCode = 0;
   const fatal = (error: Error) => {
     logger.error(`stopping: ${error.message}`);
-    exitCode = 1;
+    exitCode = error instanceof ConfigError ? 2 : 1; // 2: a setting to fix, restarting cannot help
     void shutdown('fatal').then(() => process.exit(exitCode));
   };
 
