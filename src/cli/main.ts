@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { ConfigError } from '../config/load.js';
+import { registerDoctorCommand } from './doctor.js';
 import { registerEmbedCommand } from './embed.js';
 import { registerModelsCommand } from './models.js';
 import { registerIndexCommand } from './index-command.js';
@@ -16,6 +17,7 @@ registerIndexCommand(program);
 registerSearchCommands(program);
 registerEmbedCommand(program);
 registerModelsCommand(program);
+registerDoctorCommand(program);
 
 // Errors nobody caught end the process through the same redacting printer, never Node's raw dump.
 const fatal = (error: unknown) => {
