@@ -116,7 +116,14 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
         }
       }
       if (settings.mode === 'http') {
-        server = (await app.start(options.listen ?? config.SLACK_PORT)) as Server;
+        server = (await app
+          .start(options.listen ?? config.SLACK_PORT)
+          .catch((error: NodeJS.ErrnoException) => {
+            if (error.code !== 'EADDRINUSE') throw error;
+            throw new ConfigError([
+              { key: 'SLACK_PORT', message: `port ${config.SLACK_PORT} is already in use: choose another` },
+            ]);
+          })) as Server;
         logger.info('Slack bot listening for requests', { address: server.address() });
         status?.report('slack', 'connected', 'HTTP mode: listening for requests');
       } else {

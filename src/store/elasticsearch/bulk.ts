@@ -4,6 +4,7 @@ import type { ImageDocument, IndexSpec, UpsertFailure, UpsertResult } from '../t
 import { documentProblem } from '../validate.js';
 import { toSource, type VectorEncoding } from './documents.js';
 import { isRetryable, toServiceError } from './errors.js';
+import { ServiceError } from '../../util/errors.js';
 
 export interface BulkSettings {
   target: string;
@@ -80,6 +81,16 @@ async function runBulk(
       : pending.filter((op) => retry.has(op.id));
     if (pending.length === 0) break;
     if (attempt >= settings.attempts) {
+      // The last request failed as a whole without an answer, or with a server error (down, unreachable,
+      // 5xx): an outage, not a bad item. It ends the write, so an indexing run stops with Elasticsearch named
+      // instead of crawling on. An overloaded cluster (429) still gets its documents reported one by one.
+      const status = (requestError as { meta?: { statusCode?: number } } | undefined)?.meta?.statusCode;
+      if (requestError && (status === undefined || status >= 500)) {
+        const cause = toServiceError(requestError, params.refusal, settings.target);
+        throw new ServiceError('elasticsearch', `${cause.message} (gave up after ${attempt} attempts)`, {
+          cause: requestError,
+        });
+      }
       const why = requestError
         ? toServiceError(requestError, params.refusal, settings.target).message
         : 'server busy';
