@@ -1,5 +1,6 @@
-import { answerQuery } from '../src/bot/answers.js';
+import { answerQuery } from '../src/bot/search-replies.js';
 import { defineCommand } from '../src/bot/command.js';
+import { clipTextOf, findTextOf } from '../src/search/text-query.js';
 
 export const find = defineCommand({
   spec: {
@@ -21,7 +22,7 @@ export const find = defineCommand({
   inference: true,
   async run(context) {
     const { text, count } = context.options;
-    const vector = await context.search.textVector(text);
-    return answerQuery(context, { vector, title: `“${text}”`, count });
+    const vector = await context.search.textVector(clipTextOf(text));
+    return answerQuery(context, { vector, title: `“${text}”`, count, text: findTextOf(text) });
   },
 });

@@ -1,8 +1,8 @@
 import { defineCommand } from '../src/bot/command.js';
 import { registeredTarget, startIndexJob } from '../src/bot/indexing.js';
 import { sharedTenant } from '../src/store/tenants.js';
-import { withConfiguredGlobs } from '../src/sources/configured-globs.js';
-import { describeSource } from '../src/sources/registry.js';
+import { withConfiguredGlobs } from '../src/indexer/configured-globs.js';
+import { describeSource } from '../src/indexer/source-registry.js';
 import { InputError } from '../src/util/errors.js';
 
 /**

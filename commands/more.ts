@@ -1,4 +1,4 @@
-import { answerPage } from '../src/bot/answers.js';
+import { answerPage } from '../src/bot/search-replies.js';
 import { defineCommand } from '../src/bot/command.js';
 import { decodeCursor } from '../src/search/sessions.js';
 import { refusal } from '../src/util/errors.js';
@@ -27,13 +27,13 @@ export const more = defineCommand({
     const { request, sessions } = context;
     const expired = refusal('more', 'Those results have expired; run the search again.');
     if (context.options.cursor === undefined) {
-      const session = sessions.latestOf(request.tenant, request.actor.id);
+      const session = await sessions.latestOf(request.tenant, request.actor.id);
       if (!session) throw refusal('more', 'You have no recent search here to continue; search first.');
       return answerPage(context, session, session.shown.length);
     }
     const cursor = decodeCursor(context.options.cursor);
     if (!cursor) throw refusal('cursor', 'That is not a page of one of my searches; run the search again.');
-    const session = sessions.get(cursor.sessionId, request.tenant);
+    const session = await sessions.get(cursor.sessionId, request.tenant);
     if (!session || cursor.offset > session.shown.length) throw expired;
     return answerPage(context, session, cursor.offset);
   },

@@ -1,6 +1,6 @@
 import { defineCommand } from '../src/bot/command.js';
 import { registeredTarget, reindexableSources, startIndexJob } from '../src/bot/indexing.js';
-import type { SourceDescriptor } from '../src/sources/registry.js';
+import type { SourceDescriptor } from '../src/indexer/source-registry.js';
 import { InputError, refusal } from '../src/util/errors.js';
 
 export const reindex = defineCommand({

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { answerQuery } from '../src/bot/answers.js';
+import { answerQuery } from '../src/bot/search-replies.js';
 import { defineCommand, type RequestContext } from '../src/bot/command.js';
 import type { ImageRef } from '../src/bot/types.js';
 import { downloadSettings } from '../src/net/download.js';
@@ -36,7 +36,7 @@ export const similar = defineCommand({
     }
     const { count } = options;
     if (options.result !== undefined) {
-      const { imageId, label } = resultReference(context, options.result);
+      const { imageId, label } = await resultReference(context, options.result);
       const vector = await context.search.storedVector(imageId, context.scope);
       return answerQuery(context, { vector, title: `images like ${label}`, count });
     }
@@ -48,10 +48,13 @@ export const similar = defineCommand({
 });
 
 /** `2` or `#2`: the second result this person was shown last; anything else is taken as an image id. */
-function resultReference(context: RequestContext, text: string): { imageId: string; label: string } {
+async function resultReference(
+  context: RequestContext,
+  text: string,
+): Promise<{ imageId: string; label: string }> {
   const rank = /^#?(\d{1,3})$/.exec(text)?.[1];
   if (rank === undefined) return { imageId: text, label: text };
-  const session = context.sessions.latestOf(context.request.tenant, context.request.actor.id);
+  const session = await context.sessions.latestOf(context.request.tenant, context.request.actor.id);
   const imageId = session?.shown[Number(rank) - 1];
   if (!session || imageId === undefined) {
     throw refusal('result', `There is no result #${rank} in your latest search here; search first.`);

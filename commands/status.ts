@@ -1,8 +1,9 @@
-import { howToIndex } from '../src/bot/answers.js';
+import { howToIndex } from '../src/bot/search-replies.js';
 import { defineCommand, type RequestContext } from '../src/bot/command.js';
 import { sourceLabel } from '../src/bot/indexing.js';
 import { sharedTenant } from '../src/store/tenants.js';
-import type { SourceEntry } from '../src/sources/registry.js';
+import type { SourceEntry } from '../src/indexer/source-registry.js';
+import { indexLeasePrefix } from '../src/indexer/index-source.js';
 
 /** Failures of the last run shown in the status (the rest are counted). */
 const listedFailures = 5;
@@ -31,7 +32,11 @@ export const status = defineCommand({
       ...lastRun,
     ];
     if (here === 0) lines.push(howToIndex(context));
-    if (context.jobs.isRunning(request.tenant)) lines.push('An indexing job is running here now.');
+    // A job of this bot, or an index run of another bot process or `lookalike index` holding a lease here.
+    const elsewhere = (await context.leases?.running(indexLeasePrefix(request.tenant))) ?? [];
+    if (context.jobs.isRunning(request.tenant) || elsewhere.length > 0) {
+      lines.push('An indexing job is running here now.');
+    }
     return { kind: 'text', text: lines.join('\n') };
   },
 });

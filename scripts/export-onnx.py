@@ -35,6 +35,8 @@ The CLIP tokenizer for the tiny/random modes is rebuilt offline from the BPE fil
 Examples:
   python scripts/export-onnx.py --tiny-random --quantize --out test/fixtures/tiny-clip
   python scripts/export-onnx.py --tiny-random-multilingual --quantize --out test/fixtures/tiny-multilingual
+  python scripts/export-onnx.py --open-clip siglip2 --out test/fixtures/open-clip/siglip2   (also clip, xlmr)
+  python scripts/export-onnx.py --open-clip siglip2 --size full --out /tmp/models/siglip2-random
   python scripts/export-onnx.py --random-init --quantize --out /work/models/clip-vit-b32-random
   python scripts/export-onnx.py --model openai/clip-vit-base-patch32 --quantize --expected --out models/clip-vit-b32
   python scripts/export-onnx.py --multilingual sentence-transformers/clip-ViT-B-32-multilingual-v1 --quantize \\
@@ -246,7 +248,7 @@ def spread_tiny_weights(model, seed: int) -> None:
     g = torch.Generator().manual_seed(seed + 1)
     with torch.no_grad():
         for name, p in model.named_parameters():
-            if name.endswith("logit_scale"):
+            if name.endswith("logit_scale") or p.dim() == 0:  # scalars (logit scale / bias) play no part
                 continue
             if "norm" in name:  # LayerNorm: keep weight 1 / bias 0 but jitter a little
                 p.add_(torch.randn(p.shape, generator=g) * 0.05)
@@ -1024,6 +1026,10 @@ def main() -> None:
     mode.add_argument("--multilingual", metavar="ID|DIR", help="sentence-transformers multilingual CLIP text encoder")
     mode.add_argument("--tiny-random-multilingual", action="store_true",
                       help="tiny random DistilBERT -> mean -> Dense 32->512 with an offline-built WordPiece vocab")
+    mode.add_argument("--open-clip", metavar="FAMILY", choices=["clip", "siglip2", "xlmr"],
+                      help="an open_clip model in immich's layout, random weights (see scripts/open_clip_export.py)")
+    ap.add_argument("--size", choices=["tiny", "full"], default="tiny",
+                    help="--open-clip: tiny (test fixture) or full (published architecture, for benchmarks)")
     ap.add_argument("--out", required=True, help="output folder (its onnx/ and generated files are replaced)")
     ap.add_argument("--quantize", action="store_true", help="also write onnx/*_quantized.onnx and onnx/*_fp16.onnx")
     ap.add_argument("--seed", type=int, default=1234, help="seed for the random modes (default 1234)")
@@ -1036,21 +1042,26 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=2, help="torch threads")
     args = ap.parse_args()
     if args.expected is None:
-        args.expected = bool(args.tiny_random or args.tiny_random_multilingual)
+        args.expected = bool(args.tiny_random or args.tiny_random_multilingual or
+                             (args.open_clip and args.size == "tiny"))
 
     import torch
 
     torch.set_num_threads(args.threads)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    for stale in ("onnx", "preprocessed"):
+    for stale in ("onnx", "preprocessed", "visual", "textual"):
         if (out / stale).exists():
             shutil.rmtree(out / stale)
     for f in ("expected.json", "export_info.json", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json",
               "preprocessor_config.json", "config.json"):
         (out / f).unlink(missing_ok=True)
     t0 = time.time()
-    if args.multilingual or args.tiny_random_multilingual:
+    if args.open_clip:
+        import open_clip_export
+
+        open_clip_export.run(args, out, sys.modules[__name__])
+    elif args.multilingual or args.tiny_random_multilingual:
         run_multilingual(args, out)
     else:
         run_clip(args, out)

@@ -5,7 +5,7 @@ import { ConfigError } from '../../src/config/load.js';
 import type { Config } from '../../src/config/schema.js';
 import { downloadSettings } from '../../src/net/download.js';
 import { createDownloadLimiter } from '../../src/sources/chat/downloads.js';
-import type { LiveChatIndexer } from '../../src/sources/chat/live.js';
+import type { LiveChatIndexer } from '../../src/indexer/live-chat.js';
 import type { ConnectionStatus } from '../../src/ops/status.js';
 import { ServiceError } from '../../src/util/errors.js';
 import type { Logger } from '../../src/util/log.js';
@@ -16,7 +16,7 @@ import { discordRestOptions } from './rest-options.js';
 import { routeInteractions } from './interactions/index.js';
 import { defaultUploadBudgetBytes } from './messages.js';
 import type { VisibleChannels } from './request.js';
-import type { Deps } from './respond.js';
+import type { DiscordContext } from './context.js';
 
 export interface DiscordAdapterOptions {
   bot: Bot;
@@ -93,7 +93,7 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): ChatAdapte
   client.rest.on('rateLimited', (info) =>
     logger.info('discord: rate limited, waiting', { route: info.route, retryAfterMs: info.retryAfter }),
   );
-  const deps: Deps = {
+  const deps: DiscordContext = {
     bot,
     logger,
     adminRoleId: config.DISCORD_ADMIN_ROLE_ID,

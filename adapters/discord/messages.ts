@@ -11,7 +11,7 @@ import {
 import type { CommandSpec, FileAttachment, Reply, ReplyHit } from '../../src/bot/types.js';
 import { formatScore } from '../../src/render/list.js';
 import { chatCommandMentions } from '../shared/chat-commands.js';
-import { encodeButton } from './custom-ids.js';
+import { encodeButton } from './button-ids.js';
 
 /** How Discord shows each kind of reply. */
 

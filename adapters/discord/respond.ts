@@ -8,26 +8,12 @@ import {
   type MessageContextMenuCommandInteraction,
 } from 'discord.js';
 import { apology } from '../../src/bot/errors.js';
-import type { Bot, CommandRequest, ImageRef, Reply } from '../../src/bot/types.js';
+import type { CommandRequest, ImageRef, Reply } from '../../src/bot/types.js';
 import { InputError } from '../../src/util/errors.js';
-import type { Logger } from '../../src/util/log.js';
-import type { ImageLimits } from './images.js';
+import type { DiscordContext } from './context.js';
 import { jobStatus } from './job-status.js';
 import { resultsMessage, textMessage } from './messages.js';
-import { actorOf, requestFrom, type VisibleChannels } from './request.js';
-
-/** What every interaction handler needs. */
-export interface Deps {
-  bot: Bot;
-  logger: Logger;
-  adminRoleId: string | undefined;
-  imageLimits: ImageLimits;
-  /** Total bytes of files in one reply. */
-  uploadBudgetBytes: number;
-  /** Least time between two edits of a job's status message. */
-  progressIntervalMs: number;
-  visibleChannels: VisibleChannels | undefined;
-}
+import { actorOf, requestFrom } from './request.js';
 
 export type AnsweredInteraction =
   | ChatInputCommandInteraction<'cached' | 'raw'>
@@ -35,7 +21,11 @@ export type AnsweredInteraction =
   | ButtonInteraction<'cached' | 'raw'>;
 
 /** An answer that needs no work: given at once, visible only to the asker. */
-export async function refuse(interaction: AnsweredInteraction, deps: Deps, text: string): Promise<void> {
+export async function refuse(
+  interaction: AnsweredInteraction,
+  deps: DiscordContext,
+  text: string,
+): Promise<void> {
   await interaction.reply({ ...textMessage(text, deps.bot.commands), flags: MessageFlags.Ephemeral });
 }
 
@@ -52,7 +42,7 @@ export interface Ask extends Pick<CommandRequest, 'command' | 'options'> {
  */
 export async function respond(
   interaction: AnsweredInteraction,
-  deps: Deps,
+  deps: DiscordContext,
   ask: Ask,
   mode: { update: boolean } = { update: false },
 ): Promise<void> {
@@ -72,7 +62,7 @@ export async function respond(
 
 async function answer(
   interaction: AnsweredInteraction,
-  deps: Deps,
+  deps: DiscordContext,
   ask: Ask,
   mode: { update: boolean },
 ): Promise<void> {
@@ -118,7 +108,7 @@ const replacing = (message: { content: string }) => ({ ...message, embeds: [], f
  */
 async function privately(
   interaction: AnsweredInteraction,
-  deps: Deps,
+  deps: DiscordContext,
   text: string,
   mode: { update: boolean },
 ): Promise<void> {
@@ -130,7 +120,10 @@ async function privately(
  * Edits the interaction's reply. Interaction tokens expire after 15 minutes, while a reindex may run longer:
  * then the status continues in a channel message of its own.
  */
-function statusEditor(interaction: AnsweredInteraction, deps: Deps): (text: string) => Promise<unknown> {
+function statusEditor(
+  interaction: AnsweredInteraction,
+  deps: DiscordContext,
+): (text: string) => Promise<unknown> {
   let own: Message | undefined;
   return async (status) => {
     const text = textMessage(status, deps.bot.commands);

@@ -7,7 +7,7 @@ import type { SlackFileFetcher } from './files.js';
 import type { VisibleChannels } from './visibility.js';
 
 /** What every listener uses: the bot and the adapter's long-lived parts. */
-export interface SlackDeps {
+export interface SlackContext {
   bot: Bot;
   config: Config;
   logger: Logger;

@@ -1,7 +1,7 @@
 import type { CommandSpec, Reply } from '../../src/bot/types.js';
 import type { Logger } from '../../src/util/log.js';
 import type { SlackOrigin } from './context.js';
-import { resultsMessage, slackText, type SlackMessage } from './render.js';
+import { resultsMessage, slackText, type SlackMessage } from './messages.js';
 import type { SlackVisibility } from './visibility.js';
 
 /** Where a posted message is, for later edits. */

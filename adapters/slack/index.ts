@@ -7,13 +7,13 @@ import { ConfigError } from '../../src/config/load.js';
 import type { Config } from '../../src/config/schema.js';
 import { downloadSettings } from '../../src/net/download.js';
 import { createDownloadLimiter } from '../../src/sources/chat/downloads.js';
-import type { LiveChatIndexer } from '../../src/sources/chat/live.js';
+import type { LiveChatIndexer } from '../../src/indexer/live-chat.js';
 import type { ConnectionStatus } from '../../src/ops/status.js';
 import { ServiceError } from '../../src/util/errors.js';
 import type { Logger } from '../../src/util/log.js';
 import { slackAdmins } from './admins.js';
 import { boltLogger } from './bolt-logger.js';
-import type { SlackDeps } from './context.js';
+import type { SlackContext } from './context.js';
 import { slackFileFetcher } from './files.js';
 import { followSlackMessages } from './history/live.js';
 import { slackHistoryProvider } from './history/provider.js';
@@ -69,7 +69,7 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
     deferInitialization: true,
     convoStore: false,
   });
-  const deps: SlackDeps = {
+  const deps: SlackContext = {
     bot,
     config,
     logger,

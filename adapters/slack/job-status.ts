@@ -2,9 +2,9 @@ import type { IndexReport } from '../../src/indexer/types.js';
 import type { ReplyHooks } from '../../src/bot/types.js';
 import { formatIndexReport, formatProgress } from '../../src/render/report.js';
 import { progressEdits } from '../shared/progress-edits.js';
-import type { SlackDeps, SlackOrigin } from './context.js';
+import type { SlackContext, SlackOrigin } from './context.js';
 import { ephemeral, type PostedMessage } from './deliver.js';
-import { escapeMrkdwn } from './render.js';
+import { escapeMrkdwn } from './messages.js';
 
 export interface JobStatus {
   hooks: ReplyHooks;
@@ -17,7 +17,7 @@ export interface JobStatus {
  * `progressIntervalMs` with the newest progress, and finally replaced by the report. Progress that arrives
  * before the message is posted waits for it. Without a message the report reaches the asker ephemerally.
  */
-export function jobStatus(deps: SlackDeps, origin: SlackOrigin): JobStatus {
+export function jobStatus(deps: SlackContext, origin: SlackOrigin): JobStatus {
   let attach: (target: { message: PostedMessage; heading: string } | undefined) => void = () => undefined;
   const target = new Promise<{ message: PostedMessage; heading: string } | undefined>(
     (resolve) => (attach = resolve),

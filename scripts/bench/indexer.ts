@@ -22,7 +22,7 @@ import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
 import { parseConfig } from '../../src/config/load.js';
-import { indexSource } from '../../src/indexer/index.js';
+import { indexSource } from '../../src/indexer/index-source.js';
 import type { Precision } from '../../src/model/folder.js';
 import { openEmbedder } from '../../src/model/index.js';
 import type { Embedder } from '../../src/model/types.js';

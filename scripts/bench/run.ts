@@ -24,6 +24,7 @@ const benches: Record<string, string[]> = {
   'bot-load': ['scripts/bench/bot-load.ts', '--model', model],
   'stores-embedded': ['scripts/bench/stores-embedded.ts'],
   'stores-elasticsearch': ['scripts/bench/stores-elasticsearch.ts'],
+  ocr: ['scripts/bench/ocr.ts'],
 };
 const chosen = args.only ? args.only.split(',') : Object.keys(benches);
 const unknown = chosen.filter((name) => !(name in benches));
@@ -32,7 +33,10 @@ if (unknown.length > 0) {
   process.exit(2);
 }
 
-if (!process.env.ELASTICSEARCH_URL && chosen.some((n) => n === 'indexer' || n === 'stores-elasticsearch')) {
+if (
+  !process.env.ELASTICSEARCH_URL &&
+  chosen.some((n) => n === 'indexer' || n === 'stores-elasticsearch' || n === 'ocr')
+) {
   execFileSync('bash', ['scripts/elasticsearch/start.sh'], { stdio: 'inherit' });
   process.env.ELASTICSEARCH_URL = `http://127.0.0.1:${process.env.ES_PORT ?? '9200'}`;
 }

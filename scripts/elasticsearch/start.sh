@@ -4,6 +4,7 @@
 #
 #   ES_PORT=9200  ES_HEAP=1g  ES_WORK_DIR=/tmp/lookalike-es  ES_VERSION=9.5.3  ES_START_TIMEOUT=180
 #   ES_JAVA_HOME=<jdk 21+; 17+ for 8.x>  ES_JAVA_OPTS="..."  extra node settings as arguments: key=value ...
+#   ES_DATA_DIR=<folder kept across restarts, as a cluster node needs; default a fresh temporary one>
 # ES_VERSION=8.x (e.g. 8.19.21) builds the node from v8/ instead: its own launcher and shim for the 8.x APIs.
 set -euo pipefail
 
@@ -49,6 +50,7 @@ node_pid() {
 
 port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
+# Only the temporary folders this script made are removed; an ES_DATA_DIR belongs to the caller.
 remove_data_dir() {
   if [ -f "$DATA_REF" ]; then
     local d
@@ -160,7 +162,11 @@ EOF
   mv "$t" "$CACHE"
 }
 
+# Cluster nodes share one cache and start together: one of them builds it, the others wait and reuse it.
+exec 8>"$ES_CACHE_DIR/.build.lock"
+command -v flock >/dev/null && flock -w 300 8
 cache_ok || build_cache
+exec 8>&-
 
 # ---- start ------------------------------------------------------------------------------------------
 to_mb() {
@@ -174,7 +180,12 @@ to_mb() {
 heap_mb="$(to_mb "$ES_HEAP")"
 xms_mb=$((heap_mb < 512 ? heap_mb : 512))
 
-DATA_DIR="$(mktemp -d "${TMPDIR:-/tmp}/lookalike-es-data.XXXXXX")"
+if [ -n "${ES_DATA_DIR:-}" ]; then
+  DATA_DIR="$ES_DATA_DIR"
+  mkdir -p "$DATA_DIR"
+else
+  DATA_DIR="$(mktemp -d "${TMPDIR:-/tmp}/lookalike-es-data.XXXXXX")"
+fi
 echo "$DATA_DIR" >"$DATA_REF"
 mkdir -p "$DATA_DIR/tmp"
 

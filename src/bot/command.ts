@@ -1,10 +1,12 @@
 import type { Config } from '../config/schema.js';
+import type { TextReader } from '../indexer/text.js';
 import type { Embedder } from '../model/types.js';
-import type { QuerySessions } from '../search/sessions.js';
+import type { SessionStore } from '../search/sessions.js';
 import type { SearchService } from '../search/service.js';
 import type { ChatChannels } from '../sources/chat/channels.js';
 import type { ChatHistoryProviders } from '../sources/chat/providers.js';
-import type { SourceRegistry } from '../sources/registry.js';
+import type { SourceRegistry } from '../indexer/source-registry.js';
+import type { Leases } from '../store/leases/types.js';
 import type { TenantScope, VectorStore } from '../store/types.js';
 import type { Logger } from '../util/log.js';
 import type { JobRunner } from './jobs.js';
@@ -16,9 +18,11 @@ export interface BotServices {
   config: Config;
   logger: Logger;
   embedder: Embedder;
+  /** Reads the words in images while indexing; absent when LOOKALIKE_OCR=false. */
+  reader?: TextReader;
   store: VectorStore;
   search: SearchService;
-  sessions: QuerySessions;
+  sessions: SessionStore;
   jobs: JobRunner;
   /** The folders, URL lists and chat channels indexed so far, per tenant, with their last runs. */
   registry: SourceRegistry;
@@ -26,6 +30,8 @@ export interface BotServices {
   channels: ChatChannels;
   /** Chat history of the platforms this bot is connected to. */
   chatHistory: ChatHistoryProviders;
+  /** Claims on sources shared with other bot processes and `lookalike index` runs: one run per source. */
+  leases?: Leases;
 }
 
 /** The value an option holds once validated. */

@@ -1,11 +1,13 @@
 import type { Config } from '../config/schema.js';
+import type { TextReader } from '../indexer/text.js';
 import type { Embedder } from '../model/types.js';
-import { QuerySessions } from '../search/sessions.js';
+import { QuerySessions, type SessionStore } from '../search/sessions.js';
 import { SearchService } from '../search/service.js';
 import type { TextBatcherOptions } from '../search/text-batcher.js';
 import { ChatChannels } from '../sources/chat/channels.js';
 import { ChatHistoryProviders } from '../sources/chat/providers.js';
-import { openSourceRegistry } from '../sources/registry.js';
+import { openSourceRegistry } from '../indexer/source-registry.js';
+import type { Leases } from '../store/leases/types.js';
 import type { TenantScope, VectorStore } from '../store/types.js';
 import type { Logger } from '../util/log.js';
 import type { BotServices, Command, CommandContext } from './command.js';
@@ -23,7 +25,13 @@ import type { Bot, CommandRequest, Reply, ReplyHooks, RequestDraft } from './typ
 export interface BotOptions {
   config: Config;
   embedder: Embedder;
+  /** Reads the words in images while indexing (LOOKALIKE_OCR). */
+  reader?: TextReader;
   store: VectorStore;
+  /** Searches remembered for `more` and "similar to #n" (default: in this process's memory). */
+  sessions?: SessionStore;
+  /** One index run per source across processes (src/store/leases); the caller closes them. */
+  leases?: Leases;
   /** The command set (commands/index.ts); injected because src/ never imports commands/. */
   commands: readonly Command[];
   logger: Logger;
@@ -53,16 +61,18 @@ export function createBot(options: BotOptions): Bot {
     config,
     logger,
     embedder: options.embedder,
+    ...(options.reader && { reader: options.reader }),
     store: options.store,
     search: new SearchService(options.embedder, options.store, {
       windowMs: options.batching?.windowMs ?? 4,
       maxBatch: options.batching?.maxBatch ?? config.LOOKALIKE_BATCH_SIZE,
     }),
-    sessions: new QuerySessions(),
+    sessions: options.sessions ?? new QuerySessions(),
     jobs: new JobRunner(logger),
     registry: openSourceRegistry(config),
     channels: options.channels ?? new ChatChannels(config.LOOKALIKE_DATA_DIR),
     chatHistory: new ChatHistoryProviders(),
+    ...(options.leases && { leases: options.leases }),
   };
   const limits = new RateLimits({
     perUserPerMinute: config.LOOKALIKE_RATE_PER_USER_PER_MINUTE,

@@ -1,8 +1,8 @@
 import path from 'node:path';
-import { indexSource } from '../indexer/index.js';
-import type { IndexFailure, IndexProgress, IndexReport } from '../indexer/types.js';
+import { indexSource } from '../indexer/index-source.js';
+import type { IndexFailure, IndexProgress, IndexReport, TextReport } from '../indexer/types.js';
 import { metrics } from '../ops/metrics.js';
-import type { SourceDescriptor } from '../sources/registry.js';
+import type { SourceDescriptor } from '../indexer/source-registry.js';
 import { sharedTenant } from '../store/tenants.js';
 import type { ImageSource } from '../sources/types.js';
 import { refusal } from '../util/errors.js';
@@ -74,14 +74,16 @@ async function indexOne(
   jobId: string,
   signal: AbortSignal,
 ): Promise<IndexReport> {
-  const { config, registry, store, embedder, logger, hooks } = context;
+  const { config, registry, store, embedder, reader, logger, hooks, leases } = context;
   const counted = { done: 0, failed: 0 };
   try {
     const report = await indexSource({
       source: await target.open(),
       store,
       embedder,
+      ...(reader && { reader }),
       logger,
+      ...(leases && { leases }),
       full,
       concurrency: config.LOOKALIKE_CONCURRENCY,
       batchSize: config.LOOKALIKE_BATCH_SIZE,
@@ -122,6 +124,7 @@ function combine(
     deleted: sum('deleted'),
     failed: [...stopped, ...reports.flatMap((r) => r.failed)],
     skipped: reports.flatMap((r) => r.skipped ?? []),
+    ...combinedText(reports),
     dryRun: false,
     full,
     startedAt: startedAt.toISOString(),
@@ -139,4 +142,21 @@ function countProgress(counted: { done: number; failed: number }, progress: Inde
   counted.failed = progress.failed;
   if (progress.ratePerSecond !== undefined) metrics.indexRate.set(progress.ratePerSecond);
   if (progress.phase === 'done' || progress.phase === 'failed') metrics.indexRate.set(0);
+}
+
+/** The text passes of several runs added up; absent when none read text. */
+function combinedText(reports: IndexReport[]): { text?: TextReport } {
+  const texts = reports.flatMap((r) => (r.text ? [r.text] : []));
+  if (texts.length === 0) return {};
+  const sum = (key: 'read' | 'withText' | 'passedOver' | 'downscaled') =>
+    texts.reduce((n, t) => n + t[key], 0);
+  return {
+    text: {
+      read: sum('read'),
+      withText: sum('withText'),
+      passedOver: sum('passedOver'),
+      downscaled: sum('downscaled'),
+      failed: texts.flatMap((t) => t.failed),
+    },
+  };
 }

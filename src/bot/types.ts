@@ -1,5 +1,4 @@
 import type { ChatHistoryProviders } from '../sources/chat/providers.js';
-import type { Hit } from '../store/types.js';
 import type { IndexProgress, IndexReport } from '../indexer/types.js';
 
 export type Permission = 'everyone' | 'admin';
@@ -31,36 +30,8 @@ export interface CommandRequest {
   uploadLimitBytes?: number;
 }
 
-export interface FileAttachment {
-  name: string;
-  contentType: string;
-  bytes: Buffer;
-}
-
-export interface ReplyHit {
-  rank: number;
-  score: number;
-  hit: Hit;
-  /** Where a person can open it: permalink, URL, or the path relative to its folder. */
-  location: string;
-}
-
-/** What a command answers; each adapter renders it in its platform's terms. */
-export type Reply =
-  | {
-      kind: 'results';
-      title: string;
-      hits: ReplyHit[];
-      /** Grid of thumbnails with rank and score. */
-      contactSheet?: FileAttachment;
-      /** The top images themselves, re-encoded when needed to fit platform upload limits. */
-      images: FileAttachment[];
-      /** Opaque token for the next page (`more`), absent on the last page. */
-      cursor?: string;
-    }
-  | { kind: 'text'; text: string; ephemeral?: boolean }
-  | { kind: 'error'; text: string }
-  | { kind: 'job'; jobId: string; text: string };
+export type { FileAttachment, Reply, ReplyHit } from '../render/reply.js';
+import type { Reply } from '../render/reply.js';
 
 /** Hooks an adapter passes so long work can be shown while it runs. */
 export interface ReplyHooks {

@@ -6,7 +6,8 @@ import type { Command } from 'commander';
 import sharp from 'sharp';
 import { request } from 'undici';
 import { ConfigError, loadConfig } from '../config/load.js';
-import { defaultModelDir, type Config } from '../config/schema.js';
+import type { Config } from '../config/schema.js';
+import { configuredModel } from '../model/configured.js';
 import { openEmbedder } from '../model/index.js';
 import type { Embedder } from '../model/types.js';
 import { httpAgent } from '../net/http-agent.js';
@@ -107,7 +108,7 @@ async function sha256(file: string): Promise<string> {
 
 /** The model folders' files, each hashed, and the model loaded and run once on a text (a corrupt graph fails here). */
 async function modelChecks(config: Config): Promise<{ checks: Check[]; embedder?: Embedder }> {
-  const dir = defaultModelDir(config);
+  const { dir } = configuredModel(config);
   const fix = config.LOOKALIKE_MODEL_DIR
     ? 'check LOOKALIKE_MODEL_DIR, or fetch the model again (`lookalike models fetch --dir <folder>`)'
     : 'run `lookalike models fetch` (it resumes and verifies checksums)';

@@ -3,11 +3,14 @@ import path from 'node:path';
 import cliProgress from 'cli-progress';
 import { InvalidArgumentError, type Command } from 'commander';
 import { loadConfig } from '../config/load.js';
-import { indexSource, summaryLine, type IndexProgress, type IndexReport } from '../indexer/index.js';
+import { indexSource, summaryLine, type IndexProgress, type IndexReport } from '../indexer/index-source.js';
 import { parseShard, type Shard } from '../indexer/shard.js';
 import { openEmbedder } from '../model/index.js';
-import { withConfiguredGlobs } from '../sources/configured-globs.js';
-import { describeSource, openSourceRegistry, type SourceDescriptor } from '../sources/registry.js';
+import { openTextReader } from '../ocr/index.js';
+import { withConfiguredGlobs } from '../indexer/configured-globs.js';
+import { describeSource, openSourceRegistry, type SourceDescriptor } from '../indexer/source-registry.js';
+import { LeaseHeldError } from '../store/leases/hold.js';
+import { openLeases } from '../store/leases/open.js';
 import { openStore } from '../store/open.js';
 import { InputError } from '../util/errors.js';
 import { createLogger } from '../util/log.js';
@@ -123,6 +126,8 @@ async function runIndexCommand(input: string, flags: IndexFlags): Promise<void> 
     await embedder.close();
     throw error;
   });
+  const leases = await openLeases(config);
+  const reader = flags.dryRun ? undefined : await openTextReader(config);
   const cancel = new AbortController();
   // SIGINT (Ctrl-C) or SIGTERM (a service manager): stop at the next safe point; the next run resumes. Should
   // the safe point not come within the grace period, exit anyway: a run killed at any moment converges too.
@@ -143,7 +148,9 @@ async function runIndexCommand(input: string, flags: IndexFlags): Promise<void> 
       source,
       store,
       embedder,
+      ...(reader && { reader }),
       logger,
+      leases,
       full: flags.full ?? false,
       dryRun: flags.dryRun ?? false,
       keepMissing: flags.keepMissing ?? false,
@@ -155,7 +162,8 @@ async function runIndexCommand(input: string, flags: IndexFlags): Promise<void> 
     });
   } catch (error) {
     display.stop();
-    if (!flags.dryRun) {
+    // A run refused because another one holds the source is not a run of its own.
+    if (!flags.dryRun && !(error instanceof LeaseHeldError)) {
       const message = error instanceof Error ? error.message : String(error);
       await registry.record(descriptor, { error: message }).catch(() => undefined);
     }
@@ -163,8 +171,10 @@ async function runIndexCommand(input: string, flags: IndexFlags): Promise<void> 
   } finally {
     process.removeListener('SIGINT', onInterrupt);
     process.removeListener('SIGTERM', onInterrupt);
+    await leases.close();
     await store.close();
     await embedder.close();
+    await reader?.close();
   }
   display.stop();
   // A dry run writes nothing, the source list included.
@@ -190,6 +200,10 @@ function summaryText(report: IndexReport, source: SourceDescriptor): string {
   ];
   if (report.failed.length > 0) {
     lines.push(`Failed (${report.failed.length}):`, ...report.failed.map((f) => `  ${f.input}: ${f.reason}`));
+  }
+  const unread = report.text?.failed ?? [];
+  if (unread.length > 0) {
+    lines.push(`Text not read (${unread.length}):`, ...unread.map((f) => `  ${f.input}: ${f.reason}`));
   }
   const skipped = report.skipped ?? [];
   if (skipped.length > 0) {
@@ -221,7 +235,8 @@ function progressDisplay(source: SourceDescriptor, tty: boolean) {
       if (p.phase === 'indexing')
         say(`Indexing ${p.total ?? 0} ${source.kind === 'folder' ? 'files' : 'URLs'} ...`);
       if (p.phase === 'committing') say('Writing the remaining changes ...');
-      if (p.phase === 'indexing' && tty) {
+      if (p.phase === 'reading text') say(`Reading the text in ${p.total ?? 0} images ...`);
+      if ((p.phase === 'indexing' || p.phase === 'reading text') && tty) {
         bar = new cliProgress.SingleBar(
           {
             format: ' {bar} {value}/{total} | {rate}/s | ETA {etaText} | {failed} failed',
@@ -236,7 +251,10 @@ function progressDisplay(source: SourceDescriptor, tty: boolean) {
       return;
     }
     if (bar) bar.update(p.done, { rate: rate(p), etaText: eta(p), failed: p.failed });
-    else if (p.phase === 'indexing' && Date.now() - lastLine >= plainProgressEveryMs) {
+    else if (
+      (p.phase === 'indexing' || p.phase === 'reading text') &&
+      Date.now() - lastLine >= plainProgressEveryMs
+    ) {
       lastLine = Date.now();
       say(`  ${p.done}/${p.total ?? '?'} (${rate(p)}/s, ${eta(p)} left, ${p.failed} failed)`);
     }

@@ -5,10 +5,19 @@ import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { loadConfig } from '../config/load.js';
-import { defaultModelDir, type Config } from '../config/schema.js';
-import { clipFiles, defaultClipRepo, textModelFiles } from '../model/catalog.js';
+import type { Config } from '../config/schema.js';
+import { configuredModel } from '../model/configured.js';
+import {
+  catalog,
+  catalogDirs,
+  catalogFiles,
+  catalogModel,
+  defaultModelName,
+  textModelFiles,
+} from '../model/catalog.js';
 import type { Precision } from '../model/folder.js';
 import { fetchHubFiles, type FetchProgress, type HubFile } from '../model/hub.js';
+import { fp32Only } from '../model/open-clip.js';
 import { ServiceError } from '../util/errors.js';
 
 const precisions: Precision[] = ['fp32', 'fp16', 'quantized'];
@@ -19,16 +28,27 @@ interface FetchRequest {
   dir: string;
 }
 
-/** `lookalike models fetch`: downloads the default CLIP (and optionally a multilingual text encoder). */
+/** `lookalike models list` and `lookalike models fetch [name]`. */
 export function registerModelsCommand(program: Command): void {
-  const models = program.command('models').description('Download the ONNX models lookalike uses');
+  const models = program.command('models').description('The models lookalike knows, and downloading them');
+  models
+    .command('list')
+    .description(
+      'The catalog: dims, languages, download size, published recall, installed or not, configured',
+    )
+    .option('--json', 'one JSON array')
+    .action((options: { json?: boolean }) => {
+      const rows = listModels(loadConfig());
+      console.log(options.json ? JSON.stringify(rows, null, 2) : formatModels(rows));
+    });
   models
     .command('fetch')
+    .argument('[name]', 'a catalog model (default: LOOKALIKE_MODEL)')
     .description(
-      `Download ${defaultClipRepo} (the default model) from LOOKALIKE_MODEL_HUB_URL into the cache`,
+      'Download a catalog model from LOOKALIKE_MODEL_HUB_URL into the cache (resumable, checksummed)',
     )
     .option('--precision <precision>', 'fp32 | fp16 | quantized | all (default: LOOKALIKE_PRECISION)')
-    .option('--repo <repo>', 'the CLIP repository to fetch', defaultClipRepo)
+    .option('--repo <repo>', "fetch this repository instead of the catalog model's (same layout)")
     .option('--dir <dir>', 'where to put it (default: LOOKALIKE_MODEL_DIR, else the cache folder)')
     .option(
       '--multilingual <repo>',
@@ -36,21 +56,37 @@ export function registerModelsCommand(program: Command): void {
     )
     .option('--manifest <file>', "JSON object of expected sha256 per file path, checked instead of the hub's")
     .action(
-      async (options: {
-        precision?: string;
-        repo: string;
-        dir?: string;
-        multilingual?: string;
-        manifest?: string;
-      }) => {
+      async (
+        name: string | undefined,
+        options: {
+          precision?: string;
+          repo?: string;
+          dir?: string;
+          multilingual?: string;
+          manifest?: string;
+        },
+      ) => {
         const config = loadConfig();
+        const model = catalogModel(name ?? config.LOOKALIKE_MODEL);
         const chosen = choosePrecisions(options.precision ?? config.LOOKALIKE_PRECISION);
         const manifest = options.manifest ? await readManifest(options.manifest) : {};
         const withSums = (files: HubFile[]) =>
           files.map((f) => ({ ...f, sha256: manifest[f.path] ?? f.sha256 }));
-        const clipDir = options.dir ?? defaultModelDir(config);
-        await fetchModel(config, { repo: options.repo, files: withSums(clipFiles(chosen)), dir: clipDir });
-        console.log(`model ready: ${clipDir}`);
+        const dirs = catalogDirs(model, config.LOOKALIKE_CACHE_DIR);
+        const dir = options.dir ?? config.LOOKALIKE_MODEL_DIR ?? dirs.dir;
+        await fetchModel(config, {
+          repo: options.repo ?? model.repo,
+          files: withSums(catalogFiles(model, chosen)),
+          dir,
+        });
+        const hint =
+          model.name === config.LOOKALIKE_MODEL ? '' : ` (set LOOKALIKE_MODEL=${model.name} to use it)`;
+        console.log(`model ready: ${dir}${hint}`);
+        if (model.textEncoder && dirs.textDir && !existsSync(dirs.textDir)) {
+          console.log(
+            `its text encoder is exported, not fetched: ${model.textEncoder.export} ${dirs.textDir}`,
+          );
+        }
         if (options.multilingual) {
           const textDir = path.join(
             config.LOOKALIKE_CACHE_DIR,
@@ -68,18 +104,91 @@ export function registerModelsCommand(program: Command): void {
     );
 }
 
+/** One row of `lookalike models list`. */
+export interface ModelRow {
+  name: string;
+  summary: string;
+  layout: string;
+  repo: string;
+  dims: number;
+  languages: string;
+  approxDownloadMiB: number;
+  recall?: number;
+  recallSource?: string;
+  lowConfidence: number;
+  installed: boolean;
+  configured: boolean;
+  default: boolean;
+}
+
+export function listModels(config: Config): ModelRow[] {
+  const configured = configuredModel(config).model?.name;
+  return catalog.map((m) => {
+    const dirs = catalogDirs(m, config.LOOKALIKE_CACHE_DIR);
+    return {
+      name: m.name,
+      summary: m.summary,
+      layout: m.layout,
+      repo: m.repo,
+      dims: m.dims,
+      languages: m.languages,
+      approxDownloadMiB: Math.round(m.approxBytes / 1048576),
+      ...(m.recall && { recall: m.recall.value, recallSource: m.recall.source }),
+      lowConfidence: m.lowConfidence,
+      installed: existsSync(dirs.dir) && (!dirs.textDir || existsSync(dirs.textDir)),
+      configured: m.name === configured,
+      default: m.name === defaultModelName,
+    };
+  });
+}
+
+function formatModels(rows: ModelRow[]): string {
+  const table = [
+    ['', 'name', 'dims', 'MiB', 'recall', 'installed', 'languages'],
+    ...rows.map((r) => [
+      r.configured ? '*' : '',
+      r.name + (r.default ? ' (default)' : ''),
+      String(r.dims),
+      `~${r.approxDownloadMiB}`,
+      r.recall === undefined ? '-' : r.recall.toFixed(1),
+      r.installed ? 'yes' : 'no',
+      r.languages,
+    ]),
+  ];
+  const widths = (table[0] as string[]).map((_, c) =>
+    Math.max(...table.map((row) => (row[c] as string).length)),
+  );
+  const lines = table.map((row) =>
+    row
+      .map((cell, c) => cell.padEnd(widths[c] as number))
+      .join('  ')
+      .trimEnd(),
+  );
+  return [
+    ...lines,
+    '',
+    '* = configured (LOOKALIKE_MODEL). recall: Crossmodal-3600 text-to-image, English, mean of R@1/5/10 (immich).',
+    'Speed and memory on 2 cores: bench/models.md.',
+  ].join('\n');
+}
+
 /**
- * Called on first start: fetches the default model when no model folder is configured and none is cached.
- * A configured LOOKALIKE_MODEL_DIR that does not exist is an error, never a download target.
+ * Called on first start: fetches the configured catalog model when no model folder is configured and none is
+ * cached. A configured LOOKALIKE_MODEL_DIR that does not exist is an error, never a download target.
  */
 export async function ensureModels(config: Config): Promise<void> {
-  const dir = defaultModelDir(config);
+  const { model, dir } = configuredModel(config);
   if (existsSync(dir)) return;
-  if (config.LOOKALIKE_MODEL_DIR) {
-    throw new ServiceError('model', `LOOKALIKE_MODEL_DIR=${dir} does not exist`);
+  if (!model) throw new ServiceError('model', `LOOKALIKE_MODEL_DIR=${dir} does not exist`);
+  if (model.layout === 'open_clip' && config.LOOKALIKE_PRECISION !== 'fp32') {
+    throw new ServiceError('model', `LOOKALIKE_MODEL=${model.name}: ${fp32Only(config.LOOKALIKE_PRECISION)}`);
   }
-  console.error(`lookalike: first start, downloading ${defaultClipRepo} into ${dir}`);
-  await fetchModel(config, { repo: defaultClipRepo, files: clipFiles([config.LOOKALIKE_PRECISION]), dir });
+  console.error(`lookalike: first start, downloading ${model.name} (${model.repo}) into ${dir}`);
+  await fetchModel(config, {
+    repo: model.repo,
+    files: catalogFiles(model, [config.LOOKALIKE_PRECISION]),
+    dir,
+  });
 }
 
 /**

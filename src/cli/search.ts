@@ -2,8 +2,9 @@ import path from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { loadConfig } from '../config/load.js';
 import { openEmbedder } from '../model/index.js';
-import { hitLocation, formatScore } from '../render/list.js';
+import { hitLocation, formatScore, matchedWords } from '../render/list.js';
 import { SearchService } from '../search/service.js';
+import { clipTextOf, findTextOf, type FindText } from '../search/text-query.js';
 import { openStore } from '../store/open.js';
 import type { Hit, TenantScope } from '../store/types.js';
 import { sharedTenant } from '../store/tenants.js';
@@ -32,7 +33,7 @@ export function registerSearchCommands(program: Command): void {
       .argument('<text>', 'what to look for')
       .description('Find images matching a description'),
   ).action(async (text: string, flags: SearchFlags) => {
-    await oneShot(flags, (search) => search.textVector(text));
+    await oneShot(flags, (search) => search.textVector(clipTextOf(text)), findTextOf(text));
   });
 
   withSearchFlags(
@@ -50,6 +51,7 @@ export function registerSearchCommands(program: Command): void {
 async function oneShot(
   flags: SearchFlags,
   queryVector: (search: SearchService) => Promise<Float32Array>,
+  text?: FindText,
 ): Promise<void> {
   const config = loadConfig();
   const embedder = await openEmbedder(config);
@@ -60,7 +62,7 @@ async function oneShot(
   try {
     const search = new SearchService(embedder, store);
     const scope: TenantScope = { tenant: flags.tenant, includeShared: config.LOOKALIKE_INCLUDE_SHARED };
-    const { hits } = await search.page(await queryVector(search), scope, 0, flags.count);
+    const { hits } = await search.page(await queryVector(search), scope, 0, flags.count, text);
     process.stdout.write(flags.json ? `${JSON.stringify({ hits: hits.map(jsonHit) })}\n` : humanLines(hits));
   } finally {
     await store.close();
@@ -73,11 +75,14 @@ const jsonHit = (hit: Hit) => ({
   image_name: hit.image_name,
   relative_path: hit.relative_path ?? null,
   score: hit.score,
+  ...(hit.matched && { matched: hit.matched }),
 });
 
 function humanLines(hits: Hit[]): string {
   if (hits.length === 0) return 'No images found. Index a folder first: lookalike index <folder>\n';
-  return hits.map((hit, i) => `${i + 1}. ${formatScore(hit.score)}  ${hitLocation(hit)}\n`).join('');
+  return hits
+    .map((hit, i) => `${i + 1}. ${formatScore(hit.score)}  ${hitLocation(hit)}${matchedWords(hit)}\n`)
+    .join('');
 }
 
 function parseCount(value: string): number {

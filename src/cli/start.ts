@@ -4,8 +4,11 @@ import type { ChatAdapter } from '../bot/types.js';
 import { ConfigError, loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { openEmbedder } from '../model/index.js';
+import { openTextReader } from '../ocr/index.js';
 import { ChatChannels } from '../sources/chat/channels.js';
-import { LiveChatIndexer } from '../sources/chat/live.js';
+import { LiveChatIndexer } from '../indexer/live-chat.js';
+import { openLeases } from '../store/leases/open.js';
+import { openSessions } from '../search/open-sessions.js';
 import { checkWithin, startOpsServer, type OpsServer } from '../ops/http.js';
 import { measuredEmbedder, measuredStore, metrics } from '../ops/metrics.js';
 import { ConnectionStatus, type PartStatus } from '../ops/status.js';
@@ -41,6 +44,9 @@ async function startBot(config: Config, logger: Logger): Promise<void> {
     }),
   );
   await store.ensureIndex({ dims: embedder.dims, modelId: embedder.modelId });
+  const leases = await openLeases(config);
+  const remembered = await openSessions(config);
+  const reader = await openTextReader(config);
 
   const chat = Boolean(config.DISCORD_TOKEN || config.SLACK_BOT_TOKEN);
   const { commands, consoleCommands } = await import('../../commands/index.js');
@@ -49,9 +55,12 @@ async function startBot(config: Config, logger: Logger): Promise<void> {
   const bot = createBot({
     config,
     embedder,
+    ...(reader && { reader }),
     store,
     logger,
     channels,
+    leases,
+    sessions: remembered.sessions,
     commands: chat ? commands : consoleCommands,
     accepting: () => accepting,
   });
@@ -59,7 +68,7 @@ async function startBot(config: Config, logger: Logger): Promise<void> {
   // Following live posts needs Discord's message intents: only ask for them once an admin added a channel.
   const live =
     chat && (await channels.list()).length > 0
-      ? new LiveChatIndexer({ store, embedder, logger, channels })
+      ? new LiveChatIndexer({ store, embedder, ...(reader && { reader }), logger, channels })
       : undefined;
 
   let stopping: Promise<void> | undefined;
@@ -104,8 +113,11 @@ async function startBot(config: Config, logger: Logger): Promise<void> {
       await Promise.allSettled(adapters.map((a) => a.stop()));
       await live?.close();
       await bot.close();
+      await leases.close();
+      await remembered.close();
       await store.close();
       await embedder.close();
+      await reader?.close();
       await ops?.close();
       clearTimeout(deadline);
       logger.info('stopped');

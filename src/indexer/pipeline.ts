@@ -3,7 +3,7 @@ import PQueue from 'p-queue';
 import type { Embedder, PreparedImage } from '../model/types.js';
 import type { ImageDocument } from '../store/types.js';
 import { InputError } from '../util/errors.js';
-import { Batcher, Slots } from './flow.js';
+import { Batcher, Slots } from './pipeline-parts.js';
 import type { Work } from './plan.js';
 
 export type ReadOutcome = { ok: true; bytes: Buffer; sha: string } | { ok: false; error: InputError };

@@ -26,6 +26,13 @@ export class ProgressTracker {
     this.emit(true);
   }
 
+  /** A later phase that counts its own items (done, failed, rate and ETA start again). */
+  restart(phase: IndexProgress['phase'], total: number): void {
+    this.indexingSince = this.now();
+    this.current = { ...this.current, phase, done: 0, failed: 0, total };
+    this.emit(true);
+  }
+
   settle(outcome: { failed: boolean }): void {
     this.current.done++;
     if (outcome.failed) this.current.failed++;

@@ -1,5 +1,5 @@
 import type { IndexRun } from './run.js';
-import type { IndexFailure, IndexReport } from './types.js';
+import type { IndexFailure, IndexReport, TextReport } from './types.js';
 
 export interface ItemCounts {
   new: number;
@@ -29,8 +29,10 @@ export function failureList(run: IndexRun): IndexFailure[] {
   return byInput([...run.failures].map(([input, reason]) => ({ input, reason })));
 }
 
-/** One line: `12 new, 3 updated, 200 unchanged, 1 deleted, 2 failed, 5 skipped`. */
-export function summaryLine(report: Pick<IndexReport, ItemKeys | 'deleted' | 'failed' | 'skipped'>): string {
+/** One line: `12 new, 3 updated, 200 unchanged, 1 deleted, 2 failed, 5 skipped; text found in 4 of 15 read`. */
+export function summaryLine(
+  report: Pick<IndexReport, ItemKeys | 'deleted' | 'failed' | 'skipped' | 'text'>,
+): string {
   const parts = [
     `${report.new} new`,
     `${report.updated} updated`,
@@ -39,7 +41,15 @@ export function summaryLine(report: Pick<IndexReport, ItemKeys | 'deleted' | 'fa
     `${report.failed.length} failed`,
   ];
   if (report.skipped?.length) parts.push(`${report.skipped.length} skipped`);
-  return parts.join(', ');
+  return parts.join(', ') + (report.text ? `; ${textLine(report.text)}` : '');
+}
+
+/** `text found in 4 of 15 images read (9 showed no sign of text, 1 read smaller), 1 not read`. */
+function textLine(text: TextReport): string {
+  const notes = [`${text.passedOver} showed no sign of text`];
+  if (text.downscaled > 0) notes.push(`${text.downscaled} read smaller`);
+  const failed = text.failed.length > 0 ? `, ${text.failed.length} not read` : '';
+  return `text found in ${text.withText} of ${text.read} images read (${notes.join(', ')})${failed}`;
 }
 
 type ItemKeys = keyof ItemCounts;

@@ -2,7 +2,7 @@ import type { PreparedImage } from '../model/types.js';
 import type { ImageDocument, ImageMeta, UpsertResult } from '../store/types.js';
 import type { InputError } from '../util/errors.js';
 import type { Logger } from '../util/log.js';
-import { SkippedInput } from './image-type.js';
+import { SkippedInput } from '../sources/image-type.js';
 import { Membership, desiredDocument, type DocumentContext, type Group, type Member } from './membership.js';
 import type { Embedded, PipelineSteps, ReadOutcome } from './pipeline.js';
 import type { Plan, Work } from './plan.js';

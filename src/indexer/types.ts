@@ -3,7 +3,7 @@ import type { ImageSource } from '../sources/types.js';
 /** Progress of one indexing job, emitted as it runs (CLI progress bar, edited chat status message). */
 export interface IndexProgress {
   jobId: string;
-  phase: 'scanning' | 'indexing' | 'committing' | 'done' | 'failed';
+  phase: 'scanning' | 'indexing' | 'committing' | 'reading text' | 'done' | 'failed';
   /** Items examined so far (new + updated + unchanged + failed). */
   done: number;
   total?: number;
@@ -29,11 +29,25 @@ export interface IndexReport {
   failed: IndexFailure[];
   /** Inputs passed over on purpose: not images (by content, with a name that does not claim so either), links out of the folder. */
   skipped?: IndexFailure[];
+  /** What OCR did, when it ran (src/indexer/text.ts). */
+  text?: TextReport;
   dryRun: boolean;
   full: boolean;
   shard?: { index: number; count: number };
   startedAt: string;
   durationMs: number;
+}
+
+/** The text pass of a run: images read, how many showed text, and the ones whose text could not be read. */
+export interface TextReport {
+  read: number;
+  withText: number;
+  /** Read no further than the cheap test: they showed no sign of text. */
+  passedOver: number;
+  /** Read at a reduced size (huge images). */
+  downscaled: number;
+  /** Their documents stay, searchable by what they show. */
+  failed: IndexFailure[];
 }
 
 export interface IndexOptions {

@@ -1,15 +1,15 @@
 import ort from 'onnxruntime-node';
 import { InputError, ServiceError } from '../util/errors.js';
-import { intAt, openModelFolder, type ModelFolder, type Precision } from './folder.js';
+import type { Precision } from './folder.js';
 import { Graph } from './graph.js';
 import type { Size } from './geometry.js';
-import { imagePlan } from './image-config.js';
+import { openModelParts, type ModelParts } from './parts.js';
 import { ImagePreprocessor, type ImageLimits } from './preprocess.js';
-import { TextTokenizer } from './tokenize.js';
+import type { TextTokenizer } from './tokenize.js';
 import type { EmbedOutcome, Embedder, ImageInput, PreparedImage } from './types.js';
 
 export interface EmbedderOptions {
-  /** CLIP folder: vision tower, preprocessor and (unless textModelDir is set) the text tower. */
+  /** Model folder (transformers.js or open_clip layout): both towers, preprocessing, tokenizer. */
   modelDir: string;
   /** A separate text encoder folder (multilingual) used instead of CLIP's text tower. */
   textModelDir?: string;
@@ -27,114 +27,136 @@ const maxTextChars = 10_000;
 const chunks = <T>(items: T[], size: number) =>
   Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size));
 
-/** Loads the folders, checks graphs against each other and the configs, and returns a ready Embedder. */
+/** Loads the folders (either layout), checks graphs against each other and the configs, returns a ready Embedder. */
 export async function createEmbedder(options: EmbedderOptions): Promise<Embedder> {
   const { precision, threads } = options;
-  const clip = await openModelFolder(options.modelDir, precision);
-  const text = options.textModelDir ? await openModelFolder(options.textModelDir, precision) : clip;
-  const preprocessorFile = `${clip.dir}/preprocessor_config.json`;
-  let plan;
+  const parts = await openModelParts(options.modelDir, options.textModelDir, precision);
+  const vision = await Graph.open(parts.vision.graph, parts.vision.spec, threads);
+  let text: Graph;
   try {
-    plan = imagePlan(await clip.json('preprocessor_config.json'));
-  } catch (error) {
-    if (error instanceof ServiceError) throw error;
-    throw new ServiceError('model', `${preprocessorFile}: ${(error as Error).message}`);
-  }
-  const tokenizer = TextTokenizer.fromFolder(text);
-
-  const vision = await Graph.open(
-    await clip.graph('vision_model'),
-    { required: ['pixel_values'], output: 'image_embeds' },
-    threads,
-  );
-  let textGraph: Graph;
-  try {
-    textGraph = await Graph.open(
-      await text.graph('text_model'),
-      { required: ['input_ids'], optional: ['attention_mask'], output: 'text_embeds' },
-      threads,
-    );
+    text = await Graph.open(parts.text.graph, parts.text.spec, threads);
   } catch (error) {
     await vision.release();
     throw error;
   }
   try {
-    const dims = checkDims(clip, text, vision, textGraph);
-    const inputSize = checkImageInput(vision, plan.crop, preprocessorFile);
+    const dims = checkDims(parts, vision, text);
+    const inputSize = checkImageInput(parts, vision);
+    const feeds = textFeeds(text);
+    checkVocabulary(parts);
     return new OnnxEmbedder(
-      modelId(clip, text === clip ? undefined : text, precision),
+      parts.id,
       dims,
-      inputSize,
-      new ImagePreprocessor(plan, options.limits),
-      tokenizer,
+      { name: parts.vision.input, size: inputSize },
+      new ImagePreprocessor(parts.vision.plan, options.limits),
+      parts.text.tokenizer,
+      feeds,
       vision,
-      textGraph,
+      text,
       options.batchSize,
     );
   } catch (error) {
-    await Promise.all([vision.release(), textGraph.release()]);
+    await Promise.all([vision.release(), text.release()]);
     throw error;
   }
 }
 
-/** Stable across machines and folder moves: hub name (or folder name) and precision of both towers. */
-function modelId(clip: ModelFolder, text: ModelFolder | undefined, precision: Precision): string {
-  return `${clip.name}@${precision}${text ? `+text:${text.name}@${precision}` : ''}`;
-}
-
-/** The embedding size: vision output, text output and config.json projection_dim must agree. */
-function checkDims(clip: ModelFolder, text: ModelFolder, vision: Graph, textGraph: Graph): number {
-  const projection = intAt(clip.config, 'projection_dim');
-  const dims = vision.dims ?? projection;
+/** The embedding size: vision output, text output and the configured size must agree. */
+function checkDims(parts: ModelParts, vision: Graph, text: Graph): number {
+  const declared = parts.dims;
+  const dims = vision.dims ?? declared?.value;
   if (dims === undefined) {
     throw new ServiceError(
       'model',
-      `${vision.file}: the output size is not stated and config.json has no projection_dim`,
+      `${vision.file}: the output size is not stated and the config does not give it`,
     );
   }
-  if (projection !== undefined && projection !== dims) {
+  if (declared !== undefined && declared.value !== dims) {
     throw new ServiceError(
       'model',
-      `${vision.file}: image_embeds has ${dims} dimensions but ${clip.dir}/config.json projection_dim is ${projection}`,
+      `${vision.file}: ${vision.output} has ${dims} dimensions but ${declared.where} is ${declared.value}`,
     );
   }
-  const textDims = textGraph.dims ?? intAt(text.config, 'projection_dim');
-  if (textDims !== undefined && textDims !== dims) {
+  if (text.dims !== undefined && text.dims !== dims) {
     throw new ServiceError(
       'model',
-      `${textGraph.file}: text_embeds has ${textDims} dimensions but the vision model gives ${dims}`,
+      `${text.file}: ${text.output} has ${text.dims} dimensions but the vision model gives ${dims}`,
     );
   }
   return dims;
 }
 
-/** pixel_values must be [batch, 3, crop height, crop width] where the graph states the sizes. */
-function checkImageInput(vision: Graph, crop: Size | null, preprocessorFile: string): Size {
-  const shape = vision.inputs.get('pixel_values')?.shape ?? [];
-  const [, channels, height, width] = shape;
+/** The image input must be [batch, 3, height, width] with the preprocessing's output size where the graph states it. */
+function checkImageInput(parts: ModelParts, vision: Graph): Size {
+  const { input, plan, planFile } = parts.vision;
+  const [, channels, height, width] = vision.inputs.get(input)?.shape ?? [];
   const mismatch = (what: string, graph: unknown, config: unknown) =>
-    new ServiceError(
-      'model',
-      `${vision.file}: pixel_values ${what} is ${graph} but ${preprocessorFile} gives ${config}`,
-    );
+    new ServiceError('model', `${vision.file}: ${input} ${what} is ${graph} but ${planFile} gives ${config}`);
   if (typeof channels === 'number' && channels !== 3) throw mismatch('channel count', channels, 3);
-  if (!crop)
+  const size = plan.crop ?? (plan.resize && !('shortestEdge' in plan.resize) ? plan.resize : null);
+  if (!size)
+    throw new ServiceError('model', `${planFile}: do_center_crop is off; a fixed input size is needed`);
+  if (typeof height === 'number' && height !== size.height) throw mismatch('height', height, size.height);
+  if (typeof width === 'number' && width !== size.width) throw mismatch('width', width, size.width);
+  return size;
+}
+
+/** How token ids reach the text graph: input names, integer type, and a fixed length when the graph has one. */
+interface TextFeeds {
+  ids: string;
+  mask?: string;
+  type: 'int32' | 'int64';
+  length?: number;
+}
+
+function textFeeds(text: Graph): TextFeeds {
+  const ids = text.inputs.has('text') ? 'text' : text.inputs.has('input_ids') ? 'input_ids' : undefined;
+  if (!ids || (ids === 'text' && text.inputs.size > 1)) {
+    const names = [...text.inputs.keys()].map((n) => `"${n}"`).join(', ');
     throw new ServiceError(
       'model',
-      `${preprocessorFile}: do_center_crop is off; a fixed input size is needed`,
+      `${text.file}: expected input "text", or "input_ids" (+ "attention_mask"); the graph has ${names || 'none'}`,
     );
-  if (typeof height === 'number' && height !== crop.height) throw mismatch('height', height, crop.height);
-  if (typeof width === 'number' && width !== crop.width) throw mismatch('width', width, crop.width);
-  return crop;
+  }
+  const meta = text.inputs.get(ids);
+  const type = meta?.type === 'int32' ? 'int32' : 'int64';
+  // open_clip's towers add a fixed table of positions: their input has exactly the context length.
+  const length = meta?.shape[1];
+  return {
+    ids,
+    ...(text.inputs.has('attention_mask') && { mask: 'attention_mask' }),
+    type,
+    ...(typeof length === 'number' && { length }),
+  };
 }
+
+/** A tokenizer that can produce ids past the graph's embedding table would crash it (or read garbage). */
+function checkVocabulary(parts: ModelParts): void {
+  const { tokenizer, vocab } = parts.text;
+  if (vocab === undefined || tokenizer.vocabulary <= vocab.value) return;
+  throw new ServiceError(
+    'model',
+    `${tokenizer.file}: ${tokenizer.vocabulary} tokens, but ${vocab.where} is ${vocab.value}: the tokenizer does not belong to this model`,
+  );
+}
+
+const tensor = (type: 'int32' | 'int64', values: number[], shape: number[]) =>
+  type === 'int32'
+    ? new ort.Tensor('int32', Int32Array.from(values), shape)
+    : new ort.Tensor(
+        'int64',
+        BigInt64Array.from(values, (v) => BigInt(v)),
+        shape,
+      );
 
 class OnnxEmbedder implements Embedder {
   constructor(
     readonly modelId: string,
     readonly dims: number,
-    private readonly inputSize: Size,
+    private readonly image: { name: string; size: Size },
     private readonly preprocessor: ImagePreprocessor,
     private readonly tokenizer: TextTokenizer,
+    private readonly feeds: TextFeeds,
     private readonly vision: Graph,
     private readonly text: Graph,
     private readonly batchSize: number,
@@ -146,7 +168,7 @@ class OnnxEmbedder implements Embedder {
 
   async embedPrepared(images: PreparedImage[]): Promise<Float32Array[]> {
     if (images.length === 0) return [];
-    const { width, height } = this.inputSize;
+    const { width, height } = this.image.size;
     const size = 3 * width * height;
     const batch = new Float32Array(images.length * size);
     images.forEach((image, i) => {
@@ -154,8 +176,8 @@ class OnnxEmbedder implements Embedder {
         throw new Error(`${image.name}: not prepared by this embedder (size differs)`);
       batch.set(image.pixels, i * size);
     });
-    const tensor = new ort.Tensor('float32', batch, [images.length, 3, height, width]);
-    return this.vision.embed({ pixel_values: tensor }, images.length);
+    const pixels = new ort.Tensor('float32', batch, [images.length, 3, height, width]);
+    return this.vision.embed({ [this.image.name]: pixels }, images.length);
   }
 
   /** Batches of `batchSize`; the next batch decodes while one runs on the inference thread. */
@@ -186,11 +208,14 @@ class OnnxEmbedder implements Embedder {
     );
     const wanted = texts.map((t, i) => ({ t, i })).filter(({ i }) => !(outcomes[i] instanceof InputError));
     for (const batch of chunks(wanted, this.batchSize)) {
-      const tokens = this.tokenizer.batch(batch.map((w) => w.t));
+      const { ids, mask, type, length } = this.feeds;
+      const tokens = this.tokenizer.batch(
+        batch.map((w) => w.t),
+        length,
+      );
       const shape = [tokens.rows, tokens.length];
-      const feeds: Record<string, ort.Tensor> = { input_ids: new ort.Tensor('int64', tokens.ids, shape) };
-      if (this.text.inputs.has('attention_mask'))
-        feeds.attention_mask = new ort.Tensor('int64', tokens.mask, shape);
+      const feeds: Record<string, ort.Tensor> = { [ids]: tensor(type, tokens.ids, shape) };
+      if (mask) feeds[mask] = tensor(type, tokens.mask, shape);
       const vectors = await this.text.embed(feeds, tokens.rows);
       batch.forEach((w, k) => (outcomes[w.i] = vectors[k] as Float32Array));
     }

@@ -26,9 +26,10 @@ export interface ModelFolder {
   json(file: string): Promise<Json>;
 }
 
-const problem = (file: string, why: string) => new ServiceError('model', `${file}: ${why}`);
+export const problem = (file: string, why: string) => new ServiceError('model', `${file}: ${why}`);
 
-async function readJson(file: string, required: boolean): Promise<Json> {
+/** A JSON object file; a missing optional file reads as {}. */
+export async function readJson(file: string, required: boolean): Promise<Json> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');

@@ -27,12 +27,24 @@ export function resizedSize(source: Size, plan: Pick<ImagePlan, 'resize'>): Size
   return { width: Math.trunc((edge * width) / height), height: edge };
 }
 
-/** transformers' center_crop: top = (h - crop_h) // 2, left = (w - crop_w) // 2 (floor division). */
-export function centreCrop(image: Size, plan: Pick<ImagePlan, 'crop'>): Window {
+/** Python's round(): halves go to the even neighbour. */
+const roundHalfEven = (x: number) => {
+  const floor = Math.floor(x);
+  const fraction = x - floor;
+  if (fraction !== 0.5) return Math.round(x);
+  return floor % 2 === 0 ? floor : floor + 1;
+};
+
+/**
+ * The centre crop's offsets: transformers' center_crop floors (h - crop_h) // 2, torchvision's (open_clip's) takes
+ * int(round((h - crop_h) / 2.0)); they differ by one pixel when the margin is odd.
+ */
+export function centreCrop(image: Size, plan: Pick<ImagePlan, 'crop' | 'cropRounding'>): Window {
   const crop = plan.crop ?? image;
+  const offset = plan.cropRounding === 'floor' ? Math.floor : roundHalfEven;
   return {
-    left: Math.floor((image.width - crop.width) / 2),
-    top: Math.floor((image.height - crop.height) / 2),
+    left: offset((image.width - crop.width) / 2),
+    top: offset((image.height - crop.height) / 2),
     width: crop.width,
     height: crop.height,
   };

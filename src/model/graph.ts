@@ -19,7 +19,8 @@ export const sessionOptions = (threads: number): ort.InferenceSession.SessionOpt
 export interface GraphSpec {
   required: string[];
   optional?: string[];
-  output: string;
+  /** The output to read; without a name the graph must have exactly one output (open_clip exports). */
+  output?: string;
 }
 
 /** One ONNX graph in one onnxruntime session on its own thread, checked against its spec when loaded. */
@@ -63,13 +64,21 @@ export class Graph {
     }
     const missing = spec.required.filter((name) => !inputs.has(name));
     if (missing.length > 0) throw fail(`missing input ${missing.map((m) => `"${m}"`).join(', ')}`);
-    const output = session.outputMetadata.find((meta) => meta.name === spec.output);
+    const outputs = session.outputMetadata;
+    const output =
+      spec.output === undefined
+        ? outputs.length === 1
+          ? outputs[0]
+          : undefined
+        : outputs.find((meta) => meta.name === spec.output);
     if (!output || !output.isTensor || output.type !== 'float32') {
       const names = session.outputNames.map((n) => `"${n}"`).join(', ');
-      throw fail(`no float32 output "${spec.output}" (outputs: ${names})`);
+      const wanted =
+        spec.output === undefined ? 'not exactly one float32 output' : `no float32 output "${spec.output}"`;
+      throw fail(`${wanted} (outputs: ${names})`);
     }
     const last = output.shape.at(-1);
-    return new Graph(file, session, inputs, spec.output, typeof last === 'number' ? last : undefined);
+    return new Graph(file, session, inputs, output.name, typeof last === 'number' ? last : undefined);
   }
 
   /** Runs one batch and returns each row of the output, L2-normalised. */

@@ -38,25 +38,36 @@ export const preprocessorConfigSchema = z.object({
 export type Kernel = 'nearest' | 'lanczos3' | 'linear' | 'cubic';
 const kernels: Record<0 | 1 | 2 | 3, Kernel> = { 0: 'nearest', 1: 'lanczos3', 2: 'linear', 3: 'cubic' };
 
-/** What to do to every image, resolved once from the model's preprocessor_config.json. */
+/**
+ * Where a centre crop starts when the margin is odd: transformers floors (w - crop) / 2, torchvision (open_clip)
+ * rounds it half to even, as Python's round() does.
+ */
+export type CropRounding = 'floor' | 'half-even';
+
+/** What to do to every image, resolved once from the model's preprocessor_config.json or preprocess_cfg.json. */
 export interface ImagePlan {
   resize: { shortestEdge: number } | { width: number; height: number } | null;
   kernel: Kernel;
   crop: { width: number; height: number } | null;
+  cropRounding: CropRounding;
   /** Per channel: value (0..255) -> model input, i.e. (v * rescale - mean) / std folded into one table. */
   lookup: [Float32Array, Float32Array, Float32Array];
 }
 
+/** Per channel: value (0..255) -> (v * scale - mean) / std, or v * scale without normalising. */
+const lookupTables = (scale: number, mean?: number[], std?: number[]): ImagePlan['lookup'] => {
+  const table = (channel: number) =>
+    Float32Array.from({ length: 256 }, (_, v) =>
+      mean && std ? (v * scale - (mean[channel] as number)) / (std[channel] as number) : v * scale,
+    );
+  return [table(0), table(1), table(2)];
+};
+
+/** transformers' CLIPImageProcessor: preprocessor_config.json of the transformers.js layout. */
 export function imagePlan(json: unknown): ImagePlan {
   const c = preprocessorConfigSchema.parse(json);
   const size = c.size;
   const scale = c.do_rescale ? c.rescale_factor : 1;
-  const table = (channel: number) =>
-    Float32Array.from({ length: 256 }, (_, v) =>
-      c.do_normalize
-        ? (v * scale - (c.image_mean[channel] as number)) / (c.image_std[channel] as number)
-        : v * scale,
-    );
   return {
     resize: !c.do_resize
       ? null
@@ -65,6 +76,37 @@ export function imagePlan(json: unknown): ImagePlan {
         : { width: size.width, height: size.height },
     kernel: kernels[c.resample],
     crop: c.do_center_crop ? { width: c.crop_size.width, height: c.crop_size.height } : null,
-    lookup: [table(0), table(1), table(2)],
+    cropRounding: 'floor',
+    lookup: c.do_normalize ? lookupTables(scale, c.image_mean, c.image_std) : lookupTables(scale),
+  };
+}
+
+/** open_clip's PreprocessCfg as immich writes it to visual/preprocess_cfg.json (keys it does not use are ignored). */
+export const preprocessCfgSchema = z.object({
+  // An int, or [height, width].
+  size: z.union([side.transform((n) => [n, n] as const), z.tuple([side, side])]),
+  mean: triple,
+  std: triple,
+  interpolation: z.enum(['bicubic', 'bilinear']).default('bicubic'),
+  // "shortest": resize the shortest side, then centre crop; "squash": resize to the size, ignoring the aspect ratio.
+  // ("longest", resize and pad, is open_clip's third mode; no published model we know of uses it.)
+  resize_mode: z.enum(['shortest', 'squash']).default('shortest'),
+});
+
+/** open_clip's eval transform: Resize (+ CenterCrop), ToTensor, Normalize(mean, std). */
+export function openClipImagePlan(json: unknown): ImagePlan {
+  const c = preprocessCfgSchema.parse(json);
+  const [height, width] = c.size;
+  const square = height === width;
+  if (c.resize_mode === 'shortest' && !square) {
+    // open_clip then resizes with ResizeKeepRatio, a different rule; refuse rather than approximate it.
+    throw new Error(`size [${height}, ${width}]: resize_mode "shortest" is supported for square sizes only`);
+  }
+  return {
+    resize: c.resize_mode === 'shortest' ? { shortestEdge: height } : { width, height },
+    kernel: c.interpolation === 'bicubic' ? 'cubic' : 'linear',
+    crop: c.resize_mode === 'shortest' ? { width, height } : null,
+    cropRounding: 'half-even',
+    lookup: lookupTables(1 / 255, c.mean, c.std),
   };
 }

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import sharp from 'sharp';
-import type { FileAttachment } from '../bot/types.js';
+import type { FileAttachment } from './reply.js';
 
 /** Formats every chat client shows inline; anything else is re-encoded. */
 const inlineTypes: Record<string, string> = {

@@ -5,6 +5,8 @@ export interface SheetTile {
   rank: number;
   score: number;
   name: string;
+  /** Words of the image that matched a text query: shown instead of the name. */
+  words?: string;
   /** The image, or undefined when it could not be read (a placeholder is drawn). */
   bytes: Buffer | undefined;
 }
@@ -84,12 +86,13 @@ async function thumbnail(bytes: Buffer | undefined, maxPixels: number): Promise<
 }
 
 function label(tile: SheetTile, left: number, top: number): string {
-  const name = tile.name.length > 30 ? `${tile.name.slice(0, 29)}…` : tile.name;
+  const second = tile.words ? `“${tile.words}”` : tile.name;
+  const shown = second.length > 30 ? `${second.slice(0, 29)}…` : second;
   return (
     `<text x="${left + 4}" y="${top + 19}" font-family="DejaVu Sans, sans-serif" font-size="17" ` +
     `font-weight="bold" fill="#ffffff">#${tile.rank}  ${formatScore(tile.score)}</text>` +
     `<text x="${left + 4}" y="${top + 38}" font-family="DejaVu Sans, sans-serif" font-size="13" ` +
-    `fill="#b9bbbe">${escapeXml(name)}</text>`
+    `fill="${tile.words ? '#faa61a' : '#b9bbbe'}">${escapeXml(shown)}</text>`
   );
 }
 

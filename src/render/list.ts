@@ -1,4 +1,4 @@
-import type { ReplyHit } from '../bot/types.js';
+import type { ReplyHit } from './reply.js';
 import type { Hit } from '../store/types.js';
 
 /** Where a person can open the image: its chat permalink, its URL, or its path inside the indexed folder. */
@@ -8,10 +8,13 @@ export function hitLocation(hit: Hit): string {
 
 export const formatScore = (score: number): string => score.toFixed(3);
 
-/** One line per hit: `#1  0.873  beach.jpg  holidays/2023/beach.jpg`. */
+/** The words of the image that matched a text query, quoted after two spaces; '' when none did. */
+export const matchedWords = (hit: Hit): string => (hit.matched?.length ? `  “${hit.matched.join(' ')}”` : '');
+
+/** One line per hit: `#1  0.873  beach.jpg  holidays/2023/beach.jpg`, then the words that matched, if any. */
 export function formatHitLines(hits: readonly ReplyHit[]): string[] {
   return hits.map((h) => {
     const location = h.location === h.hit.image_name ? '' : `  ${h.location}`;
-    return `#${h.rank}  ${formatScore(h.score)}  ${h.hit.image_name}${location}`;
+    return `#${h.rank}  ${formatScore(h.score)}  ${h.hit.image_name}${location}${matchedWords(h.hit)}`;
   });
 }

@@ -10,10 +10,11 @@ export function formatProgress(progress: IndexProgress): string {
     `${progress.phase} ${progress.done}${progress.total !== undefined ? `/${progress.total}` : ''}`,
   ];
   if (progress.failed > 0) parts.push(`${progress.failed} failed`);
-  if (progress.phase === 'indexing' && progress.ratePerSecond !== undefined) {
+  const counting = progress.phase === 'indexing' || progress.phase === 'reading text';
+  if (counting && progress.ratePerSecond !== undefined) {
     parts.push(`${progress.ratePerSecond.toFixed(1)}/s`);
   }
-  if (progress.phase === 'indexing' && progress.etaSeconds !== undefined) {
+  if (counting && progress.etaSeconds !== undefined) {
     parts.push(`about ${Math.ceil(progress.etaSeconds)} s left`);
   }
   return parts.join(', ');
@@ -24,9 +25,11 @@ export function formatIndexReport(report: IndexReport): string[] {
   const lines = [
     `${report.dryRun ? 'Dry run of' : 'Indexed'} ${report.source}${report.full ? ' (full rebuild)' : ''}: ` +
       `${summaryLine(report)} in ${(report.durationMs / 1000).toFixed(1)} s.`,
-    ...report.failed.slice(0, listedFailures).map((f) => `  ${f.input}: ${f.reason}`),
+    ...[...report.failed, ...(report.text?.failed ?? [])]
+      .slice(0, listedFailures)
+      .map((f) => `  ${f.input}: ${f.reason}`),
   ];
-  const unlisted = report.failed.length - listedFailures;
+  const unlisted = report.failed.length + (report.text?.failed.length ?? 0) - listedFailures;
   if (unlisted > 0) lines.push(`  … and ${unlisted} more failures`);
   return lines;
 }

@@ -1,4 +1,4 @@
-import type { FileAttachment, Reply, ReplyHit } from '../bot/types.js';
+import type { FileAttachment, Reply, ReplyHit } from './reply.js';
 import type { Hit } from '../store/types.js';
 import { fitAttachment } from './attachments.js';
 import { renderContactSheet } from './contact-sheet.js';
@@ -31,7 +31,13 @@ export async function renderResults(
   }));
   const images = await Promise.all(options.hits.map((hit) => options.loadImage(hit)));
   const sheet = await renderContactSheet(
-    hits.map((h, i) => ({ rank: h.rank, score: h.score, name: h.hit.image_name, bytes: images[i] })),
+    hits.map((h, i) => ({
+      rank: h.rank,
+      score: h.score,
+      name: h.hit.image_name,
+      ...(h.hit.matched?.length && { words: h.hit.matched.join(' ') }),
+      bytes: images[i],
+    })),
     { maxPixels: options.maxPixels },
   );
   const contactSheet: FileAttachment = {

@@ -1,7 +1,10 @@
 import type { Embedder, ImageInput } from '../model/types.js';
+import { modelMismatch } from '../store/model-stamp.js';
 import type { Hit, TenantScope, VectorStore } from '../store/types.js';
 import { InputError, refusal } from '../util/errors.js';
+import { fuseRanks } from './fusion.js';
 import { TextBatcher, type TextBatcherOptions } from './text-batcher.js';
+import type { FindText } from './text-query.js';
 
 export interface SearchPage {
   hits: Hit[];
@@ -11,6 +14,25 @@ export interface SearchPage {
 
 /** Deepest result a search pages to: `more` stops here (the store ranks offset + count per page). */
 export const maxResultDepth = 100;
+
+/** Text matches and vector hits are fused over at least this many of each. */
+const fusionDepth = 50;
+/**
+ * A text match counts twice a CLIP rank: it means most of the query's words are written in the image, which
+ * CLIP's similarity cannot tell; so the images that say the words come first, in text order unless CLIP also
+ * likes one of them, and the CLIP ranking follows. (Equal weights let the top CLIP hit tie with the image that
+ * says the words.) bench/ocr.md measures both.
+ */
+const textWeight = 2;
+
+const cosine = (a: Float32Array, b: Float32Array) => {
+  let dot = 0;
+  for (let i = 0; i < a.length; i++) dot += (a[i] as number) * (b[i] as number);
+  return dot;
+};
+
+/** A text match's score against the best one's (findText returns the best first). */
+const relativeTo = (best: number) => (hit: Hit) => (best > 0 ? Math.min(1, hit.score / best) : 1);
 
 /** Text and image queries to vectors, vectors to ranked hits; every search is scoped by the caller. */
 export class SearchService {
@@ -45,12 +67,67 @@ export class SearchService {
     return vector;
   }
 
-  /** Hits ranked `offset + 1` to `offset + count`. */
-  async page(vector: Float32Array, scope: TenantScope, offset: number, count: number): Promise<SearchPage> {
+  /**
+   * Hits ranked `offset + 1` to `offset + count`. With `text`, the images whose read text matches are ranked
+   * too and both rankings fused (fuseRanks), or only they are ranked when the asker wants the words alone.
+   */
+  async page(
+    vector: Float32Array,
+    scope: TenantScope,
+    offset: number,
+    count: number,
+    text?: FindText,
+  ): Promise<SearchPage> {
     const depth = Math.min(offset + count, maxResultDepth);
     if (depth <= offset) return { hits: [], hasMore: false };
-    // One extra hit says whether a next page exists.
-    const ranked = await this.store.knn({ vector, k: Math.min(depth + 1, maxResultDepth + 1), scope });
+    // One extra hit says whether a next page exists; fusion looks at least a first page deep into both lists.
+    const k = Math.min(Math.max(depth + 1, fusionDepth), maxResultDepth + 1);
+    // The same k with or without text: an approximate kNN (Elasticsearch) answers alike only when asked alike,
+    // so that a query no image's text matches ranks exactly as CLIP alone does.
+    const [byVector, byText] = await Promise.all([
+      text?.only ? [] : this.store.knn({ vector, k, scope }),
+      text ? this.store.findText({ words: text.words, phrase: text.phrase, k, scope }) : [],
+    ]);
+    // Vectors of another model rank at random: refuse rather than answer (e.g. the index was rebuilt with another
+    // model after this process started, or a search runs with another LOOKALIKE_MODEL than the indexer did).
+    const foreign = byVector.find((hit) => hit.model_id !== this.embedder.modelId);
+    if (foreign) {
+      const stats = await this.store.stats();
+      const stored = { dims: stats.dims ?? vector.length, modelId: foreign.model_id };
+      throw modelMismatch(this.store.backend, stats.index, stored, {
+        dims: this.embedder.dims,
+        modelId: this.embedder.modelId,
+      });
+    }
+    const ranked =
+      byText.length === 0
+        ? byVector
+        : await this.withCosine(
+            fuseRanks([
+              { hits: byVector, weight: 1 },
+              { hits: byText, weight: textWeight, quality: relativeTo(byText[0]?.score ?? 1) },
+            ]),
+            vector,
+            byVector,
+            scope,
+          );
     return { hits: ranked.slice(offset, depth), hasMore: ranked.length > depth && depth < maxResultDepth };
+  }
+
+  /** Text-only hits get the cosine of their stored vector, so every hit shows the same kind of score. */
+  private async withCosine(
+    hits: Hit[],
+    vector: Float32Array,
+    known: Hit[],
+    scope: TenantScope,
+  ): Promise<Hit[]> {
+    const scored = new Set(known.map((h) => h.image_id));
+    const missing = hits.filter((h) => !scored.has(h.image_id)).map((h) => h.image_id);
+    if (missing.length === 0) return hits;
+    const vectors = await this.store.getVectors(missing, scope);
+    return hits.map((hit) => {
+      const stored = vectors.get(hit.image_id);
+      return stored ? { ...hit, score: cosine(vector, stored) } : hit;
+    });
   }
 }

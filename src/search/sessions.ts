@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { FindText } from './text-query.js';
 
 /** One search someone ran: enough to fetch its next page or find images like one of its results. */
 export interface QuerySession {
@@ -9,6 +10,8 @@ export interface QuerySession {
   /** Results per page. */
   count: number;
   vector: Float32Array;
+  /** What to find in the text read from images (text searches only). */
+  text?: FindText;
   /** image_id of every result shown so far, by rank - 1. */
   shown: string[];
   createdAt: number;
@@ -20,7 +23,25 @@ export interface SessionLimits {
 }
 
 /**
- * Short-lived, in-memory state behind `more` and "similar to result #n".
+ * Where sessions live. In this process's memory for one bot (QuerySessions); in Elasticsearch when several
+ * bot processes serve one index, so a `more` or "similar to #2" that lands on another process finds them
+ * (src/search/elasticsearch-sessions.ts). A session is only ever returned to the tenant that created it.
+ */
+export interface SessionStore {
+  create(fields: Omit<QuerySession, 'id' | 'createdAt' | 'shown'>): Promise<QuerySession>;
+  /** The session, if it exists, is still fresh and belongs to this tenant. */
+  get(id: string, tenant: string): Promise<QuerySession | undefined>;
+  /** The last search this person ran in this tenant (for `/more` and `#n` without a cursor). */
+  latestOf(tenant: string, actorId: string): Promise<QuerySession | undefined>;
+  /** Notes the results of one page (`ids` shown from rank `offset` + 1 on). */
+  recordShown(session: QuerySession, offset: number, ids: string[]): Promise<void>;
+}
+
+export const newSessionId = () => randomBytes(9).toString('base64url');
+export const defaultSessionLimits: SessionLimits = { ttlMs: 30 * 60_000, maxSessions: 5_000 };
+
+/**
+ * Short-lived, in-memory state behind `more` and "similar to result #n" (one bot process).
  *
  * Why state rather than a stateless cursor: the next page of an image query needs its 512-float vector, which
  * does not fit the 100-character button ids chat platforms allow; a random session id does, and cannot be forged
@@ -28,19 +49,19 @@ export interface SessionLimits {
  * `ttlMs` (default 30 minutes) and the oldest are dropped beyond `maxSessions`; a restart forgets them, and an
  * expired cursor gets a clear "run the search again".
  */
-export class QuerySessions {
+export class QuerySessions implements SessionStore {
   private readonly byId = new Map<string, QuerySession>();
   private readonly latest = new Map<string, string>();
 
   constructor(
-    private readonly limits: SessionLimits = { ttlMs: 30 * 60_000, maxSessions: 5_000 },
+    private readonly limits: SessionLimits = defaultSessionLimits,
     private readonly now: () => number = Date.now,
   ) {}
 
-  create(fields: Omit<QuerySession, 'id' | 'createdAt' | 'shown'>): QuerySession {
+  async create(fields: Omit<QuerySession, 'id' | 'createdAt' | 'shown'>): Promise<QuerySession> {
     const session: QuerySession = {
       ...fields,
-      id: randomBytes(9).toString('base64url'),
+      id: newSessionId(),
       shown: [],
       createdAt: this.now(),
     };
@@ -52,8 +73,11 @@ export class QuerySessions {
     return session;
   }
 
-  /** The session, if it exists, is still fresh and belongs to this tenant. */
-  get(id: string, tenant: string): QuerySession | undefined {
+  async get(id: string, tenant: string): Promise<QuerySession | undefined> {
+    return this.fresh(id, tenant);
+  }
+
+  private fresh(id: string, tenant: string): QuerySession | undefined {
     const session = this.byId.get(id);
     if (!session) return undefined;
     if (this.now() - session.createdAt > this.limits.ttlMs) {
@@ -63,10 +87,13 @@ export class QuerySessions {
     return session.tenant === tenant ? session : undefined;
   }
 
-  /** The last search this person ran in this tenant (for `/more` and `#n` without a cursor). */
-  latestOf(tenant: string, actorId: string): QuerySession | undefined {
+  async latestOf(tenant: string, actorId: string): Promise<QuerySession | undefined> {
     const id = this.latest.get(actorKey(tenant, actorId));
-    return id === undefined ? undefined : this.get(id, tenant);
+    return id === undefined ? undefined : this.fresh(id, tenant);
+  }
+
+  async recordShown(session: QuerySession, offset: number, ids: string[]): Promise<void> {
+    ids.forEach((id, i) => (session.shown[offset + i] = id));
   }
 
   private drop(session: QuerySession): void {

@@ -2,7 +2,7 @@ import type { Dirent } from 'node:fs';
 import { open, readFile, readdir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import picomatch from 'picomatch';
-import { SkippedInput, checkImageContent, hasImageExtension, sniffBytes } from '../indexer/image-type.js';
+import { SkippedInput, checkImageContent, hasImageExtension, sniffBytes } from './image-type.js';
 import { InputError } from '../util/errors.js';
 import type { ImageSource, SourceItem } from './types.js';
 

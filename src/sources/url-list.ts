@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { checkImageContent } from '../indexer/image-type.js';
+import { checkImageContent } from './image-type.js';
 import { download, type DownloadSettings } from '../net/download.js';
 import { InputError } from '../util/errors.js';
 import { withoutCredentials } from '../util/redact.js';

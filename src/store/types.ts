@@ -22,6 +22,12 @@ export interface ImageDocument {
   mtime?: number;
   indexed_at: string;
   model_id: string;
+  /** Words read in the image by OCR, line by line ('' when it shows none); absent until it was read. */
+  text?: string;
+  /** Mean confidence of the recognised characters, 0..1. */
+  text_confidence?: number;
+  /** Which OCR read `text` (e.g. `pp-ocrv4`): an image whose text is absent or by another OCR is read again. */
+  text_by?: string;
   image_embedding: Float32Array;
 }
 
@@ -54,8 +60,30 @@ export interface KnnQuery {
 }
 
 export interface Hit extends ImageMeta {
-  /** Cosine similarity in [-1, 1]. */
+  /** Cosine similarity in [-1, 1] (text matches: how well the words matched, see src/store/text-match.ts). */
   score: number;
+  /** The image's words that matched a text query, as they were read. */
+  matched?: string[];
+}
+
+/** Words to find in the text read from images. */
+export interface TextQuery {
+  words: string;
+  /** The words must appear together, in this order (a quoted phrase). */
+  phrase: boolean;
+  k: number;
+  scope: TenantScope;
+  filter?: DocFilter;
+}
+
+/** Text read from one image, written beside its vector without touching it. */
+export interface TextUpdate {
+  image_id: string;
+  /** The content the text was read from: a document holding other content by now is left alone. */
+  sha256: string;
+  text: string;
+  text_confidence: number;
+  text_by: string;
 }
 
 export interface UpsertFailure {
@@ -96,6 +124,13 @@ export interface VectorStore {
   upsert(docs: ImageDocument[]): Promise<UpsertResult>;
   delete(ids: string[]): Promise<void>;
   knn(query: KnnQuery): Promise<Hit[]>;
+  /**
+   * Images whose read text matches the words, best first, scoped exactly like knn. Both backends rank the
+   * candidates they find with src/store/text-match.ts, so they agree on what matches and in which order.
+   */
+  findText(query: TextQuery): Promise<Hit[]>;
+  /** Stores text read from images; `written` counts the documents that still held that content. */
+  setText(updates: TextUpdate[]): Promise<UpsertResult>;
   count(scope: TenantScope, filter?: DocFilter): Promise<number>;
   stats(): Promise<StoreStats>;
   /**

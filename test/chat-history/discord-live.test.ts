@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { GatewayDispatchEvents } from 'discord.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LiveChatIndexer } from '../../src/sources/chat/live.js';
+import type { LiveChatIndexer } from '../../src/indexer/live-chat.js';
 import { photo, startDiscordWorld, type DiscordWorld } from './discord-fixture.js';
 import { backends, chatTestBot, liveIndexing, type ChatTestBot } from './test-bot.js';
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDownloadLimiter } from '../../src/sources/chat/downloads.js';
 import { discordHistorySource } from '../../adapters/discord/history/source.js';
-import { indexSource } from '../../src/indexer/index.js';
+import { indexSource } from '../../src/indexer/index-source.js';
 import { chatInput, message } from '../discord/fake-discord/payloads.js';
 import { interact } from '../discord/harness.js';
 import { photo, startDiscordWorld, type DiscordWorld } from './discord-fixture.js';

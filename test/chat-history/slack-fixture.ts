@@ -7,7 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { webApi } from '@slack/bolt';
 import { slackFileFetcher } from '../../adapters/slack/files.js';
 import { slackHistorySource } from '../../adapters/slack/history/source.js';
-import { indexSource, type IndexReport } from '../../src/indexer/index.js';
+import { indexSource, type IndexReport } from '../../src/indexer/index-source.js';
 import { downloadSettings } from '../../src/net/download.js';
 import { createDownloadLimiter } from '../../src/sources/chat/downloads.js';
 import type { Ephemeral, Message, SlackFileObject } from '../slack/fake-slack/index.js';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LiveChatIndexer } from '../../src/sources/chat/live.js';
+import type { LiveChatIndexer } from '../../src/indexer/live-chat.js';
 import { messageObject, type Message } from '../slack/fake-slack/index.js';
 import { people, startSlackHarness, team, type SlackHarness } from '../slack/harness.js';
 import { deliverEvent, linkOf, postPhotos, shared, until } from './slack-fixture.js';

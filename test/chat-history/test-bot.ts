@@ -2,7 +2,7 @@
 // (ELASTICSEARCH_URL, a fresh alias per bot, dropped when it closes). Without ELASTICSEARCH_URL the Elasticsearch
 // runs fail, never skip.
 import { ChatChannels } from '../../src/sources/chat/channels.js';
-import { LiveChatIndexer } from '../../src/sources/chat/live.js';
+import { LiveChatIndexer } from '../../src/indexer/live-chat.js';
 import { createTestBot, type TestBot, type TestBotOptions } from '../helpers/bot.js';
 import { backends, type Backend } from '../indexer/helpers/stores.js';
 import { adminClient, dropIndices, elasticsearchUrl, uniqueAlias } from '../store/elasticsearch-support.js';

@@ -4,6 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError, parseConfig } from '../../src/config/load.js';
 import { configSchema } from '../../src/config/schema.js';
 import { createLogger } from '../../src/util/log.js';
+import { modelNames } from '../../src/config/model-names.js';
+import { catalog } from '../../src/model/catalog.js';
 
 describe('config', () => {
   it('has defaults for everything but tokens', () => {
@@ -38,6 +40,22 @@ describe('config', () => {
     expect(config.LOOKALIKE_EXCLUDE).toEqual(['a/**', 'b/*.png']);
   });
 
+  it('takes several Elasticsearch nodes and a replica count or auto', () => {
+    const config = parseConfig({
+      ELASTICSEARCH_URL: 'http://10.0.0.1:9200, http://10.0.0.2:9200',
+      ELASTICSEARCH_REPLICAS: '2',
+    });
+    expect(config.ELASTICSEARCH_URL).toBe('http://10.0.0.1:9200, http://10.0.0.2:9200');
+    expect(config.ELASTICSEARCH_REPLICAS).toBe(2);
+    expect(parseConfig({}).ELASTICSEARCH_REPLICAS).toBe('auto');
+    for (const bad of [
+      { ELASTICSEARCH_URL: 'http://10.0.0.1:9200,10.0.0.2' },
+      { ELASTICSEARCH_REPLICAS: 'some' },
+    ]) {
+      expect(() => parseConfig(bad)).toThrow(new RegExp(Object.keys(bad)[0] as string));
+    }
+  });
+
   it('.env.example documents every setting', () => {
     const example = readFileSync(path.resolve(import.meta.dirname, '../../.env.example'), 'utf8');
     const missing = Object.keys(configSchema.shape).filter((key) => !example.includes(`${key}=`));
@@ -54,5 +72,11 @@ describe('logger', () => {
     expect(lines.join('\n')).not.toContain('discord-secret-token');
     expect(lines.join('\n')).not.toContain('xoxb-secret');
     expect(lines.join('\n')).toContain('[redacted]');
+  });
+});
+
+describe('model names', () => {
+  it('are exactly the catalog’s models, each once', () => {
+    expect([...catalog.map((m) => m.name)].sort()).toEqual([...modelNames].sort());
   });
 });

@@ -1,6 +1,6 @@
 import type { ActionRowBuilder, AttachmentBuilder, ButtonBuilder, EmbedBuilder } from 'discord.js';
 import { describe, expect, it } from 'vitest';
-import { decodeButton, encodeButton } from '../../adapters/discord/custom-ids.js';
+import { decodeButton, encodeButton } from '../../adapters/discord/button-ids.js';
 import { filesWithin, resultsMessage, type ResultsReply } from '../../adapters/discord/messages.js';
 import type { FileAttachment, ReplyHit } from '../../src/bot/types.js';
 

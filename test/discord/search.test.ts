@@ -11,7 +11,7 @@ import {
   type APIMessage,
 } from 'discord.js';
 import { describe, expect, it } from 'vitest';
-import { decodeButton } from '../../adapters/discord/custom-ids.js';
+import { decodeButton } from '../../adapters/discord/button-ids.js';
 import type { RestCall } from './fake-discord/index.js';
 import {
   attachment,
@@ -296,10 +296,50 @@ describe('Discord adapter: searching', () => {
     });
   });
 
+  it('keeps even an unplanned failure private: the public placeholder goes, the apology is ephemeral', async () => {
+    h.fake.failNext(
+      'PATCH',
+      /^\/webhooks\/\d+\/[^/]+\/messages\/@original$/,
+      400,
+      50035,
+      'Invalid Form Body',
+    );
+    const x = await interact(h.fake, chatInput(h.alice, 'find', { text: 'flowers', count: 2 }));
+    await h.fake.waitForCall(
+      (c) => c.path.includes(x.token) && c.method === 'POST' && c.path.startsWith('/webhooks/'),
+    );
+    expect(x.calls.map((c) => `${c.method} ${c.status}`)).toEqual([
+      'POST 204',
+      'PATCH 400',
+      'DELETE 204',
+      'POST 200',
+    ]);
+    expect(h.fake.followUps(x.token)).toEqual([
+      expect.objectContaining({
+        flags: ephemeral,
+        content: expect.stringMatching(/^Something went wrong on my side/),
+      }),
+    ]);
+    expect(h.fake.original(x.token)).toBeUndefined();
+    h.logs.splice(0); // the failure was logged as it should be; the last test checks for unexpected ones
+  });
+
   it('answers help privately and refuses direct messages politely', async () => {
     const helpReply = await interact(h.fake, chatInput(h.alice, 'lookalike', {}, 'help'));
     expect(helpReply.followUps[0]?.flags).toBe(ephemeral);
     expect(helpReply.message).toBeUndefined();
+    // Commands as they are typed on Discord: grouped ones under /lookalike, the rest on their own.
+    const help = helpReply.followUps[0]!.content;
+    for (const typed of [
+      '/find <text>',
+      '/similar',
+      '/lookalike more',
+      '/lookalike status',
+      '/lookalike help',
+    ])
+      expect(help).toContain(typed);
+    expect(help).not.toMatch(/(^|\s)\/(more|status|help)\b/m);
+    expect(help).not.toContain('/reindex'); // admins only
 
     const dm = await interact(h.fake, chatInputInDm(h.fake.applicationId, user('9', 'dave'), 'find'));
     expect(dm.callback.body).toMatchObject({

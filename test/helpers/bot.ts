@@ -9,11 +9,13 @@ import { createBot, type BotOptions } from '../../src/bot/create.js';
 import type { Bot, CommandRequest } from '../../src/bot/types.js';
 import { parseConfig } from '../../src/config/load.js';
 import type { Config } from '../../src/config/schema.js';
-import { indexSource } from '../../src/indexer/index.js';
+import { indexSource } from '../../src/indexer/index-source.js';
+import type { SessionStore } from '../../src/search/sessions.js';
+import type { Leases } from '../../src/store/leases/types.js';
 import type { IndexReport } from '../../src/indexer/types.js';
 import { openEmbedder } from '../../src/model/index.js';
 import type { Embedder } from '../../src/model/types.js';
-import { describeSource, openSourceRegistry } from '../../src/sources/registry.js';
+import { describeSource, openSourceRegistry } from '../../src/indexer/source-registry.js';
 import { openStore } from '../../src/store/open.js';
 import type { VectorStore } from '../../src/store/types.js';
 import { createLogger, type Logger } from '../../src/util/log.js';
@@ -79,6 +81,10 @@ export interface TestBotOptions {
   store?: (config: Config) => Promise<VectorStore>;
   /** Passed through to createBot. */
   bot?: Partial<Pick<BotOptions, 'batching' | 'inferenceConcurrency'>>;
+  /** Remembered searches for createBot, made once the store is open (default: in memory). */
+  sessions?: () => SessionStore;
+  /** Leases for createBot, made once the store is open (default: none). */
+  leases?: () => Leases;
   /** Wraps the real embedder, e.g. to count its calls. */
   embedder?: (real: Embedder) => Embedder;
 }
@@ -98,6 +104,8 @@ export async function createTestBot(options: TestBotOptions = {}): Promise<TestB
     store,
     logger,
     commands: options.commands ?? chatCommands,
+    ...(options.sessions && { sessions: options.sessions() }),
+    ...(options.leases && { leases: options.leases() }),
     ...options.bot,
   });
   return {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
-import { withConfiguredGlobs } from '../../src/sources/configured-globs.js';
-import type { SourceDescriptor } from '../../src/sources/registry.js';
+import { withConfiguredGlobs } from '../../src/indexer/configured-globs.js';
+import type { SourceDescriptor } from '../../src/indexer/source-registry.js';
 
 const folder: SourceDescriptor = { id: 'folder:/p', kind: 'folder', path: '/p', tenant: '*' };
 const globs = parseConfig({ LOOKALIKE_INCLUDE: 'albums/**, *.png', LOOKALIKE_EXCLUDE: '**/raw/**' });

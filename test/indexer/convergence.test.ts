@@ -5,7 +5,7 @@
 import { copyFileSync, existsSync, mkdirSync, readdirSync, unlinkSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { indexSource } from '../../src/indexer/index.js';
+import { indexSource } from '../../src/indexer/index-source.js';
 import type { IndexOptions } from '../../src/indexer/types.js';
 import { openEmbedder } from '../../src/model/index.js';
 import type { Embedder } from '../../src/model/types.js';

@@ -2,7 +2,7 @@
 import { copyFile, mkdir, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { SkippedInput } from '../../src/indexer/image-type.js';
+import { SkippedInput } from '../../src/sources/image-type.js';
 import { folderSourceId, openFolderSource } from '../../src/sources/folder.js';
 import type { SourceItem } from '../../src/sources/types.js';
 import { InputError } from '../../src/util/errors.js';

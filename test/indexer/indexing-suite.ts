@@ -3,7 +3,7 @@
 import { copyFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { indexSource, type IndexReport } from '../../src/indexer/index.js';
+import { indexSource, type IndexReport } from '../../src/indexer/index-source.js';
 import type { IndexOptions } from '../../src/indexer/types.js';
 import { shardOf } from '../../src/indexer/shard.js';
 import { openEmbedder } from '../../src/model/index.js';

@@ -3,7 +3,7 @@
 import { copyFile, mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { indexSource } from '../../src/indexer/index.js';
+import { indexSource } from '../../src/indexer/index-source.js';
 import { openEmbedder } from '../../src/model/index.js';
 import type { Embedder } from '../../src/model/types.js';
 import { folderSourceId, openFolderSource } from '../../src/sources/folder.js';

@@ -3,7 +3,7 @@
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { indexSource } from '../../src/indexer/index.js';
+import { indexSource } from '../../src/indexer/index-source.js';
 import { inFlightLimit } from '../../src/indexer/pipeline.js';
 import type { IndexOptions, IndexProgress } from '../../src/indexer/types.js';
 import { openEmbedder } from '../../src/model/index.js';

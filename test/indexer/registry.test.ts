@@ -8,7 +8,7 @@ import {
   registrySettings,
   SourceRegistry,
   type SourceDescriptor,
-} from '../../src/sources/registry.js';
+} from '../../src/indexer/source-registry.js';
 import { tempDir, testConfig } from '../helpers/bot.js';
 
 const report = (source: string, tenant: string, failed = 0): IndexReport => ({

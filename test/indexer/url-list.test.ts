@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
-import { indexSource } from '../../src/indexer/index.js';
+import { indexSource } from '../../src/indexer/index-source.js';
 import { downloadSettings } from '../../src/net/download.js';
 import { openEmbedder } from '../../src/model/index.js';
 import type { Embedder } from '../../src/model/types.js';

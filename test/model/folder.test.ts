@@ -181,9 +181,29 @@ describe('a broken model folder is a clear error naming the file', () => {
 });
 
 describe('openEmbedder', () => {
-  it('asks to run `lookalike models fetch` when the default model is not there', async () => {
+  it('asks to run `lookalike models fetch <name>` when the configured model is not there', async () => {
     const config = parseConfig({ LOOKALIKE_CACHE_DIR: path.join(temp.dir, 'empty-cache') });
-    await expect(openEmbedder(config)).rejects.toThrow(/run `lookalike models fetch`/);
+    await expect(openEmbedder(config)).rejects.toThrow(/run `lookalike models fetch laion2b-vit-b32`/);
+    const siglip = { ...config, LOOKALIKE_MODEL: 'siglip2-vit-b16' as const };
+    await expect(openEmbedder(siglip)).rejects.toThrow(/run `lookalike models fetch siglip2-vit-b16`/);
+  });
+
+  it('names the known models when LOOKALIKE_MODEL is not one of them', () => {
+    expect(() => parseConfig({ LOOKALIKE_MODEL: 'vit-huge' })).toThrow(
+      /LOOKALIKE_MODEL: .*openai-vit-b32.*laion2b-vit-b32.*siglip2-vit-b16/,
+    );
+  });
+
+  it("asks for the seed pairing's text encoder to be exported when it is missing", async () => {
+    const cache = path.join(temp.dir, 'seed-cache');
+    await copyModel(clipDir, path.join(cache, 'models'), 'clip-vit-base-patch32');
+    const config = parseConfig({
+      LOOKALIKE_CACHE_DIR: cache,
+      LOOKALIKE_MODEL: 'openai-vit-b32-multilingual',
+    });
+    await expect(openEmbedder(config)).rejects.toThrow(
+      /no text encoder at .*clip-ViT-B-32-multilingual-v1: .*scripts\/export-onnx.py --multilingual/,
+    );
   });
 
   it('opens LOOKALIKE_MODEL_DIR with LOOKALIKE_TEXT_MODEL_DIR and LOOKALIKE_PRECISION', async () => {

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ensureModels } from '../../src/cli/models.js';
 import { parseConfig } from '../../src/config/load.js';
-import { clipFiles, defaultClipRepo } from '../../src/model/catalog.js';
+import { catalogModel, clipFiles } from '../../src/model/catalog.js';
 import { fetchHubFiles } from '../../src/model/hub.js';
 import { openEmbedder } from '../../src/model/index.js';
 import { isolatedEnv, runCli } from '../helpers/cli.js';
@@ -19,6 +19,8 @@ const sha256 = async (file: string) =>
     .update(await readFile(file))
     .digest('hex');
 const quantizedFiles = clipFiles(['quantized']);
+const openAiRepo = catalogModel('openai-vit-b32').repo;
+const laionRepo = catalogModel('laion2b-vit-b32').repo;
 
 let temp: Awaited<ReturnType<typeof tempFolder>>;
 let hub: HubServer | undefined;
@@ -32,15 +34,18 @@ afterEach(async () => {
 });
 
 async function serve(options: Partial<HubServerOptions> = {}) {
-  hub = await startHubServer({ repos: { [repo]: clipDir, [defaultClipRepo]: clipDir }, ...options });
+  hub = await startHubServer({
+    repos: { [repo]: clipDir, [openAiRepo]: clipDir, [laionRepo]: path.join(fixtures, 'open-clip', 'clip') },
+    ...options,
+  });
   return hub;
 }
 
 const fetchInto = (server: HubServer, dest: string, files = quantizedFiles) =>
   fetchHubFiles({ hubUrl: server.url, repo, files, dest, retries: 2 });
 
-async function expectSameAsFixture(dest: string, file: string) {
-  expect(await sha256(path.join(dest, file)), file).toBe(await sha256(path.join(clipDir, file)));
+async function expectSameAsFixture(dest: string, file: string, source = clipDir) {
+  expect(await sha256(path.join(dest, file)), file).toBe(await sha256(path.join(source, file)));
 }
 
 describe('fetchHubFiles', () => {
@@ -134,35 +139,46 @@ describe('fetchHubFiles', () => {
 });
 
 describe('ensureModels (first start)', () => {
-  it('fetches the default model into the cache once, ready to open', async () => {
-    const server = await serve();
-    const config = parseConfig({
-      LOOKALIKE_CACHE_DIR: temp.dir,
-      LOOKALIKE_MODEL_HUB_URL: server.url,
-      LOOKALIKE_PRECISION: 'quantized',
-      LOOKALIKE_THREADS: '1',
-    });
-    await ensureModels(config);
-    const dir = path.join(temp.dir, 'models', 'clip-vit-base-patch32');
-    expect(existsSync(`${dir}.partial`)).toBe(false);
-    const embedder = await openEmbedder(config);
-    try {
-      expect(embedder.modelId).toBe('clip-vit-base-patch32@quantized');
-      const [vector] = await embedder.embedImages([
-        { name: 'cat', path: path.join(fixtures, 'images/photo-cat.jpg') },
-      ]);
-      expect(vector).toHaveLength(512);
-    } finally {
-      await embedder.close();
-    }
-    server.requests.length = 0;
-    await ensureModels(config);
-    expect(server.requests).toEqual([]);
-  });
+  it.each([
+    { model: undefined, precision: 'fp32', folder: 'ViT-B-32__laion2b_s34b_b79k', dims: 128 },
+    { model: 'openai-vit-b32', precision: 'quantized', folder: 'clip-vit-base-patch32', dims: 512 },
+  ])(
+    'fetches LOOKALIKE_MODEL=$model ($precision) into the cache once, ready to open',
+    async ({ model, precision, folder, dims }) => {
+      const server = await serve();
+      const config = parseConfig({
+        LOOKALIKE_CACHE_DIR: temp.dir,
+        LOOKALIKE_MODEL_HUB_URL: server.url,
+        LOOKALIKE_PRECISION: precision,
+        LOOKALIKE_THREADS: '1',
+        ...(model && { LOOKALIKE_MODEL: model }),
+      });
+      await ensureModels(config);
+      const dir = path.join(temp.dir, 'models', folder);
+      expect(existsSync(`${dir}.partial`)).toBe(false);
+      const embedder = await openEmbedder(config);
+      try {
+        expect(embedder.modelId).toBe(`${folder}@${precision}`);
+        const [vector] = await embedder.embedImages([
+          { name: 'cat', path: path.join(fixtures, 'images/photo-cat.jpg') },
+        ]);
+        expect(vector).toHaveLength(dims);
+      } finally {
+        await embedder.close();
+      }
+      server.requests.length = 0;
+      await ensureModels(config);
+      expect(server.requests).toEqual([]);
+    },
+  );
 
   it('leaves an unfinished download out of the model folder, then finishes it', async () => {
     const server = await serve({ wrongChecksum: new Set(['onnx/text_model.onnx']) });
-    const config = parseConfig({ LOOKALIKE_CACHE_DIR: temp.dir, LOOKALIKE_MODEL_HUB_URL: server.url });
+    const config = parseConfig({
+      LOOKALIKE_CACHE_DIR: temp.dir,
+      LOOKALIKE_MODEL_HUB_URL: server.url,
+      LOOKALIKE_MODEL: 'openai-vit-b32',
+    });
     const dir = path.join(temp.dir, 'models', 'clip-vit-base-patch32');
     await expect(ensureModels(config)).rejects.toThrow(/text_model.onnx: sha256 mismatch/);
     expect(existsSync(dir)).toBe(false);
@@ -173,6 +189,19 @@ describe('ensureModels (first start)', () => {
     await ensureModels({ ...config, LOOKALIKE_MODEL_HUB_URL: fixed.url });
     expect(existsSync(path.join(dir, 'onnx/text_model.onnx'))).toBe(true);
     expect(fixed.requests.some((r) => r.path.endsWith('vision_model.onnx'))).toBe(false);
+  });
+
+  it('refuses int8 or fp16 for an open_clip-layout model before downloading anything', async () => {
+    const server = await serve();
+    const config = parseConfig({
+      LOOKALIKE_CACHE_DIR: temp.dir,
+      LOOKALIKE_MODEL_HUB_URL: server.url,
+      LOOKALIKE_PRECISION: 'quantized',
+    });
+    await expect(ensureModels(config)).rejects.toThrow(
+      /LOOKALIKE_MODEL=laion2b-vit-b32: open_clip-layout folders hold fp32 graphs only.*LOOKALIKE_MODEL=openai-vit-b32/,
+    );
+    expect(server.requests).toEqual([]);
   });
 
   it('never downloads into a configured LOOKALIKE_MODEL_DIR that is missing', async () => {
@@ -198,20 +227,92 @@ describe('lookalike models fetch', () => {
     );
 
     const bad = await runCli(
-      ['models', 'fetch', '--precision', 'fp16', '--manifest', path.join(temp.dir, 'bad.json')],
+      [
+        'models',
+        'fetch',
+        'openai-vit-b32',
+        '--precision',
+        'fp16',
+        '--manifest',
+        path.join(temp.dir, 'bad.json'),
+      ],
       env,
     );
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/vision_model_fp16.onnx: sha256 mismatch \(expected 0{64}/);
 
     const good = await runCli(
-      ['models', 'fetch', '--precision', 'fp16', '--manifest', path.join(temp.dir, 'good.json')],
+      [
+        'models',
+        'fetch',
+        'openai-vit-b32',
+        '--precision',
+        'fp16',
+        '--manifest',
+        path.join(temp.dir, 'good.json'),
+      ],
       env,
     );
     expect(good.code, good.stderr).toBe(0);
     expect(good.stderr).toMatch(/downloading onnx\/vision_model_fp16.onnx/);
     const dir = path.join(temp.dir, 'cache', 'models', 'clip-vit-base-patch32');
-    expect(good.stdout).toContain(`model ready: ${dir}`);
+    expect(good.stdout).toContain(`model ready: ${dir} (set LOOKALIKE_MODEL=openai-vit-b32 to use it)`);
     for (const f of files) await expectSameAsFixture(dir, f.path);
+  });
+});
+
+describe('lookalike models list / fetch <name>', () => {
+  const siglipRepo = 'immich-app/ViT-B-16-SigLIP2__webli';
+  const siglipFixture = path.join(fixtures, 'open-clip', 'siglip2');
+
+  it('fetches a catalog model in the open_clip layout, lists it installed, and LOOKALIKE_MODEL opens it', async () => {
+    hub = await startHubServer({ repos: { [siglipRepo]: siglipFixture } });
+    const env = isolatedEnv(temp.dir, { LOOKALIKE_MODEL_HUB_URL: hub.url, LOOKALIKE_MODEL_DIR: '' });
+    const fetched = await runCli(['models', 'fetch', 'siglip2-vit-b16'], env);
+    expect(fetched.code, fetched.stderr).toBe(0);
+    const dir = path.join(temp.dir, 'cache', 'models', 'ViT-B-16-SigLIP2__webli');
+    expect(fetched.stdout).toContain(`model ready: ${dir} (set LOOKALIKE_MODEL=siglip2-vit-b16 to use it)`);
+    for (const file of ['config.json', 'visual/model.onnx', 'textual/tokenizer.json']) {
+      await expectSameAsFixture(dir, file, siglipFixture);
+    }
+
+    const listed = await runCli(['models', 'list', '--json'], { ...env, LOOKALIKE_MODEL: 'siglip2-vit-b16' });
+    expect(listed.code, listed.stderr).toBe(0);
+    const rows = JSON.parse(listed.stdout) as { name: string; installed: boolean; configured: boolean }[];
+    expect(rows.map((r) => r.name)).toEqual(expect.arrayContaining(['openai-vit-b32', 'laion2b-vit-b32']));
+    expect(rows.find((r) => r.name === 'siglip2-vit-b16')).toMatchObject({
+      installed: true,
+      configured: true,
+    });
+    expect(rows.find((r) => r.name === 'openai-vit-b32')).toMatchObject({
+      installed: false,
+      configured: false,
+    });
+
+    const config = parseConfig({
+      LOOKALIKE_CACHE_DIR: path.join(temp.dir, 'cache'),
+      LOOKALIKE_MODEL: 'siglip2-vit-b16',
+    });
+    const embedder = await openEmbedder(config);
+    try {
+      expect(embedder.modelId).toBe('ViT-B-16-SigLIP2__webli@fp32');
+    } finally {
+      await embedder.close();
+    }
+  });
+
+  it('refuses an unknown name, listing the known ones; a wrong checksum leaves no model folder', async () => {
+    hub = await startHubServer({
+      repos: { [siglipRepo]: siglipFixture },
+      wrongChecksum: new Set(['textual/model.onnx']),
+    });
+    const env = isolatedEnv(temp.dir, { LOOKALIKE_MODEL_HUB_URL: hub.url, LOOKALIKE_MODEL_DIR: '' });
+    const unknown = await runCli(['models', 'fetch', 'vit-huge'], env);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toMatch(/vit-huge: unknown model \(known: openai-vit-b32, laion2b-vit-b32/);
+    const bad = await runCli(['models', 'fetch', 'siglip2-vit-b16'], env);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/textual\/model.onnx: sha256 mismatch/);
+    expect(existsSync(path.join(temp.dir, 'cache', 'models', 'ViT-B-16-SigLIP2__webli'))).toBe(false);
   });
 });

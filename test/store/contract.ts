@@ -70,11 +70,12 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
         expect(await store.count(tenantA)).toBe(1);
       });
 
-      it('refuses another model with an error naming both', async () => {
+      it('refuses another model with an error naming both and saying what to do', async () => {
         const error = await store.ensureIndex({ dims, modelId: 'other-model' }).catch((e: Error) => e);
         expect(error).toBeInstanceOf(Error);
         expect((error as Error).message).toContain(contractModel);
         expect((error as Error).message).toContain('other-model');
+        expect((error as Error).message).toMatch(/run with the model that built it.*set LOOKALIKE_INDEX/);
       });
     });
 
@@ -459,6 +460,136 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
         await store.commitReindex(reindex);
         await settle();
         expect(await knnIds(query, tenantA)).toEqual(['new-0']);
+      });
+    });
+
+    describe('text read from images', () => {
+      const found = async (words: string, scope: TenantScope = tenantA, extra: object = {}) =>
+        ids(await store.findText({ words, phrase: false, k: 20, scope, ...extra }));
+      const textDoc = (image_id: string, text: string, fields: Partial<ImageDocument> = {}) =>
+        makeDoc({
+          image_id,
+          text,
+          text_confidence: 0.9,
+          text_by: 'test-ocr',
+          image_embedding: randomUnit(dims, 5),
+          ...fields,
+        });
+
+      it('finds words, run-together words, misread words and Chinese, best match first', async () => {
+        await write([
+          textDoc('error', '502 Bad Gateway\nnginx/1.18.0'),
+          textDoc('joined', '503ServiceUnavailable'),
+          textDoc('misread', 'Connectlon refused'),
+          textDoc('chinese', '服务器错误\n网关超时'),
+          textDoc('partial', 'bad weather'),
+          textDoc('empty', ''),
+          makeDoc({ image_id: 'unread', image_embedding: randomUnit(dims, 6) }),
+        ]);
+        expect(await found('502 bad gateway')).toEqual(['error']);
+        expect(await found('service unavailable')).toEqual(['joined']);
+        expect(await found('connection refused')).toEqual(['misread']);
+        expect(await found('网关超时')).toEqual(['chinese']);
+        // Half the words is not a match: "bad" alone does not make "bad gateway".
+        expect(await found('gateway bad')).toEqual(['error']);
+        expect(await found('snowy mountain')).toEqual([]);
+        const [hit] = await store.findText({ words: '502 gateway', phrase: false, k: 5, scope: tenantA });
+        expect(hit?.matched?.sort()).toEqual(['502', 'Gateway']);
+        expect(hit).not.toHaveProperty('image_embedding');
+        expect(hit).not.toHaveProperty('text_compact');
+      });
+
+      it('ranks words standing together in order above the same words apart', async () => {
+        await write([textDoc('apart', 'this is not\nfine at all'), textDoc('together', 'this is fine')]);
+        expect(await found('this is fine')).toEqual(['together', 'apart']);
+        expect(ids(await store.findText({ words: 'is fine', phrase: true, k: 5, scope: tenantA }))).toEqual([
+          'together',
+        ]);
+      });
+
+      it('scopes text matches exactly like knn: tenant, shared, visible channels, filters', async () => {
+        await write([
+          textDoc('mine', 'secret plan'),
+          textDoc('other', 'secret plan', { tenant: 'tenant-b' }),
+          textDoc('shared', 'secret plan', { tenant: '*' }),
+          textDoc('hidden', 'secret plan', { channel_id: 'private' }),
+          textDoc('public', 'secret plan', { channel_id: 'general', source: 'discord:general' }),
+        ]);
+        expect((await found('secret plan')).sort()).toEqual(['hidden', 'mine', 'public']);
+        expect((await found('secret plan', { ...tenantA, includeShared: true })).sort()).toEqual([
+          'hidden',
+          'mine',
+          'public',
+          'shared',
+        ]);
+        expect((await found('secret plan', { ...tenantA, visibleChannels: ['general'] })).sort()).toEqual([
+          'mine',
+          'public',
+        ]);
+        expect(await found('secret plan', tenantA, { filter: { source: ['discord:general'] } })).toEqual([
+          'public',
+        ]);
+        expect(await found('secret plan', { tenant: 'tenant-c' })).toEqual([]);
+        await expect(
+          store.findText({ words: 'secret', phrase: false, k: 5, scope: { tenant: '' } }),
+        ).rejects.toThrow();
+      });
+
+      it('setText adds text beside the vector, only where the document still holds that content', async () => {
+        const vector = randomUnit(dims, 21);
+        await write([
+          makeDoc({ image_id: 'shot', image_embedding: vector }),
+          makeDoc({ image_id: 'moved', image_embedding: randomUnit(dims, 22) }),
+        ]);
+        const result = await store.setText([
+          {
+            image_id: 'shot',
+            sha256: 'sha-shot',
+            text: 'Build failed',
+            text_confidence: 0.95,
+            text_by: 'test-ocr',
+          },
+          {
+            image_id: 'moved',
+            sha256: 'sha-older',
+            text: 'stale words',
+            text_confidence: 0.9,
+            text_by: 'test-ocr',
+          },
+          {
+            image_id: 'gone',
+            sha256: 'sha-gone',
+            text: 'nothing',
+            text_confidence: 0.9,
+            text_by: 'test-ocr',
+          },
+        ]);
+        expect(result).toEqual({ written: 1, failed: [] });
+        await settle();
+        expect(await found('build failed')).toEqual(['shot']);
+        expect(await found('stale words')).toEqual([]);
+        const [meta] = await store.get(['shot']);
+        expect(meta).toMatchObject({ text: 'Build failed', text_confidence: 0.95, text_by: 'test-ocr' });
+        const stored = (await store.getVectors(['shot'], tenantA)).get('shot');
+        expect(Array.from(stored ?? []).map((v) => v.toFixed(5))).toEqual(
+          Array.from(vector).map((v) => v.toFixed(5)),
+        );
+        // A new version of the document replaces it whole: its text goes until it is read again.
+        await write([makeDoc({ image_id: 'shot', image_embedding: vector, sha256: 'sha-new' })]);
+        expect(await found('build failed')).toEqual([]);
+      });
+
+      it('a committed reindex carries the text of the documents written into it, and deletes remove it', async () => {
+        await write([textDoc('before', 'old words', { source: 's1' })]);
+        const reindex = await store.beginReindex({ tenant: 'tenant-a', source: 's1' });
+        await reindex.upsert([textDoc('after', 'new words', { source: 's1' })]);
+        await store.commitReindex(reindex);
+        await settle();
+        expect(await found('new words')).toEqual(['after']);
+        expect(await found('old words')).toEqual([]);
+        await store.delete(['after']);
+        await settle();
+        expect(await found('new words')).toEqual([]);
       });
     });
   });

@@ -97,6 +97,35 @@ describe('Elasticsearch store: writes under failure', () => {
     }
   });
 
+  it('sends a failing batch at most `attempts` times: the transport does not retry on top', async () => {
+    let bulkRequests = 0;
+    const proxy = await startProxy((req) => {
+      if (!req.url?.includes('_bulk')) return undefined;
+      bulkRequests++;
+      return { status: 503, body: { error: { type: 'unavailable_shards_exception' }, status: 503 } };
+    });
+    const config = testConfig({ ELASTICSEARCH_URL: proxy.url });
+    aliases.push(config.LOOKALIKE_INDEX);
+    const store = await createElasticsearchStore(config, { bulk: { backoffMs: 10, attempts: 3 } });
+    try {
+      await store.ensureIndex(spec);
+      const result = await store.upsert(makeDocs(5, dims));
+      expect(result.written).toBe(0);
+      expect(result.failed.map((f) => f.image_id).sort()).toEqual([
+        'img-0',
+        'img-1',
+        'img-2',
+        'img-3',
+        'img-4',
+      ]);
+      expect(result.failed[0]?.reason).toMatch(/gave up after 3 attempts/);
+      expect(bulkRequests).toBe(3);
+    } finally {
+      await store.close();
+      await proxy.close();
+    }
+  });
+
   it('says plainly when the server cannot be reached, without waiting on retries', async () => {
     const closed = await startProxy(() => undefined);
     await closed.close(); // a port that was just free: nothing listens there now

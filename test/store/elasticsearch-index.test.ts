@@ -2,6 +2,7 @@ import type { Client } from '@elastic/elasticsearch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Config } from '../../src/config/schema.js';
 import { createElasticsearchStore } from '../../src/store/elasticsearch/index.js';
+import { buildMappings, textFields } from '../../src/store/elasticsearch/mapping.js';
 import type { ImageDocument, VectorStore } from '../../src/store/types.js';
 import { ServiceError } from '../../src/util/errors.js';
 import {
@@ -59,6 +60,45 @@ describe('Elasticsearch store: index layout, scores, rebuilds', () => {
       type: 'text',
       fields: { keyword: { type: 'keyword' } },
     });
+  });
+
+  it('adds the text fields to an index made before text search, in place', async () => {
+    const old = testConfig();
+    aliases.push(old.LOOKALIKE_INDEX);
+    const mappings = buildMappings(spec, { type: 'int8_hnsw', m: 16, efConstruction: 100 });
+    for (const field of Object.keys(textFields)) delete mappings.properties?.[field];
+    await client.indices.create({
+      index: `${old.LOOKALIKE_INDEX}-20260101-000000-000`,
+      mappings,
+      aliases: { [old.LOOKALIKE_INDEX]: { is_write_index: true } },
+    });
+    const legacy = await createElasticsearchStore(old);
+    try {
+      await legacy.ensureIndex(spec);
+      const doc = makeDoc(1, unitVector(dims, seededRandom(3)));
+      await legacy.upsert([doc]);
+      await client.indices.refresh({ index: old.LOOKALIKE_INDEX });
+      const result = await legacy.setText([
+        {
+          image_id: doc.image_id,
+          sha256: doc.sha256,
+          text: '502 Bad Gateway',
+          text_confidence: 0.9,
+          text_by: 'ocr',
+        },
+      ]);
+      expect(result).toEqual({ written: 1, failed: [] });
+      await client.indices.refresh({ index: old.LOOKALIKE_INDEX });
+      const hits = await legacy.findText({
+        words: 'bad gateway',
+        phrase: false,
+        k: 5,
+        scope: { tenant: doc.tenant },
+      });
+      expect(hits.map((h) => h.image_id)).toEqual([doc.image_id]);
+    } finally {
+      await legacy.close();
+    }
   });
 
   it('accepts the same spec again and refuses other dims or another model, also from a fresh process', async () => {

@@ -90,6 +90,29 @@ describe('embedded store on disk', () => {
     await expect(store.ensureIndex({ dims: dims * 2, modelId: contractModel })).rejects.toThrow(/32/);
   });
 
+  it('a file made before text search (schema 1) gains the text index at open, and keeps its documents', async () => {
+    await store.close();
+    const db = new Database(path.join(dataDir, 'store', 'images.sqlite'));
+    db.exec(`DROP TRIGGER docs_text_insert; DROP TRIGGER docs_text_update; DROP TRIGGER docs_text_delete;
+      DROP TABLE doc_text; PRAGMA user_version = 1;`);
+    db.close();
+    store = await open(dataDir);
+    expect(await store.count(tenantA)).toBe(docs.length);
+    const doc = docs[0]!;
+    const written = await store.setText([
+      {
+        image_id: doc.image_id,
+        sha256: doc.sha256,
+        text: 'Build failed',
+        text_confidence: 0.9,
+        text_by: 'ocr',
+      },
+    ]);
+    expect(written.written).toBe(1);
+    const found = await store.findText({ words: 'build failed', phrase: false, k: 5, scope: tenantA });
+    expect(found.map((h) => h.image_id)).toEqual([doc.image_id]);
+  });
+
   it('a second connection (another process) sees writes, deletes and reindex commits at its next query', async () => {
     const other = await open(dataDir);
     try {

@@ -1,13 +1,17 @@
 import type { ButtonInteraction } from 'discord.js';
-import { decodeButton } from '../custom-ids.js';
+import { decodeButton } from '../button-ids.js';
 import { moreCommand, moreCursorOption, similarCommand, similarResultOption } from '../registration.js';
-import { refuse, respond, type Deps } from '../respond.js';
+import { refuse, respond } from '../respond.js';
+import type { DiscordContext } from '../context.js';
 
 /**
  * "More" pages the results in place; "Similar to #n" answers with a new message. Only the person who asked may
  * press them; the bot also scopes the cursor and the result to the server the press comes from.
  */
-export async function onButton(interaction: ButtonInteraction<'cached' | 'raw'>, deps: Deps): Promise<void> {
+export async function onButton(
+  interaction: ButtonInteraction<'cached' | 'raw'>,
+  deps: DiscordContext,
+): Promise<void> {
   const action = decodeButton(interaction.customId);
   if (!action) {
     await refuse(interaction, deps, 'This button is not one I know; run the search again.');

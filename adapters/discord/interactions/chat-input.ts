@@ -2,12 +2,13 @@ import type { ChatInputCommandInteraction } from 'discord.js';
 import type { CommandRequest, CommandSpec } from '../../../src/bot/types.js';
 import { fetchImage, imageOfAttachment, imageRefusal } from '../images.js';
 import { specOf } from '../registration.js';
-import { refuse, respond, type Deps } from '../respond.js';
+import { refuse, respond } from '../respond.js';
+import type { DiscordContext } from '../context.js';
 
 /** A slash command: its options read by the spec's types; an attached image is checked, then downloaded. */
 export async function onChatInput(
   interaction: ChatInputCommandInteraction<'cached' | 'raw'>,
-  deps: Deps,
+  deps: DiscordContext,
 ): Promise<void> {
   const spec = specOf(interaction, deps.bot.commands);
   if (!spec) {

@@ -1,12 +1,13 @@
 import type { MessageContextMenuCommandInteraction } from 'discord.js';
 import { fetchImage, imageOfMessage, imageRefusal } from '../images.js';
 import { similarCommand, similarImageOption } from '../registration.js';
-import { refuse, respond, type Deps } from '../respond.js';
+import { refuse, respond } from '../respond.js';
+import type { DiscordContext } from '../context.js';
 
 /** "Apps > Find similar images" on a message: `similar` with the message's first image. */
 export async function onFindSimilarMenu(
   interaction: MessageContextMenuCommandInteraction<'cached' | 'raw'>,
-  deps: Deps,
+  deps: DiscordContext,
 ): Promise<void> {
   const image = similarImageOption(deps.bot.commands) ? imageOfMessage(interaction.targetMessage) : undefined;
   if (!image) {

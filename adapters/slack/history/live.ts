@@ -1,6 +1,6 @@
 import type { App } from '@slack/bolt';
 import type { DownloadLimiter } from '../../../src/sources/chat/downloads.js';
-import type { ChatEventPlace, LiveChatIndexer } from '../../../src/sources/chat/live.js';
+import type { ChatEventPlace, LiveChatIndexer } from '../../../src/indexer/live-chat.js';
 import { chatSourceId } from '../../../src/sources/chat/types.js';
 import type { Logger } from '../../../src/util/log.js';
 import type { SlackFileFetcher } from '../files.js';

@@ -29,16 +29,22 @@ interface Op {
   action: () => BulkAction;
 }
 
-const retryableStatus = (status: number) => status === 429 || status >= 500;
 const backoff = (attempt: number, baseMs: number) =>
   Math.min(30_000, baseMs * 2 ** (attempt - 1)) * (0.5 + Math.random() / 2);
 // The helper hands back the action line it sent, e.g. { index: { _index, _id } }.
 const opId = (action: BulkAction) => (Object.values(action)[0] as { _id: string })._id;
 
 /**
- * Runs bulk operations through the client's bulk helper until each one succeeded or failed for good.
- * Overload (429) and server errors, per item or for a whole request, are retried with exponential backoff;
- * ids are deterministic, so resending an operation whose outcome is unknown is harmless.
+ * Runs bulk operations through the client's bulk helper until each one succeeded or failed for good, with one
+ * retry policy in which every kind of failure has one place that retries it:
+ * - an item refused with 429 (the node is busy): the helper itself resends it, `attempts - 1` times,
+ *   `backoffMs` apart; still refused after that, it is reported failed;
+ * - an item refused with another 5xx (a shard moving to another node), or a whole request that failed
+ *   (connection lost, timeout, 429 or 5xx for the request): resent here in the next pass, up to `attempts`
+ *   passes with exponential backoff. The transport does not also retry bulk requests (maxRetries 0), so a
+ *   batch costs at most `attempts` requests, plus the helper's resends of busy items;
+ * - anything else (a document the server refuses): reported at once, by item.
+ * Ids are deterministic, so resending an operation whose outcome is unknown is harmless.
  */
 async function runBulk(
   client: Client,
@@ -49,36 +55,44 @@ async function runBulk(
   const failed: UpsertFailure[] = [];
   let pending = ops;
   for (let attempt = 1; pending.length > 0; attempt++) {
-    const retry = new Set<string>();
-    const given = new Set<string>();
+    const resend = new Set<string>();
+    const done = new Set<string>();
     let requestError: unknown;
     try {
-      await client.helpers.bulk<Op>({
-        datasource: pending,
-        onDocument: (op) => op.action(),
-        concurrency: settings.concurrency,
-        flushBytes: settings.flushBytes,
-        retries: 0, // retried below, with backoff, together with whole-request failures
-        ...(params.requireAlias ? { require_alias: true } : {}),
-        onDrop: ({ status, error, operation }) => {
-          const id = opId(operation);
-          if (status === params.ignoreStatus) return;
-          if (retryableStatus(status)) return void retry.add(id);
-          given.add(id);
-          failed.push({
-            image_id: id,
-            reason: error ? `${error.type}: ${error.reason}` : `status ${status}`,
-          });
+      await client.helpers.bulk<Op>(
+        {
+          datasource: pending,
+          onDocument: (op) => op.action(),
+          concurrency: settings.concurrency,
+          flushBytes: settings.flushBytes,
+          retries: settings.attempts - 1,
+          wait: settings.backoffMs,
+          ...(params.requireAlias ? { require_alias: true } : {}),
+          onDrop: ({ status, error, operation }) => {
+            const id = opId(operation);
+            if (status === params.ignoreStatus) return;
+            if (status >= 500) return void resend.add(id);
+            done.add(id);
+            const reason = error ? `${error.type}: ${error.reason}` : `status ${status}`;
+            failed.push({
+              image_id: id,
+              reason:
+                status === 429
+                  ? `gave up after ${settings.attempts} attempts: ${reason}, server busy`
+                  : reason,
+            });
+          },
         },
-      });
+        { maxRetries: 0 },
+      );
     } catch (err) {
       if (!isRetryable(err)) throw toServiceError(err, params.refusal, settings.target);
       requestError = err;
     }
     // After a failed request nobody knows which of its items landed: resend all that did not fail for good.
     pending = requestError
-      ? pending.filter((op) => !given.has(op.id))
-      : pending.filter((op) => retry.has(op.id));
+      ? pending.filter((op) => !done.has(op.id))
+      : pending.filter((op) => resend.has(op.id));
     if (pending.length === 0) break;
     if (attempt >= settings.attempts) {
       // The last request failed as a whole without an answer, or with a server error (down, unreachable,
@@ -93,7 +107,7 @@ async function runBulk(
       }
       const why = requestError
         ? toServiceError(requestError, params.refusal, settings.target).message
-        : 'server busy';
+        : 'the shard stayed unavailable';
       failed.push(
         ...pending.map((op) => ({ image_id: op.id, reason: `gave up after ${attempt} attempts: ${why}` })),
       );

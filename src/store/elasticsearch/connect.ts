@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { Client, type ClientOptions } from '@elastic/elasticsearch';
+import { Client, ClusterConnectionPool, type ClientOptions } from '@elastic/elasticsearch';
 import type { Config } from '../../config/schema.js';
 import { ServiceError } from '../../util/errors.js';
 import { toServiceError } from './errors.js';
@@ -12,13 +12,26 @@ export interface Connection {
   features: ServerFeatures;
 }
 
-/** A URL with any user:password removed, safe for messages and logs. */
+/** The node URLs of ELASTICSEARCH_URL: one, or every node of a cluster the client may spread requests over. */
+export function nodeUrls(config: Config): string[] {
+  return (config.ELASTICSEARCH_URL ?? '')
+    .split(',')
+    .map((part) => part.trim())
+    .filter(Boolean);
+}
+
+/** The URLs with any user:password removed, safe for messages and logs. */
 export function describeTarget(config: Config): string {
-  if (config.ELASTICSEARCH_URL) {
-    const url = new URL(config.ELASTICSEARCH_URL);
-    url.username = '';
-    url.password = '';
-    return url.origin + url.pathname.replace(/\/$/, '');
+  const nodes = nodeUrls(config);
+  if (nodes.length > 0) {
+    return nodes
+      .map((node) => {
+        const url = new URL(node);
+        url.username = '';
+        url.password = '';
+        return url.origin + url.pathname.replace(/\/$/, '');
+      })
+      .join(',');
   }
   const cloudName = config.ELASTICSEARCH_CLOUD_ID?.split(':')[0];
   return `Elastic Cloud deployment "${cloudName ?? '?'}"`;
@@ -45,8 +58,9 @@ function apiKey(value: string): string | { id: string; api_key: string } {
 }
 
 export function clientOptions(config: Config): ClientOptions {
-  const { ELASTICSEARCH_URL: url, ELASTICSEARCH_CLOUD_ID: cloudId } = config;
-  if (!url && !cloudId) {
+  const { ELASTICSEARCH_CLOUD_ID: cloudId } = config;
+  const nodes = nodeUrls(config);
+  if (nodes.length === 0 && !cloudId) {
     throw new ServiceError(
       'elasticsearch',
       'set ELASTICSEARCH_URL or ELASTICSEARCH_CLOUD_ID to use the Elasticsearch store',
@@ -58,7 +72,12 @@ export function clientOptions(config: Config): ClientOptions {
       ? { username: config.ELASTICSEARCH_USERNAME, password: config.ELASTICSEARCH_PASSWORD ?? '' }
       : undefined;
   return {
-    ...(url ? { node: url } : { cloud: { id: cloudId as string } }),
+    ...(nodes.length > 0 ? { nodes } : { cloud: { id: cloudId as string } }),
+    // Several nodes: requests rotate over the live ones; one that fails is set aside and pinged again later
+    // (after 1 min, then longer). The client's default weighted pool never tries again once every node
+    // failed, so a bot would stay "unavailable" after a full cluster restart (elastic/elasticsearch-js#1714);
+    // this pool tries all of them whenever none is known to be alive.
+    ...(nodes.length > 1 ? { ConnectionPool: ClusterConnectionPool } : {}),
     ...(auth ? { auth } : {}),
     tls: {
       ...(config.ELASTICSEARCH_CA_CERT ? { ca: readCaCert(config.ELASTICSEARCH_CA_CERT) } : {}),

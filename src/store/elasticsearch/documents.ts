@@ -1,3 +1,4 @@
+import { compact } from '../../ocr/words.js';
 import type { ImageDocument, ImageMeta } from '../types.js';
 import { vectorField } from './mapping.js';
 
@@ -13,13 +14,26 @@ function base64Vector(vector: Float32Array): string {
 /** The `_source` sent for one document. */
 export function toSource(doc: ImageDocument, encoding: VectorEncoding): Record<string, unknown> {
   const vector = doc[vectorField];
-  return { ...doc, [vectorField]: encoding === 'base64' ? base64Vector(vector) : Array.from(vector) };
+  return {
+    ...doc,
+    ...(doc.text !== undefined && { text_compact: compact(doc.text) }),
+    [vectorField]: encoding === 'base64' ? base64Vector(vector) : Array.from(vector),
+  };
 }
+
+/** The fields a text update writes (the search form beside the text, as toSource does). */
+export const textSource = (text: string, confidence: number, by: string) => ({
+  text,
+  text_compact: compact(text),
+  text_confidence: confidence,
+  text_by: by,
+});
 
 /** Metadata from a `_source` fetched without the vector. */
 export function metaFromSource(source: unknown): ImageMeta {
-  const meta: Partial<ImageDocument> = { ...(source as ImageDocument) };
+  const meta: Partial<ImageDocument> & { text_compact?: string } = { ...(source as ImageDocument) };
   delete meta[vectorField];
+  delete meta.text_compact;
   return meta as ImageMeta;
 }
 

@@ -5,11 +5,20 @@ import type { ImageMeta, IndexSpec, Reindex, VectorStore } from '../types.js';
 import { defaultBulkSettings, deleteDocuments, writeDocuments, type BulkSettings } from './bulk.js';
 import { connect } from './connect.js';
 import { copyAllBut } from './copy.js';
-import { metaFromSource, vectorFromSource } from './documents.js';
+import { metaFromSource, textSource, vectorFromSource } from './documents.js';
 import { toServiceError } from './errors.js';
 import { concreteIndexName, createIndex, deleteIndex, readAlias, type AliasTarget } from './indices.js';
-import { buildMappings, checkIndexOptions, checkSameSpec, vectorField, type IndexType } from './mapping.js';
-import { cosineFromScore, knnSearch, scopeQuery } from './query.js';
+import {
+  buildMappings,
+  checkIndexOptions,
+  checkSameSpec,
+  indexSettings,
+  textFields,
+  vectorField,
+  type IndexType,
+} from './mapping.js';
+import { cosineFromScore, knnSearch, scopeQuery, textSearch } from './query.js';
+import { lookupWords, rankTextMatches } from '../text-match.js';
 import {
   listLeftovers,
   rebuildAlias,
@@ -18,6 +27,7 @@ import {
   type LeftoverIndex,
 } from './rebuilds.js';
 import { mergeRebuild, swapAlias } from './reindex.js';
+import { retryTransient } from './retry.js';
 
 export interface ElasticsearchStoreOptions {
   /** Bulk write tuning (concurrency, attempts, backoff); defaults suit a small cluster. */
@@ -76,6 +86,7 @@ export async function createElasticsearchStore(
     m: config.ELASTICSEARCH_HNSW_M,
     efConstruction: config.ELASTICSEARCH_HNSW_EF_CONSTRUCTION,
   };
+  const settings = indexSettings(config.ELASTICSEARCH_REPLICAS);
   const pendingReindexes = new Map<string, { from: string; to: string }>();
   // What the alias holds never changes in place (a rebuild copies the mapping), so it is read once.
   let known: AliasTarget | undefined;
@@ -151,9 +162,14 @@ export async function createElasticsearchStore(
       if (!existing) {
         checkIndexOptions(spec, indexOptions, features);
         try {
-          await createIndex(client, concreteIndexName(alias), buildMappings(spec, indexOptions), target, {
-            [alias]: { is_write_index: true },
-          });
+          await createIndex(
+            client,
+            concreteIndexName(alias),
+            buildMappings(spec, indexOptions),
+            target,
+            { [alias]: { is_write_index: true } },
+            settings,
+          );
         } catch (err) {
           // Another process may have created the alias first; its index is fine if it holds the same model.
           if (!(await readAlias(client, alias, target))) throw err;
@@ -163,6 +179,14 @@ export async function createElasticsearchStore(
       if (!known)
         throw new ServiceError('elasticsearch', `index "${alias}" vanished while it was being created`);
       checkSameSpec(alias, known.spec, spec);
+      if (!known.mapping.properties?.text) {
+        // An index made before text search: new fields can be added in place, and the next run fills them.
+        const index = known.index;
+        await call(`add the text fields to "${index}"`, () =>
+          client.indices.putMapping({ index, properties: textFields }),
+        );
+        known = await readAlias(client, alias, target);
+      }
     },
 
     async upsert(docs) {
@@ -191,6 +215,66 @@ export async function createElasticsearchStore(
         ...metaFromSource(hit._source),
         score: cosineFromScore(hit._score ?? 0),
       }));
+    },
+
+    async findText(query) {
+      const words = lookupWords(query.words);
+      if (words.length === 0) return [];
+      await current(interactive);
+      const response = await call(`search text in "${alias}"`, () =>
+        client.search<ImageMeta>({ index: alias, ...textSearch(query, words) }, interactive),
+      );
+      const candidates = response.hits.hits.map((hit) => metaFromSource(hit._source));
+      return rankTextMatches(query, candidates, query.k);
+    },
+
+    async setText(updates) {
+      if (updates.length === 0) return { written: 0, failed: [] };
+      await current();
+      await seeOwnWrites();
+      // Written only where the document still holds the content the text was read from; the sequence
+      // number makes the check and the write one step (a concurrent rewrite makes the update fail, not lose).
+      const found = await call(`read documents from "${alias}"`, () =>
+        client.mget<ImageMeta>({
+          index: alias,
+          ids: updates.map((u) => u.image_id),
+          _source_includes: ['sha256'],
+        }),
+      );
+      const holding = new Map(
+        found.docs.flatMap((doc) =>
+          'found' in doc && doc.found && doc._source
+            ? [[doc._id, { doc, sha: doc._source.sha256 }] as const]
+            : [],
+        ),
+      );
+      const operations = updates.flatMap((update) => {
+        const held = holding.get(update.image_id);
+        if (!held || held.sha !== update.sha256 || !('_seq_no' in held.doc)) return [];
+        return [
+          {
+            update: {
+              _index: held.doc._index,
+              _id: update.image_id,
+              if_seq_no: held.doc._seq_no,
+              if_primary_term: held.doc._primary_term,
+            },
+          },
+          { doc: textSource(update.text, update.text_confidence, update.text_by) },
+        ];
+      });
+      if (operations.length === 0) return { written: 0, failed: [] };
+      const response = await writing(() =>
+        call(`write text to "${alias}"`, () => client.bulk({ operations })),
+      );
+      const failed = response.items.flatMap((item) => {
+        const result = item.update;
+        // 409: rewritten meanwhile with other content; the next run reads it again.
+        if (!result?.error || result.status === 409) return [];
+        return [{ image_id: result._id ?? '', reason: result.error.reason ?? result.error.type }];
+      });
+      const written = response.items.filter((item) => item.update?.status === 200).length;
+      return { written, failed };
     },
 
     async count(scope, filter) {
@@ -236,7 +320,7 @@ export async function createElasticsearchStore(
       await current();
       await seeOwnWrites();
       const pit = await call(`open a point in time on "${alias}"`, () =>
-        client.openPointInTime({ index: alias, keep_alive: pitKeepAlive }),
+        retryTransient(() => client.openPointInTime({ index: alias, keep_alive: pitKeepAlive })),
       );
       let pitId = pit.id;
       try {
@@ -311,9 +395,14 @@ export async function createElasticsearchStore(
 
       const began = new Date();
       const to = concreteIndexName(alias, began);
-      await createIndex(client, to, rebuildMapping(from.mapping, slice, began), target, {
-        [rebuildAlias(to)]: { is_write_index: true },
-      });
+      await createIndex(
+        client,
+        to,
+        rebuildMapping(from.mapping, slice, began),
+        target,
+        { [rebuildAlias(to)]: { is_write_index: true } },
+        settings,
+      );
       try {
         await copyAllBut(client, from.index, slice, { index: to, spec: from.spec, bulk, features });
       } catch (err) {

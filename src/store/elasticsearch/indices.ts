@@ -2,7 +2,7 @@ import type { Client, estypes, TransportRequestOptions } from '@elastic/elastics
 import { ServiceError } from '../../util/errors.js';
 import type { IndexSpec } from '../types.js';
 import { isNotFound, toServiceError } from './errors.js';
-import { indexSettings, specFromMapping, vectorField, type IndexType } from './mapping.js';
+import { specFromMapping, vectorField, type IndexType } from './mapping.js';
 
 /** What the alias points at: the concrete index and what it holds. */
 export interface AliasTarget {
@@ -71,9 +71,10 @@ export async function createIndex(
   mapping: estypes.MappingTypeMapping,
   target: string,
   aliases: Record<string, estypes.IndicesAlias>,
+  settings: estypes.IndicesIndexSettings,
 ): Promise<void> {
   try {
-    await client.indices.create({ index, mappings: mapping, settings: indexSettings, aliases });
+    await client.indices.create({ index, mappings: mapping, settings, aliases });
   } catch (err) {
     throw toServiceError(err, `create index "${index}"`, target);
   }

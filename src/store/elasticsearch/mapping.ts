@@ -1,6 +1,7 @@
 import type { estypes } from '@elastic/elasticsearch';
 import type { Config } from '../../config/schema.js';
 import { ServiceError } from '../../util/errors.js';
+import { modelMismatch } from '../model-stamp.js';
 import type { IndexSpec } from '../types.js';
 import type { ServerFeatures } from './version.js';
 
@@ -21,6 +22,20 @@ const textAndKeyword = {
   fields: { keyword: { type: 'keyword', ignore_above: 4096 } },
 } as const;
 const storedOnly = { type: 'keyword', index: false, doc_values: false } as const;
+
+/**
+ * The text read from images. `text` is analysed by the standard analyzer (words, lower case; Chinese one
+ * character a token) and searched with fuzziness for misread letters; `text_compact` holds the words joined
+ * without spaces in lower case, searched with `*word*` wildcards because OCR often runs words together. Only
+ * core Elasticsearch features (no analysis-common, x-pack or scripts), so they work on every server we support
+ * and can be added to an index created before them.
+ */
+export const textFields = {
+  text: { type: 'text' },
+  text_compact: { type: 'keyword', ignore_above: 8191 },
+  text_confidence: { type: 'float' },
+  text_by: keyword,
+} as const satisfies Record<string, estypes.MappingProperty>;
 
 /**
  * One document per image. Cosine similarity: Elasticsearch normalises vectors at index time and scores
@@ -50,6 +65,7 @@ export function buildMappings(spec: IndexSpec, options: IndexOptions): estypes.M
       mtime: { type: 'long' },
       posted_at: { type: 'date' },
       indexed_at: { type: 'date' },
+      ...textFields,
       [vectorField]: {
         type: 'dense_vector',
         dims: spec.dims,
@@ -61,12 +77,16 @@ export function buildMappings(spec: IndexSpec, options: IndexOptions): estypes.M
   };
 }
 
-// One shard: kNN explores every shard's graph, so splitting a single-node index only adds work.
-// Replicas where a second node exists, none on a single node (which would otherwise stay yellow).
-export const indexSettings: estypes.IndicesIndexSettings = {
-  number_of_shards: 1,
-  auto_expand_replicas: '0-1',
-};
+/**
+ * One shard: kNN explores every shard's graph, so splitting an index of this size only adds work; more
+ * nodes serve more searches through replicas instead. `auto` keeps a replica wherever a second data node
+ * exists (so losing one node loses no data) and none on a single node (which would otherwise stay yellow).
+ */
+export function indexSettings(replicas: Config['ELASTICSEARCH_REPLICAS']): estypes.IndicesIndexSettings {
+  return replicas === 'auto'
+    ? { number_of_shards: 1, auto_expand_replicas: '0-1' }
+    : { number_of_shards: 1, number_of_replicas: replicas, auto_expand_replicas: 'false' };
+}
 
 /** Refuses index options the server or the model cannot support, before asking the server. */
 export function checkIndexOptions(spec: IndexSpec, options: IndexOptions, features: ServerFeatures): void {
@@ -93,10 +113,5 @@ export function specFromMapping(mapping: estypes.MappingTypeMapping | undefined)
 
 export function checkSameSpec(index: string, stored: IndexSpec, wanted: IndexSpec): void {
   if (stored.dims === wanted.dims && stored.modelId === wanted.modelId) return;
-  throw new ServiceError(
-    'elasticsearch',
-    `index "${index}" holds vectors of model "${stored.modelId}" (${stored.dims} dims), but this run uses ` +
-      `"${wanted.modelId}" (${wanted.dims} dims); an index never mixes models: set LOOKALIKE_INDEX to a new name ` +
-      'and index again, or delete the old index',
-  );
+  throw modelMismatch('elasticsearch', index, stored, wanted);
 }

@@ -1,5 +1,6 @@
 import type { estypes } from '@elastic/elasticsearch';
-import type { DocFilter, KnnQuery, TenantScope } from '../types.js';
+import { compact } from '../../ocr/words.js';
+import type { DocFilter, KnnQuery, TenantScope, TextQuery } from '../types.js';
 import { tenantsOf } from '../tenants.js';
 import { checkQuery, checkScope } from '../validate.js';
 import { vectorField } from './mapping.js';
@@ -60,3 +61,34 @@ export function knnSearch(query: KnnQuery, tuning: KnnTuning): estypes.SearchReq
 
 /** Elasticsearch scores cosine as (1 + cos) / 2 so that scores stay positive; undo that. */
 export const cosineFromScore = (score: number) => Math.max(-1, Math.min(1, 2 * score - 1));
+
+/** Candidates a text search ranks (src/store/text-match.ts picks and orders the hits among them). */
+export const textCandidates = 300;
+
+/**
+ * Images in scope whose text holds a query word: as an analysed word with fuzziness (misread letters), or
+ * inside the run-together form (`*word*` on text_compact). A phrase needs its words run together in order.
+ */
+export function textSearch(query: TextQuery, words: string[]): estypes.SearchRequest {
+  const inside = (value: string): estypes.QueryDslQueryContainer => ({
+    wildcard: { text_compact: { value: `*${value}*` } },
+  });
+  const should: estypes.QueryDslQueryContainer[] = [
+    { match: { text: { query: words.join(' '), fuzziness: 'AUTO' } } },
+    ...words.map(inside),
+  ];
+  return {
+    query: {
+      bool: {
+        filter: [
+          scopeQuery(query.scope, query.filter),
+          ...(query.phrase ? [inside(compact(query.words))] : []),
+        ],
+        should,
+        minimum_should_match: 1,
+      },
+    },
+    size: textCandidates,
+    _source: { excludes: [vectorField] },
+  };
+}

@@ -1,8 +1,9 @@
 import Database from 'better-sqlite3';
-import type { ImageDocument } from '../types.js';
+import { compact } from '../../ocr/words.js';
+import type { DocFilter, ImageDocument, TenantScope, TextUpdate } from '../types.js';
 
 /** Bumped when the layout changes; a newer file is refused rather than misread. */
-const schemaVersion = 1;
+const schemaVersion = 2;
 
 /** Tombstones older than this are pruned at open; a process that has not caught up since then reloads fully. */
 const tombstoneRetentionMs = 24 * 60 * 60 * 1000;
@@ -60,6 +61,35 @@ CREATE TABLE staging (
   UNIQUE (reindex_id, image_id)
 );
 `;
+
+/**
+ * Version 2: the text read from images, searchable through an FTS5 trigram index (any three letters in a row
+ * match, inside run-together words and in scripts without spaces). Triggers keep it in step with `docs`, so
+ * every path that writes documents (upserts, reindex commits, deletes) keeps it right. Its rowid is the
+ * document's rowid; its body the words run together in search form (`search_form`, registered on the writer),
+ * as OCR often runs them together anyway and Chinese has no spaces: a query word is a substring either way.
+ */
+const textSchema = `
+CREATE VIRTUAL TABLE doc_text USING fts5(body, tokenize = 'trigram');
+CREATE TRIGGER docs_text_insert AFTER INSERT ON docs
+  WHEN coalesce(json_extract(new.meta, '$.text'), '') <> '' BEGIN
+  INSERT INTO doc_text (rowid, body) VALUES (new.rowid, search_form(json_extract(new.meta, '$.text')));
+END;
+CREATE TRIGGER docs_text_update AFTER UPDATE OF meta ON docs BEGIN
+  DELETE FROM doc_text WHERE rowid = old.rowid;
+  INSERT INTO doc_text (rowid, body) SELECT new.rowid, search_form(json_extract(new.meta, '$.text'))
+    WHERE coalesce(json_extract(new.meta, '$.text'), '') <> '';
+END;
+CREATE TRIGGER docs_text_delete AFTER DELETE ON docs BEGIN
+  DELETE FROM doc_text WHERE rowid = old.rowid;
+END;
+`;
+
+/** What each schema version adds to the one before. */
+const migrations = [schema, textSchema];
+
+/** Candidates a text search ranks (src/store/text-match.ts picks and orders the hits among them). */
+const textCandidates = 300;
 
 export interface StoreState {
   dims: number | null;
@@ -137,6 +167,9 @@ export class StoreDatabase {
     synchronous: Synchronous,
   ) {
     this.writer = new Database(file);
+    this.writer.function('search_form', { deterministic: true }, (text: unknown) =>
+      compact(String(text ?? '')),
+    );
     let reader: Database.Database | undefined;
     try {
       // Takes effect only when the file is new. A 2 KB vector plus metadata fits 3 to an 8 KB page
@@ -178,6 +211,19 @@ export class StoreDatabase {
         'SELECT image_id FROM tombstones WHERE seq > ?',
       ),
       openReindexes: r.prepare<[], number>('SELECT count(*) FROM reindexes').pluck(),
+      textMatches: r
+        .prepare<[TextLookup], string>(
+          `SELECT d.meta FROM doc_text JOIN docs d ON d.rowid = doc_text.rowid
+         WHERE doc_text MATCH @match AND ${scopeClause} ORDER BY doc_text.rank LIMIT ${textCandidates}`,
+        )
+        .pluck(),
+      textContaining: r
+        .prepare<[TextLookup], string>(
+          `SELECT d.meta FROM doc_text JOIN docs d ON d.rowid = doc_text.rowid
+         WHERE EXISTS (SELECT 1 FROM json_each(@words) WHERE instr(doc_text.body, value) > 0)
+           AND ${scopeClause} LIMIT ${textCandidates}`,
+        )
+        .pluck(),
 
       // Writes.
       writerState: w.prepare<[], StoreState>('SELECT dims, model_id, seq, pruned_through FROM state'),
@@ -186,6 +232,9 @@ export class StoreDatabase {
       upsertDoc: w.prepare(`INSERT INTO docs (${docColumns})
         VALUES (@image_id, @tenant, @source, @channel_id, @meta, @seq, @embedding) ${onConflictReplace}`),
       forgetTombstone: w.prepare('DELETE FROM tombstones WHERE image_id = ?'),
+      setText: w.prepare<[TextUpdate]>(`UPDATE docs SET meta = json_set(meta, '$.text', @text,
+        '$.text_confidence', @text_confidence, '$.text_by', @text_by)
+        WHERE image_id = @image_id AND json_extract(meta, '$.sha256') = @sha256`),
       buryIds: w.prepare(`INSERT OR REPLACE INTO tombstones (image_id, seq, deleted_at)
         SELECT image_id, ?, ? FROM docs WHERE image_id IN ${inList}`),
       deleteIds: w.prepare(`DELETE FROM docs WHERE image_id IN ${inList}`),
@@ -256,6 +305,24 @@ export class StoreDatabase {
     return this.sql.scanPage.all(slice.tenant, slice.source, afterRowid, limit);
   }
 
+  /**
+   * Documents in scope whose text holds any of the lookup words or, for fuzzy matches, their trigrams; best
+   * first by FTS5's rank. Words shorter than three letters cannot use the trigram index and are looked for
+   * by scanning the text.
+   */
+  textCandidates(words: string[], scope: TenantScope, filter: DocFilter | undefined): string[] {
+    const long = words.filter((w) => [...w].length >= 3);
+    const lookup: TextLookup = {
+      match: ftsQuery(long),
+      words: JSON.stringify(words),
+      tenants: JSON.stringify(scope.includeShared ? [scope.tenant, '*'] : [scope.tenant]),
+      visible: scope.visibleChannels ? JSON.stringify(scope.visibleChannels) : null,
+      sources: filter?.source ? JSON.stringify(filter.source) : null,
+      channels: filter?.channel_id ? JSON.stringify(filter.channel_id) : null,
+    };
+    return long.length > 0 ? this.sql.textMatches.all(lookup) : this.sql.textContaining.all(lookup);
+  }
+
   /** How many documents share each (tenant, source, channel): lets the mirror size its matrices once. */
   placements(): PlacementCount[] {
     return this.sql.placements.all();
@@ -313,6 +380,13 @@ export class StoreDatabase {
       this.sql.upsertDoc.run({ ...row, seq });
       this.sql.forgetTombstone.run(row.image_id);
     }
+  }
+
+  /** Writes text into documents that still hold the content it was read from; returns how many did. */
+  setText(updates: TextUpdate[]): number {
+    let written = 0;
+    for (const update of updates) written += this.sql.setText.run(update).changes;
+    return written;
   }
 
   delete(ids: string[], seq: number): void {
@@ -403,12 +477,43 @@ export class StoreDatabase {
     }
     if (version === schemaVersion) return;
     this.writing(() => {
-      // Another process may have created it while we waited for the lock.
-      if ((this.writer.pragma('user_version', { simple: true }) as number) === schemaVersion) return;
-      this.writer.exec(schema);
+      // Another process may have migrated it while we waited for the lock.
+      const current = this.writer.pragma('user_version', { simple: true }) as number;
+      for (const step of migrations.slice(current)) this.writer.exec(step);
       this.writer.pragma(`user_version = ${schemaVersion}`);
     });
   }
+}
+
+interface TextLookup {
+  match: string;
+  words: string;
+  tenants: string;
+  visible: string | null;
+  sources: string | null;
+  channels: string | null;
+}
+
+/** The scope of every text search, as the vector mirror applies it to kNN (store/types.ts TenantScope). */
+const scopeClause = `d.tenant IN (SELECT value FROM json_each(@tenants))
+  AND (@visible IS NULL OR d.channel_id IS NULL OR d.channel_id IN (SELECT value FROM json_each(@visible)))
+  AND (@sources IS NULL OR d.source IN (SELECT value FROM json_each(@sources)))
+  AND (@channels IS NULL OR d.channel_id IN (SELECT value FROM json_each(@channels)))`;
+
+/**
+ * An FTS5 trigram query: each word as a substring, OR each trigram of the longer words, so that a word OCR
+ * misread by a letter still brings its image in as a candidate. Words hold only letters and digits (wordsOf),
+ * so quoting them is safe.
+ */
+function ftsQuery(words: string[]): string {
+  const terms = new Set<string>();
+  for (const word of words) {
+    terms.add(word);
+    const chars = [...word];
+    if (chars.length >= 5)
+      for (let i = 0; i + 3 <= chars.length; i++) terms.add(chars.slice(i, i + 3).join(''));
+  }
+  return [...terms].map((t) => `"${t}"`).join(' OR ');
 }
 
 /** Splits row ids into JSON lists of `stepRows`, for `IN (SELECT value FROM json_each(?))`. */

@@ -9,12 +9,16 @@ import type {
   Reindex,
   StoreStats,
   TenantScope,
+  TextQuery,
+  TextUpdate,
   UpsertFailure,
   UpsertResult,
   VectorStore,
 } from '../types.js';
+import { lookupWords, rankTextMatches } from '../text-match.js';
 import { InputError, ServiceError } from '../../util/errors.js';
 import { fromBlob, toRow, type DocRow, type Slice, type StoreDatabase, type VectorRow } from './database.js';
+import { modelMismatch } from '../model-stamp.js';
 import { checkFilter, checkQuery, checkScope, documentProblem } from '../validate.js';
 import { VectorTable, type Placement } from './vector-table.js';
 
@@ -56,12 +60,7 @@ export class EmbeddedStore implements VectorStore {
         const { dims, model_id } = this.db.writerState();
         if (dims === null) this.db.setSpec(spec.dims, spec.modelId);
         else if (dims !== spec.dims || model_id !== spec.modelId) {
-          throw new ServiceError(
-            service,
-            `index "${this.index}" holds ${dims}-dimensional vectors of model "${model_id}", but model ` +
-              `"${spec.modelId}" makes ${spec.dims}-dimensional vectors. An index never mixes models: ` +
-              `set LOOKALIKE_INDEX to another name, or remove ${this.db.file} to start over.`,
-          );
+          throw modelMismatch(service, this.index, { dims, modelId: model_id ?? '?' }, spec);
         }
       });
       this.catchUp();
@@ -101,6 +100,30 @@ export class EmbeddedStore implements VectorStore {
         const meta = metas.get(hit.id);
         return meta === undefined ? [] : [{ ...(JSON.parse(meta) as ImageMeta), score: hit.score }];
       });
+    });
+  }
+
+  async findText(query: TextQuery): Promise<Hit[]> {
+    checkScope(query?.scope);
+    checkFilter(query.filter);
+    const words = lookupWords(query.words);
+    if (words.length === 0) return [];
+    const candidates = await this.read('findText', () =>
+      this.db.textCandidates(words, query.scope, query.filter),
+    );
+    return rankTextMatches(
+      query,
+      candidates.map((meta) => JSON.parse(meta) as ImageMeta),
+      query.k,
+    );
+  }
+
+  async setText(updates: TextUpdate[]): Promise<UpsertResult> {
+    if (updates.length === 0) return { written: 0, failed: [] };
+    return this.write('setText', () => {
+      const written = this.db.writing(() => this.db.setText(updates));
+      this.catchUp();
+      return { written, failed: [] };
     });
   }
 

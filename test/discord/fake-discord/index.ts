@@ -101,6 +101,7 @@ export class FakeDiscord {
   interactionTokenLifetimeMs = 15 * 60_000;
   private readonly interactions = new Map<string, InteractionState>();
   private readonly rateLimits: RateLimitRule[] = [];
+  private readonly failures: { method: string; path: RegExp; answer: Answer }[] = [];
   private readonly events = new EventEmitter();
   private readonly routes: [string, RegExp, Handler][] = [];
   private gateway!: FakeGateway;
@@ -198,6 +199,11 @@ export class FakeDiscord {
     return this.calls.filter((c) => c.path.split('/').includes(token));
   }
 
+  /** Answers the next matching request with an error, as Discord does for a body it refuses. */
+  failNext(method: string, path: RegExp, status: number, code: number, message: string): void {
+    this.failures.push({ method, path, answer: errorAnswer(status, code, message) });
+  }
+
   /** Answers the next matching request with 429 and Discord's rate-limit headers. */
   rateLimitNext(
     method: string,
@@ -270,6 +276,8 @@ export class FakeDiscord {
     if (!versioned) return errorAnswer(404, 0, '404: Not Found');
     const limit = this.rateLimits.findIndex((r) => r.method === call.method && r.path.test(call.path));
     if (limit >= 0) return this.tooManyRequests(this.rateLimits.splice(limit, 1)[0]!);
+    const failure = this.failures.findIndex((f) => f.method === call.method && f.path.test(call.path));
+    if (failure >= 0) return this.failures.splice(failure, 1)[0]!.answer;
     for (const [method, pattern, handler] of this.routes) {
       const match = method === call.method ? pattern.exec(call.path) : null;
       if (match) return handler(match.slice(1), call);

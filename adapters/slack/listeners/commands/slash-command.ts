@@ -1,11 +1,11 @@
 import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
-import type { SlackDeps } from '../../context.js';
+import type { SlackContext } from '../../context.js';
 import { parseCommandText } from '../../parse.js';
-import { runCommand } from '../../run.js';
+import { respondToRequest } from '../../respond.js';
 import { commandOfSlash } from '../../slash-commands.js';
 
 /** `/find snowy mountain 10`, `/reindex`, `/lookalike status`: acknowledged at once, answered in the channel. */
-export function slashCommand(deps: SlackDeps) {
+export function slashCommand(deps: SlackContext) {
   return async ({
     command,
     ack,
@@ -21,7 +21,7 @@ export function slashCommand(deps: SlackDeps) {
       channelId: command.channel_id,
       respond,
     };
-    await runCommand(deps, origin, () => {
+    await respondToRequest(deps, origin, () => {
       const { name, spec, text } = commandOfSlash(command.command, command.text, deps.bot.commands);
       return { command: name, options: spec ? parseCommandText(spec, text) : {} };
     });

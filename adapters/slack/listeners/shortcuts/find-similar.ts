@@ -1,14 +1,14 @@
 import type { AllMiddlewareArgs, MessageShortcut, SlackShortcutMiddlewareArgs } from '@slack/bolt';
-import type { SlackDeps } from '../../context.js';
+import type { SlackContext } from '../../context.js';
 import { firstImage, type SlackFile } from '../../files.js';
-import { runCommand } from '../../run.js';
+import { respondToRequest } from '../../respond.js';
 import { similarCommand, similarShortcut } from '../../slash-commands.js';
 import { InputError } from '../../../../src/util/errors.js';
 
 type ShortcutArgs = SlackShortcutMiddlewareArgs<MessageShortcut> & AllMiddlewareArgs;
 
 /** "Find similar images" on a message: images like the message's first picture, answered in its thread. */
-export function findSimilarShortcut(deps: SlackDeps) {
+export function findSimilarShortcut(deps: SlackContext) {
   return async ({ shortcut, ack, respond, client, context }: ShortcutArgs) => {
     await ack();
     const teamId = context.teamId ?? shortcut.team?.id ?? shortcut.user.team_id;
@@ -22,7 +22,7 @@ export function findSimilarShortcut(deps: SlackDeps) {
       threadTs: (message.thread_ts as string | undefined) ?? message.ts,
       respond,
     };
-    await runCommand(deps, origin, () => {
+    await respondToRequest(deps, origin, () => {
       const file = firstImage(message.files as SlackFile[] | undefined);
       if (!file) {
         throw new InputError(

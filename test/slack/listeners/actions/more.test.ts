@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { moreActionId } from '../../../../adapters/slack/action-ids.js';
+import { moreActionId } from '../../../../adapters/slack/button-ids.js';
 import { indexedCount } from '../../bot.js';
 import type { Message } from '../../fake-slack/index.js';
 import {

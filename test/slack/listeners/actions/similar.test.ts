@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { similarActionId } from '../../../../adapters/slack/action-ids.js';
+import { similarActionId } from '../../../../adapters/slack/button-ids.js';
 import { hitSections, people, slackHarnessForFile, slackNow, waitForResults } from '../../harness.js';
 
 const h = slackHarnessForFile();

@@ -1,6 +1,6 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { moreActionId } from '../../../../adapters/slack/action-ids.js';
+import { moreActionId } from '../../../../adapters/slack/button-ids.js';
 import {
   blocksOf,
   botToken,

@@ -1,7 +1,7 @@
 import type { types } from '@slack/bolt';
 import type { CommandSpec, Reply } from '../../src/bot/types.js';
 import { formatHitLines, formatScore } from '../../src/render/list.js';
-import { moreActionId, buttonValue, similarActionId } from './action-ids.js';
+import { moreActionId, buttonValue, similarActionId } from './button-ids.js';
 import { chatCommandMentions } from '../shared/chat-commands.js';
 
 type ResultsReply = Extract<Reply, { kind: 'results' }>;

@@ -1,11 +1,11 @@
 import type { CommandRequest, ImageRef } from '../../src/bot/types.js';
 import { apology } from '../../src/bot/errors.js';
 import { InputError } from '../../src/util/errors.js';
-import type { SlackDeps, SlackOrigin } from './context.js';
+import type { SlackContext, SlackOrigin } from './context.js';
 import { deliverReply, ephemeral } from './deliver.js';
 import type { SlackFile } from './files.js';
 import { jobStatus } from './job-status.js';
-import { slackText } from './render.js';
+import { slackText } from './messages.js';
 
 /** Slack takes files up to 1 GB; a contact sheet is far below, so nothing needs shrinking. */
 const slackUploadLimitBytes = 1024 * 1024 * 1024;
@@ -22,8 +22,8 @@ export interface CommandInput {
  * ephemerally), who asks (admin?), what they may see, fetch the image, let the bot answer, deliver the answer.
  * Never throws: whatever fails is told to the asker privately and logged.
  */
-export async function runCommand(
-  deps: SlackDeps,
+export async function respondToRequest(
+  deps: SlackContext,
   origin: SlackOrigin,
   prepare: () => CommandInput | Promise<CommandInput>,
 ): Promise<void> {
@@ -56,7 +56,7 @@ export async function runCommand(
 }
 
 /** The file's bytes; an event may leave a file's details out (`check_file_info`), files.info has them. */
-async function imageOf(deps: SlackDeps, origin: SlackOrigin, file: SlackFile): Promise<ImageRef> {
+async function imageOf(deps: SlackContext, origin: SlackOrigin, file: SlackFile): Promise<ImageRef> {
   const complete =
     file.url_private || file.url_private_download
       ? file
@@ -65,7 +65,7 @@ async function imageOf(deps: SlackDeps, origin: SlackOrigin, file: SlackFile): P
   return deps.fetchFile(complete);
 }
 
-async function reportFailure(deps: SlackDeps, origin: SlackOrigin, error: unknown): Promise<void> {
+async function reportFailure(deps: SlackContext, origin: SlackOrigin, error: unknown): Promise<void> {
   const where = { team: origin.teamId, channel: origin.channelId, user: origin.userId };
   let text: string;
   if (error instanceof InputError) {

@@ -3,12 +3,12 @@ import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import type { Config } from '../config/schema.js';
-import type { IndexFailure, IndexReport } from '../indexer/types.js';
+import type { IndexFailure, IndexReport } from './types.js';
 import { InputError, ServiceError } from '../util/errors.js';
 import { LockedJsonFile, writeAtomically } from '../util/json-file.js';
-import { folderSourceId, isDirectory, openFolderSource } from './folder.js';
-import type { ImageSource } from './types.js';
-import { openUrlListSource, urlListSourceId } from './url-list.js';
+import { folderSourceId, isDirectory, openFolderSource } from '../sources/folder.js';
+import type { ImageSource } from '../sources/types.js';
+import { openUrlListSource, urlListSourceId } from '../sources/url-list.js';
 import { downloadSettings, type DownloadSettings } from '../net/download.js';
 
 /**
@@ -90,7 +90,7 @@ export class SourceRegistry {
       path.join(settings.dataDir, 'sources.json'),
       (json) => fileSchema.parse(json) as { version: 1; sources: SourceEntry[] },
       { version: 1, sources: [] },
-      'source registry',
+      'source list',
     );
     this.reportsDir = path.join(settings.dataDir, 'reports');
   }

@@ -1,14 +1,16 @@
-import { indexSource } from '../../indexer/index.js';
-import type { Embedder } from '../../model/types.js';
-import type { VectorStore } from '../../store/types.js';
-import type { Logger } from '../../util/log.js';
-import type { SourceItem } from '../types.js';
-import type { ChatChannels } from './channels.js';
-import { chatItemKey, chatMessageOf } from './types.js';
+import { indexSource, type TextReader } from './index-source.js';
+import type { Embedder } from '../model/types.js';
+import type { VectorStore } from '../store/types.js';
+import type { Logger } from '../util/log.js';
+import type { SourceItem } from '../sources/types.js';
+import type { ChatChannels } from '../sources/chat/channels.js';
+import { chatItemKey, chatMessageOf } from '../sources/chat/types.js';
 
 export interface LiveChatIndexerOptions {
   store: VectorStore;
   embedder: Embedder;
+  /** Reads the words in posted images (LOOKALIKE_OCR). */
+  reader?: TextReader;
   logger: Logger;
   channels: ChatChannels;
   /** How long new images wait so that a burst of posts is embedded in one batch (default 2 s). */
@@ -90,11 +92,12 @@ export class LiveChatIndexer {
     this.pending.clear();
     return this.serially(async () => {
       for (const batch of batches) {
-        const { store, embedder, logger } = this.options;
+        const { store, embedder, reader, logger } = this.options;
         await indexSource({
           source: { id: batch.source, tenant: batch.tenant, items: () => iterate(batch.items) },
           store,
           embedder,
+          ...(reader && { reader }),
           logger,
           keepMissing: true,
         }).catch((error: unknown) => logger.error('live indexing failed', { source: batch.source, error }));

@@ -2,8 +2,10 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { Embedder } from '../model/types.js';
 import type { ImageSource, SourceItem } from '../sources/types.js';
 import { imageId } from '../store/ids.js';
+import type { Lease, Leases } from '../store/leases/types.js';
+import { modelMismatch } from '../store/model-stamp.js';
 import type { Reindex, VectorStore } from '../store/types.js';
-import { InputError, ServiceError } from '../util/errors.js';
+import { InputError } from '../util/errors.js';
 import type { Logger } from '../util/log.js';
 import type { Group } from './membership.js';
 import { runPipeline } from './pipeline.js';
@@ -14,14 +16,28 @@ import { byInput, countItems, failureList, summaryLine } from './report.js';
 import { IndexRun, type RunSettings } from './run.js';
 import { checkShard, shardOf } from './shard.js';
 import { loadStoredSlice } from './stored.js';
-import type { IndexOptions, IndexReport } from './types.js';
+import { readTexts, type TextReader } from './text.js';
+import type { IndexOptions, IndexReport, TextReport } from './types.js';
 
 export type { IndexOptions, IndexProgress, IndexReport, IndexFailure } from './types.js';
 export { summaryLine } from './report.js';
 
-export type IndexSourceOptions = IndexOptions & { store: VectorStore; embedder: Embedder; logger?: Logger };
+export type { TextReader } from './text.js';
+
+export type IndexSourceOptions = IndexOptions & {
+  store: VectorStore;
+  embedder: Embedder;
+  /** Reads the words in images for text search; without one, no text is read (LOOKALIKE_OCR=false). */
+  reader?: TextReader;
+  logger?: Logger;
+  /** One run per source (and shard) at a time across processes; without it, nothing stops a second run. */
+  leases?: Leases;
+};
 
 const deleteChunk = 500;
+
+/** Index runs' lease keys start with their tenant: `/status` finds any run for its tenant by this prefix. */
+export const indexLeasePrefix = (tenant: string) => `${tenant} `;
 
 /**
  * Brings the index in line with a source: new and changed images embedded, unchanged ones skipped by size
@@ -30,8 +46,26 @@ const deleteChunk = 500;
  * are upserts, and every run compares the whole slice with the source before it deletes anything.
  */
 export async function indexSource(options: IndexSourceOptions): Promise<IndexReport> {
-  const { source, store, embedder, logger } = options;
   const settings = checkOptions(options);
+  const { shard } = settings;
+  const key = `${indexLeasePrefix(options.source.tenant)}${options.source.id}${shard.count > 1 ? ` shard ${shard.index}/${shard.count}` : ''}`;
+  const lease: Lease | undefined = settings.dryRun ? undefined : await options.leases?.acquire(key);
+  if (!lease) return runIndex(options, settings);
+  try {
+    const signals = [lease.lost, ...(options.signal ? [options.signal] : [])];
+    return await runIndex({ ...options, signal: AbortSignal.any(signals) }, settings);
+  } catch (error) {
+    throw lease.lost.aborted ? lease.lost.reason : error;
+  } finally {
+    await lease.release();
+  }
+}
+
+async function runIndex(
+  options: IndexSourceOptions,
+  settings: ReturnType<typeof checkOptions>,
+): Promise<IndexReport> {
+  const { source, store, embedder, logger } = options;
   const startedAt = new Date();
   const jobId = randomUUID().slice(0, 8);
   const progress = new ProgressTracker(jobId, options.onProgress);
@@ -78,8 +112,22 @@ export async function indexSource(options: IndexSourceOptions): Promise<IndexRep
       }
     }
     const stale = staleDocuments(run, plan, runSettings, desired, keep);
+    let text: TextReport | undefined;
     if (!settings.dryRun) {
       for (let i = 0; i < stale.length; i += deleteChunk) await store.delete(stale.slice(i, i + deleteChunk));
+      const gone = new Set(stale);
+      if (options.reader) {
+        text = await readTexts({
+          reader: options.reader,
+          store,
+          documents: [...run.current.values()].filter((doc) => !gone.has(doc.image_id)),
+          membership: run.membership,
+          isMine: runSettings.isMine,
+          progress,
+          ...(options.signal && { signal: options.signal }),
+          ...(logger && { logger }),
+        });
+      }
     }
 
     const report: IndexReport = {
@@ -90,6 +138,7 @@ export async function indexSource(options: IndexSourceOptions): Promise<IndexRep
       deleted: removedKeys(run, runSettings, desired, keep),
       failed: failureList(run),
       skipped: byInput(run.skipped),
+      ...(text && { text }),
       dryRun: settings.dryRun,
       full: settings.full,
       ...(settings.shard.count > 1 && { shard: settings.shard }),
@@ -140,10 +189,11 @@ async function prepareIndex(store: VectorStore, embedder: Embedder, dryRun: bool
   }
   const stats = await store.stats();
   if (stats.modelId !== undefined && stats.modelId !== embedder.modelId) {
-    throw new ServiceError(
-      store.backend,
-      `index "${stats.index}" holds vectors of model "${stats.modelId}", not of "${embedder.modelId}"`,
-    );
+    const stored = { dims: stats.dims ?? 0, modelId: stats.modelId };
+    throw modelMismatch(store.backend, stats.index, stored, {
+      dims: embedder.dims,
+      modelId: embedder.modelId,
+    });
   }
   return stats.dims !== undefined;
 }

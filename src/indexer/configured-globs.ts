@@ -1,5 +1,5 @@
 import type { Config } from '../config/schema.js';
-import type { SourceDescriptor } from './registry.js';
+import type { SourceDescriptor } from './source-registry.js';
 
 /**
  * A folder indexed without its own include / exclude globs gets LOOKALIKE_INCLUDE / LOOKALIKE_EXCLUDE,

