@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import cliProgress from 'cli-progress';
 import { InvalidArgumentError, type Command } from 'commander';
-import { loadConfig } from '../config/load.js';
+import { checkModelFolders, loadConfig } from '../config/load.js';
 import { indexSource, summaryLine, type IndexProgress, type IndexReport } from '../indexer/index-source.js';
 import { parseShard, type Shard } from '../indexer/shard.js';
 import { openEmbedder } from '../model/index.js';
@@ -104,6 +104,7 @@ const collect = (value: string, previous: string[] | undefined) => [...(previous
 
 async function runIndexCommand(input: string, flags: IndexFlags): Promise<void> {
   const config = loadConfig();
+  checkModelFolders(config);
   const logger = createLogger(config);
   if (flags.tenant.trim() === '')
     throw new InputError('--tenant', 'must not be empty (use * for shared folders)');

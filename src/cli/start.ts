@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { createBot } from '../bot/create.js';
 import type { ChatAdapter } from '../bot/types.js';
-import { ConfigError, loadConfig } from '../config/load.js';
+import { checkModelFolders, ConfigError, loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { openEmbedder } from '../model/index.js';
 import { openTextReader } from '../ocr/index.js';
@@ -35,6 +35,7 @@ export function registerStartCommand(program: Command): void {
  */
 async function startBot(config: Config, logger: Logger): Promise<void> {
   const status = new ConnectionStatus(logger);
+  checkModelFolders(config);
   await ensureModels(config); // first start: fetches the default model unless a model folder is there
   const embedder = measuredEmbedder(await openEmbedder(config));
   const store = measuredStore(

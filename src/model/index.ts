@@ -1,6 +1,5 @@
 import { existsSync } from 'node:fs';
 import sharp from 'sharp';
-import { checkModelFolders } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { configuredModel } from './configured.js';
 import { ServiceError } from '../util/errors.js';
@@ -14,7 +13,6 @@ export { createEmbedder, type EmbedderOptions } from './embedder.js';
  * optionally LOOKALIKE_TEXT_MODEL_DIR for the text side, at LOOKALIKE_PRECISION with LOOKALIKE_THREADS threads.
  */
 export async function openEmbedder(config: Config): Promise<Embedder> {
-  checkModelFolders(config);
   const { model, dir, textDir } = configuredModel(config);
   if (model && !existsSync(dir)) {
     throw new ServiceError(

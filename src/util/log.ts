@@ -64,9 +64,21 @@ function wrap(logger: Pino): Logger {
   };
 }
 
-/** A pino destination handing each finished line (without its newline) to `write`, synchronously. */
+/**
+ * A pino destination handing each finished line (without its newline) to `write`, synchronously, with the
+ * message right after the level and time (pino writes it last), so a line reads as a sentence then details.
+ */
 function lines(write: (line: string) => void): DestinationStream {
-  return { write: (chunk: string) => write(chunk.replace(/\n$/, '')) };
+  return { write: (chunk: string) => write(messageFirst(chunk.replace(/\n$/, ''))) };
+}
+
+function messageFirst(line: string): string {
+  try {
+    const { level, time, msg, ...rest } = JSON.parse(line) as Record<string, unknown>;
+    return JSON.stringify({ level, time, msg, ...rest });
+  } catch {
+    return line;
+  }
 }
 
 /** Readable lines for a terminal: pino-pretty's formatter on each JSON line, then the redactor. */

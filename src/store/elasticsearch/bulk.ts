@@ -95,11 +95,11 @@ async function runBulk(
       : pending.filter((op) => resend.has(op.id));
     if (pending.length === 0) break;
     if (attempt >= settings.attempts) {
-      // The last request failed as a whole without an answer, or with a server error (down, unreachable,
-      // 5xx): an outage, not a bad item. It ends the write, so an indexing run stops with Elasticsearch named
-      // instead of crawling on. An overloaded cluster (429) still gets its documents reported one by one.
+      // The last request got no answer at all (the server is down or unreachable): an outage, not a bad item.
+      // It ends the write, so an indexing run stops with Elasticsearch named instead of crawling on. A server
+      // that answers with an error (429, 5xx) still gets its documents reported one by one.
       const status = (requestError as { meta?: { statusCode?: number } } | undefined)?.meta?.statusCode;
-      if (requestError && (status === undefined || status >= 500)) {
+      if (requestError && status === undefined) {
         const cause = toServiceError(requestError, params.refusal, settings.target);
         throw new ServiceError('elasticsearch', `${cause.message} (gave up after ${attempt} attempts)`, {
           cause: requestError,
