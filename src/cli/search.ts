@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
-import { loadConfig } from '../config/load.js';
+import { checkModelFolders, loadConfig } from '../config/load.js';
 import { openEmbedder } from '../model/index.js';
 import { hitLocation, formatScore, matchedWords } from '../render/list.js';
 import { parseQuery } from '../search/query-language.js';
@@ -82,6 +82,7 @@ async function oneShot(
   text?: FindText,
 ): Promise<void> {
   const config = loadConfig();
+  checkModelFolders(config);
   const embedder = await openEmbedder(config);
   const store = await openStore(config).catch(async (error: unknown) => {
     await embedder.close();

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { createBot } from '../bot/create.js';
 import type { ChatAdapter } from '../bot/types.js';
-import { loadConfig } from '../config/load.js';
+import { checkModelFolders, ConfigError, loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { openEmbedder } from '../model/index.js';
 import { openTextReader } from '../ocr/index.js';
@@ -9,6 +9,9 @@ import { ChatChannels } from '../sources/chat/channels.js';
 import { LiveChatIndexer } from '../indexer/live-chat.js';
 import { openLeases } from '../store/leases/open.js';
 import { openSessions } from '../search/open-sessions.js';
+import { checkWithin, startOpsServer, type OpsServer } from '../ops/http.js';
+import { measuredEmbedder, measuredStore, metrics } from '../ops/metrics.js';
+import { ConnectionStatus, type PartStatus } from '../ops/status.js';
 import { openStore } from '../store/open.js';
 import { createLogger, type Logger } from '../util/log.js';
 import { ensureModels } from './models.js';
@@ -31,12 +34,16 @@ export function registerStartCommand(program: Command): void {
  * imported on demand, so src/ holds no static import of them and a platform's library loads only when used.
  */
 async function startBot(config: Config, logger: Logger): Promise<void> {
+  const status = new ConnectionStatus(logger);
+  checkModelFolders(config);
   await ensureModels(config); // first start: fetches the default model unless a model folder is there
-  const embedder = await openEmbedder(config);
-  const store = await openStore(config).catch(async (error: unknown) => {
-    await embedder.close();
-    throw error;
-  });
+  const embedder = measuredEmbedder(await openEmbedder(config));
+  const store = measuredStore(
+    await openStore(config).catch(async (error: unknown) => {
+      await embedder.close();
+      throw error;
+    }),
+  );
   await store.ensureIndex({ dims: embedder.dims, modelId: embedder.modelId });
   const leases = await openLeases(config);
   const remembered = await openSessions(config);
@@ -45,6 +52,7 @@ async function startBot(config: Config, logger: Logger): Promise<void> {
   const chat = Boolean(config.DISCORD_TOKEN || config.SLACK_BOT_TOKEN);
   const { commands, consoleCommands } = await import('../../commands/index.js');
   const channels = new ChatChannels(config.LOOKALIKE_DATA_DIR);
+  let accepting = true;
   const bot = createBot({
     config,
     embedder,
@@ -55,6 +63,7 @@ async function startBot(config: Config, logger: Logger): Promise<void> {
     leases,
     sessions: remembered.sessions,
     commands: chat ? commands : consoleCommands,
+    accepting: () => accepting,
   });
 
   // Following live posts needs Discord's message intents: only ask for them once an admin added a channel.
@@ -63,15 +72,25 @@ async function startBot(config: Config, logger: Logger): Promise<void> {
       ? new LiveChatIndexer({ store, embedder, ...(reader && { reader }), logger, channels })
       : undefined;
 
+  let stopping: Promise<void> | undefined;
+  let exitCode = 0;
+  const fatal = (error: Error) => {
+    logger.error(`stopping: ${error.message}`);
+    exitCode = error instanceof ConfigError ? 2 : 1; // 2: a setting to fix, restarting cannot help
+    void shutdown('fatal').then(() => process.exit(exitCode));
+  };
+
   const adapters: ChatAdapter[] = [];
   let consoleDone: Promise<void> | undefined;
   if (config.DISCORD_TOKEN) {
     const { createDiscordAdapter } = await import('../../adapters/discord/index.js');
-    adapters.push(createDiscordAdapter({ bot, config, logger, ...(live ? { live } : {}) }));
+    adapters.push(
+      createDiscordAdapter({ bot, config, logger, status, onFatal: fatal, ...(live ? { live } : {}) }),
+    );
   }
   if (config.SLACK_BOT_TOKEN) {
     const { createSlackAdapter } = await import('../../adapters/slack/index.js');
-    adapters.push(createSlackAdapter({ bot, config, logger, ...(live ? { live } : {}) }));
+    adapters.push(createSlackAdapter({ bot, config, logger, status, ...(live ? { live } : {}) }));
   }
   if (!chat) {
     const { createConsoleAdapter } = await import('../../adapters/console/index.js');
@@ -80,10 +99,18 @@ async function startBot(config: Config, logger: Logger): Promise<void> {
     adapters.push(terminal);
   }
 
-  let stopping: Promise<void> | undefined;
+  let ops: OpsServer | undefined;
   const shutdown = (reason: string) =>
     (stopping ??= (async () => {
-      logger.info(`shutting down (${reason})`);
+      logger.info(`shutting down (${reason})`, { deadlineMs: config.LOOKALIKE_SHUTDOWN_TIMEOUT_MS });
+      accepting = false; // new requests get "restarting, try again in a minute"
+      ops?.draining();
+      const deadline = setTimeout(() => {
+        logger.warn('shutdown deadline passed: exiting with work unfinished (it resumes on the next start)');
+        process.exit(exitCode);
+      }, config.LOOKALIKE_SHUTDOWN_TIMEOUT_MS);
+      deadline.unref();
+      // Adapters finish the replies in flight, then close their connections; jobs stop at a safe point.
       await Promise.allSettled(adapters.map((a) => a.stop()));
       await live?.close();
       await bot.close();
@@ -92,9 +119,26 @@ async function startBot(config: Config, logger: Logger): Promise<void> {
       await store.close();
       await embedder.close();
       await reader?.close();
+      await ops?.close();
+      clearTimeout(deadline);
+      logger.info('stopped');
     })());
-  process.once('SIGINT', () => void shutdown('SIGINT').then(() => process.exit(0)));
-  process.once('SIGTERM', () => void shutdown('SIGTERM').then(() => process.exit(0)));
+  process.once('SIGINT', () => void shutdown('SIGINT').then(() => process.exit(exitCode)));
+  process.once('SIGTERM', () => void shutdown('SIGTERM').then(() => process.exit(exitCode)));
+
+  if (config.LOOKALIKE_HTTP_PORT !== undefined) {
+    const platforms = adapters.map((a) => a.platform).filter((p) => p !== 'console');
+    ops = await startOpsServer({
+      host: config.LOOKALIKE_HTTP_HOST,
+      port: config.LOOKALIKE_HTTP_PORT,
+      metrics,
+      logger,
+      readiness: () => readiness(store, embedder.modelId, status, platforms),
+    }).catch(async (error: unknown) => {
+      await shutdown('ops listener failed');
+      throw error;
+    });
+  }
 
   logger.info(`starting lookalike on ${adapters.map((a) => a.platform).join(' and ')}`);
   try {
@@ -107,4 +151,37 @@ async function startBot(config: Config, logger: Logger): Promise<void> {
     await consoleDone;
     await shutdown('console input ended');
   }
+}
+
+/** /readyz: the model is loaded (it is, once the bot runs), the store answers with this model's stamp, platforms are connected. */
+async function readiness(
+  store: Pick<import('../store/types.js').VectorStore, 'stats'>,
+  modelId: string,
+  status: ConnectionStatus,
+  platforms: string[],
+): Promise<Record<string, PartStatus>> {
+  const storePart = await checkWithin(3_000, async () => {
+    const stats = await store.stats();
+    if (stats.modelId !== undefined && stats.modelId !== modelId) {
+      return {
+        ready: false,
+        state: 'wrong model',
+        detail: `index made by ${stats.modelId}, model is ${modelId}`,
+      };
+    }
+    return {
+      ready: true,
+      state: 'reachable',
+      detail: `${stats.backend} ${stats.index}, ${stats.count} images`,
+    };
+  });
+  const connections = status.snapshot();
+  const parts: Record<string, PartStatus> = {
+    model: { ready: true, state: 'loaded', detail: modelId },
+    store: storePart,
+  };
+  for (const platform of platforms) {
+    parts[platform] = connections[platform] ?? { ready: false, state: 'not started' };
+  }
+  return parts;
 }
