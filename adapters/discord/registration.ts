@@ -10,6 +10,8 @@ import {
   type RESTPostAPIApplicationCommandsJSONBody,
   type SlashCommandAttachmentOption,
   type SlashCommandBooleanOption,
+  type SlashCommandChannelOption,
+  type SlashCommandUserOption,
   type SlashCommandIntegerOption,
   type SlashCommandStringOption,
 } from 'discord.js';
@@ -88,6 +90,8 @@ function inServers<T extends SlashCommandBuilder | ContextMenuCommandBuilder>(co
 
 /** What slash commands and subcommands share: adding options (their builders' return types differ). */
 interface OptionHolder {
+  addChannelOption(input: (o: SlashCommandChannelOption) => SlashCommandChannelOption): unknown;
+  addUserOption(input: (o: SlashCommandUserOption) => SlashCommandUserOption): unknown;
   addStringOption(input: (o: SlashCommandStringOption) => SlashCommandStringOption): unknown;
   addIntegerOption(input: (o: SlashCommandIntegerOption) => SlashCommandIntegerOption): unknown;
   addBooleanOption(input: (o: SlashCommandBooleanOption) => SlashCommandBooleanOption): unknown;
@@ -120,6 +124,12 @@ function addOption(builder: OptionHolder, o: CommandOption): void {
       return;
     case 'boolean':
       builder.addBooleanOption((x) => x.setName(o.name).setDescription(o.description).setRequired(required));
+      return;
+    case 'channel':
+      builder.addChannelOption((x) => x.setName(o.name).setDescription(o.description).setRequired(required));
+      return;
+    case 'user':
+      builder.addUserOption((x) => x.setName(o.name).setDescription(o.description).setRequired(required));
       return;
     case 'image':
       builder.addAttachmentOption((x) =>

@@ -34,7 +34,7 @@ export interface BotServices {
   leases?: Leases;
 }
 
-/** The value an option holds once validated. */
+/** The value an option holds once validated (a channel or user option holds the id or mention given). */
 type ValueOf<O extends CommandOption> = O['type'] extends 'integer'
   ? number
   : O['type'] extends 'boolean'

@@ -1,7 +1,7 @@
 import { downloadSettings } from '../net/download.js';
 import { renderResults } from '../render/results.js';
 import { loadHitImage } from '../render/hit-image.js';
-import type { SearchPage } from '../search/service.js';
+import type { SearchPage, SearchShape } from '../search/service.js';
 import { encodeCursor, type QuerySession } from '../search/sessions.js';
 import type { FindText } from '../search/text-query.js';
 import type { RequestContext } from './command.js';
@@ -25,7 +25,7 @@ export function howToIndex(context: RequestContext): string {
 /** Starts a search from a query vector: remembers it for `more` and `#n`, and answers its first page. */
 export async function answerQuery(
   context: RequestContext,
-  query: { vector: Float32Array; title: string; count: number; text?: FindText },
+  query: { vector: Float32Array; title: string; count: number; text?: FindText; shape?: SearchShape },
 ): Promise<Reply> {
   const session = await context.sessions.create({
     tenant: context.request.tenant,

@@ -80,11 +80,14 @@ export interface CommandSpec {
   placement: 'own' | 'grouped';
 }
 
-/** An option as every platform can express it. `image` is an attachment (Discord) or a shared file (Slack). */
+/**
+ * An option as every platform can express it. `image` is an attachment (Discord) or a shared file (Slack);
+ * `channel` and `user` are pickers where the platform has them (Discord) and mentions in text elsewhere.
+ */
 export interface CommandOption {
   name: string;
   description: string;
-  type: 'string' | 'integer' | 'boolean' | 'image';
+  type: 'string' | 'integer' | 'boolean' | 'image' | 'channel' | 'user';
   required?: boolean;
   min?: number;
   max?: number;

@@ -9,6 +9,7 @@ import { InputError } from '../util/errors.js';
  *   #2 -#3 at night                   results of your last search, added or subtracted like words
  *   in:#trips from:@alice             filters (see `filterKeys`); values may be "quoted"
  *   after:2024-06-01 before:2024-09-01 during:2024-07 type:gif source:holidays sort:date count:10 all:true
+ *   text:"502 bad gateway"            the words themselves, as read in the images (OCR)
  *
  * The terms are summed as vectors (weights signed) and the sum renormalised. Filters narrow the search
  * inside the store; they never widen what the asker may see.
@@ -46,6 +47,8 @@ export interface ParsedQuery {
   count?: number;
   /** Show what the relevance cut and near-copy folding would hide. */
   all: boolean;
+  /** Words to find as written in the images (`text:"..."`), not as a description. */
+  words?: string;
 }
 
 export const filterKeys = [
@@ -59,6 +62,7 @@ export const filterKeys = [
   'sort',
   'count',
   'all',
+  'text',
 ];
 const maxTerms = 12;
 const minWeight = 0.1;
@@ -126,7 +130,7 @@ export function parseQuery(text: string): ParsedQuery {
       `a query combines at most ${maxTerms} phrases; this one has ${query.terms.length}`,
     );
   }
-  if (query.terms.length > 0 && query.terms.every((t) => t.weight < 0)) {
+  if (query.terms.length > 0 && query.terms.every((t) => t.weight < 0) && query.words === undefined) {
     throw new InputError(
       text.slice(0, 60),
       'say what to look for, not only what to leave out (e.g. "mountain -people" rather than "-people")',
@@ -234,6 +238,9 @@ function applyFilter(query: ParsedQuery, token: Extract<Token, { kind: 'filter' 
       query.count = Number(value);
       return;
     }
+    case 'text':
+      query.words = query.words === undefined ? value : `${query.words} ${value}`;
+      return;
     case 'all':
       if (!['true', 'false', 'yes', 'no'].includes(value)) throw new InputError(raw, 'all:true or all:false');
       query.all = value === 'true' || value === 'yes';

@@ -45,7 +45,11 @@ function optionValues(
           ? interaction.options.getInteger(name)
           : option.type === 'boolean'
             ? interaction.options.getBoolean(name)
-            : null;
+            : option.type === 'channel'
+              ? (interaction.options.getChannel(name)?.id ?? null)
+              : option.type === 'user'
+                ? (interaction.options.getUser(name)?.id ?? null)
+                : null;
     if (value !== null) values[name] = value;
   }
   return values;
