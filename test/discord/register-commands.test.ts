@@ -36,6 +36,13 @@ describe('Discord command registration', () => {
         min_value: 1,
         max_value: 20,
       }),
+      // The query language's filters as Discord pickers and fields.
+      expect.objectContaining({ name: 'in', type: ApplicationCommandOptionType.Channel }),
+      expect.objectContaining({ name: 'from', type: ApplicationCommandOptionType.User }),
+      ...['after', 'before', 'during', 'type', 'source', 'sort'].map((name) =>
+        expect.objectContaining({ name, type: ApplicationCommandOptionType.String }),
+      ),
+      expect.objectContaining({ name: 'all', type: ApplicationCommandOptionType.Boolean }),
     ]);
     const similar = byName(json, 'similar');
     expect(similar.options?.[0]).toMatchObject({

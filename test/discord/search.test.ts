@@ -83,7 +83,8 @@ describe('Discord adapter: searching', () => {
   const shown: string[] = [];
 
   it('/find is acknowledged within 3 s and answered with the contact sheet, images, list and buttons', async () => {
-    const x = await interact(h.fake, chatInput(h.alice, 'find', { text: 'a cat', count: 3 }));
+    // all: this test pages through every indexed image, so nothing is cut or folded.
+    const x = await interact(h.fake, chatInput(h.alice, 'find', { text: 'a cat', count: 3, all: true }));
     expect((x.callback.body as { type: number }).type).toBe(
       InteractionResponseType.DeferredChannelMessageWithSource,
     );

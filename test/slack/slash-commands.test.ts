@@ -11,7 +11,7 @@ describe("Slack's form of the commands", () => {
     expect(slash.map((c) => c.command)).toEqual(['/find', '/similar', '/reindex', '/channels', '/lookalike']);
     expect(slash[0]).toMatchObject({
       description: 'Find images matching a description',
-      usageHint: '<text> [count]',
+      usageHint: '<text> [count] [in] [from] [after] [before] [during] [type] [source] [sort] [all]',
     });
     const grouped = specs.filter((s) => s.placement === 'grouped').map((s) => s.name);
     expect(grouped).toEqual(['more', 'status', 'help']);
