@@ -7,7 +7,7 @@ export interface SheetTile {
   name: string;
   /** Words of the image that matched a text query: shown instead of the name. */
   words?: string;
-  /** The image, or undefined when it could not be read (a placeholder is drawn). */
+  /** The image's stored thumbnail, or undefined when it has none (a placeholder with the name is drawn). */
   bytes: Buffer | undefined;
 }
 
@@ -21,6 +21,8 @@ const labelHeight = 44;
 const gap = 8;
 const maxColumns = 5;
 const background = { r: 32, g: 34, b: 37 };
+/** The colour of a tile whose image has no thumbnail. */
+export const placeholderFill = '#4f545c';
 
 /** Pixel size of the sheet for `count` tiles: up to five per row. */
 export function contactSheetSize(count: number): { width: number; height: number; columns: number } {
@@ -43,7 +45,7 @@ export async function renderContactSheet(tiles: SheetTile[], options: SheetOptio
     tiles.map(async (tile, i) => {
       const left = gap + (i % columns) * (tileSize + gap);
       const top = gap + Math.floor(i / columns) * (tileSize + labelHeight + gap);
-      return { tile, left, top, input: await thumbnail(tile.bytes, options.maxPixels) };
+      return { tile, left, top, input: await tileImage(tile, options.maxPixels) };
     }),
   );
   const labels = placed.map(({ tile, left, top }) => label(tile, left, top + tileSize));
@@ -64,8 +66,9 @@ interface RawTile {
   info: { width: number; height: number; channels: 1 | 2 | 3 | 4 };
 }
 
-/** The image fitted into a square tile (raw pixels: no encoding round trip), or a placeholder. */
-async function thumbnail(bytes: Buffer | undefined, maxPixels: number): Promise<RawTile> {
+/** The thumbnail fitted into a square tile (raw pixels: no encoding round trip), or a placeholder. */
+async function tileImage(tile: SheetTile, maxPixels: number): Promise<RawTile> {
+  const { bytes } = tile;
   if (bytes) {
     try {
       return await sharp(bytes, { limitInputPixels: maxPixels, failOn: 'error' })
@@ -78,10 +81,13 @@ async function thumbnail(bytes: Buffer | undefined, maxPixels: number): Promise<
       // Drawn as a placeholder: one unreadable image must not cost the whole answer.
     }
   }
+  const name = tile.name.length > 26 ? `${tile.name.slice(0, 25)}…` : tile.name;
   const missing = `<svg xmlns="http://www.w3.org/2000/svg" width="${tileSize}" height="${tileSize}">
-    <rect width="100%" height="100%" fill="#4f545c"/>
-    <text x="50%" y="50%" text-anchor="middle" font-family="DejaVu Sans, sans-serif" font-size="18"
-      fill="#dcddde">image unavailable</text></svg>`;
+    <rect width="100%" height="100%" fill="${placeholderFill}"/>
+    <text x="50%" y="45%" text-anchor="middle" font-family="DejaVu Sans, sans-serif" font-size="18"
+      fill="#dcddde">no preview</text>
+    <text x="50%" y="58%" text-anchor="middle" font-family="DejaVu Sans, sans-serif" font-size="14"
+      fill="#dcddde">${escapeXml(name)}</text></svg>`;
   return sharp(Buffer.from(missing)).flatten({ background }).raw().toBuffer({ resolveWithObject: true });
 }
 
