@@ -154,7 +154,7 @@ async function runIndex(
       failed: failureList(run),
       skipped: byInput(run.skipped),
       ...(text && { text }),
-      ...(previews && { thumbnails: previews }),
+      ...(previews && worthSaying(previews) && { thumbnails: previews }),
       dryRun: settings.dryRun,
       full: settings.full,
       ...(settings.shard.count > 1 && { shard: settings.shard }),
@@ -174,6 +174,9 @@ async function runIndex(
     throw error;
   }
 }
+
+const worthSaying = (report: ThumbnailReport) =>
+  report.made > 0 || report.failed.length > 0 || report.storeError !== undefined;
 
 /**
  * Thumbnails the pipeline made from the bytes it read, stored right after their documents. The first store

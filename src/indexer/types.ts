@@ -31,7 +31,7 @@ export interface IndexReport {
   skipped?: IndexFailure[];
   /** What OCR did, when it ran (src/indexer/text.ts). */
   text?: TextReport;
-  /** Thumbnails made for replies (src/indexer/thumbnails.ts); absent in a dry run. */
+  /** Thumbnails made for replies (src/indexer/thumbnails.ts); absent when none was made or missed (and in a dry run). */
   thumbnails?: ThumbnailReport;
   dryRun: boolean;
   full: boolean;

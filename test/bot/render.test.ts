@@ -4,6 +4,7 @@ import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { makeThumbnail, thumbnailEdge } from '../../src/indexer/thumbnail.js';
 import { thumbnailAttachment } from '../../src/render/attachments.js';
+import { placeholderTiles } from '../helpers/sheet.js';
 import { contactSheetSize, renderContactSheet } from '../../src/render/contact-sheet.js';
 
 const images = path.resolve(import.meta.dirname, '../fixtures/images');
@@ -82,5 +83,21 @@ describe('thumbnails made at index time', () => {
     await expect(
       makeThumbnail('corrupt.jpg', await readFile(path.join(images, 'truncated.jpg'))),
     ).rejects.toThrow(/^corrupt\.jpg: no thumbnail could be made/);
+  });
+});
+
+describe('placeholder tiles', () => {
+  it('a hit without a thumbnail is drawn as a placeholder (found by the tile check the end-to-end tests use)', async () => {
+    const thumbnail = await makeThumbnail('cat', await readFile(path.join(images, 'photo-cat.jpg')));
+    const gray = await makeThumbnail('gray', await readFile(path.join(images, 'grayscale.jpg')));
+    const sheet = await renderContactSheet(
+      [
+        { rank: 1, score: 0.9, name: 'photo-cat.jpg', bytes: thumbnail },
+        { rank: 2, score: 0.8, name: 'no-preview.jpg', bytes: undefined },
+        { rank: 3, score: 0.7, name: 'grayscale.jpg', bytes: gray },
+      ],
+      { maxPixels },
+    );
+    expect(await placeholderTiles(sheet, 3)).toEqual([2]);
   });
 });
