@@ -4,7 +4,7 @@
 //
 //   node bin/run-ts.js scripts/bench/bot-load.ts [--model /work/models/clip-vit-b32-random] [--docs 3000]
 //     [--concurrent 50] [--rounds 3] [--out bench/bot-load.md]
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -17,8 +17,7 @@ import { openStore } from '../../src/store/open.js';
 import { imageId } from '../../src/store/ids.js';
 import type { Embedder } from '../../src/model/types.js';
 import type { ImageDocument, VectorStore } from '../../src/store/types.js';
-import { downloadSettings } from '../../src/net/download.js';
-import { loadHitImage } from '../../src/render/hit-image.js';
+import { makeThumbnail } from '../../src/indexer/thumbnail.js';
 import { renderResults } from '../../src/render/results.js';
 import { createLogger } from '../../src/util/log.js';
 import { seeded } from './vectors.js';
@@ -67,10 +66,13 @@ const config = parseConfig({
 });
 const logger = createLogger(config);
 
-/** Documents with random unit vectors, pointing at the fixture photos so thumbnails are real work. */
+/** Documents with random unit vectors, each with the thumbnail an index run makes of a fixture photo. */
 async function fill(store: VectorStore, dims: number, modelId: string): Promise<void> {
   const random = seeded(42);
   const source = `folder:${photos}`;
+  const thumbnails = await Promise.all(
+    photoNames.map((name) => makeThumbnail(name, readFileSync(path.join(photos, name)))),
+  );
   for (let start = 0; start < docCount; start += 500) {
     const batch: ImageDocument[] = [];
     for (let i = start; i < Math.min(start + 500, docCount); i++) {
@@ -94,6 +96,14 @@ async function fill(store: VectorStore, dims: number, modelId: string): Promise<
     }
     const result = await store.upsert(batch);
     if (result.failed.length > 0) throw new Error(`upsert failed: ${result.failed[0]?.reason}`);
+    const stored = await store.setThumbnails(
+      batch.map((doc, i) => ({
+        image_id: doc.image_id,
+        sha256: doc.sha256,
+        bytes: thumbnails[(start + i) % photoNames.length] as Buffer,
+      })),
+    );
+    if (stored.written !== batch.length) throw new Error('thumbnails were not stored');
   }
 }
 
@@ -172,7 +182,6 @@ async function stages(embedder: Embedder, store: VectorStore): Promise<string[]>
   const vector = ((await embedder.embedTexts(['a red bicycle'])) as Float32Array[])[0] as Float32Array;
   const scope = { tenant: 'bench', includeShared: true };
   const hits = await store.knn({ vector, k: 6, scope });
-  const limits = downloadSettings(config);
   const one = await median(10, () => embedder.embedTexts(['a red bicycle']));
   const sixteen = await median(5, () => embedder.embedTexts(words.concat(words).slice(0, 16)));
   const knn = await median(50, () => store.knn({ vector, k: 6, scope }));
@@ -181,7 +190,11 @@ async function stages(embedder: Embedder, store: VectorStore): Promise<string[]>
       title: 'bench',
       hits: hits.slice(0, 5),
       firstRank: 1,
-      loadImage: (hit) => loadHitImage(hit, limits),
+      loadThumbnails: (found) =>
+        store.getThumbnails(
+          found.map((hit) => hit.image_id),
+          scope,
+        ),
       uploadLimitBytes: 8 * 1024 * 1024,
       maxPixels: config.LOOKALIKE_MAX_IMAGE_PIXELS,
       attachTop: 4,
@@ -194,7 +207,7 @@ async function stages(embedder: Embedder, store: VectorStore): Promise<string[]>
     `| text model, 1 text | ${f(one)} |`,
     `| text model, 16 texts in one run | ${f(sixteen)} |`,
     `| embedded store kNN, k = 6 of ${docCount} | ${f(knn)} |`,
-    `| reply: read 5 images, contact sheet, 4 attachments | ${f(reply)} |`,
+    `| reply: 5 stored thumbnails read, contact sheet, 4 attachments | ${f(reply)} |`,
     '',
     `In one run of 16 texts the model spends ${f(sixteen / 16)} ms per text against ${f(one)} ms alone ` +
       `(${((one * 16) / sixteen).toFixed(1)}x): what micro-batching saves once requests overlap. Under load the reply ` +

@@ -6,8 +6,10 @@
 //
 //   node bin/run-ts.js scripts/bench/indexer.ts [--model /work/models/clip-vit-b32-random] [--count 800]
 //       [--rounds 4] [--batch 16] [--concurrency N] [--precisions fp32,quantized] [--python-count 160]
-//       [--images DIR] [--no-python] [--out bench]
+//       [--images DIR] [--no-python] [--phone] [--out bench]
 //
+// --phone: phone-size photos instead (12 MP, 4032x3024 with sensor-like noise, half of them stored turned with
+// EXIF orientation 6 as phones write them); results go to bench/indexer-phone.md + .json.
 // Without --images, --count JPEGs of 640x480 .. 2000x1500 are made from the fixture photos (cropped, resized,
 // recoloured, some flipped or turned) into a temporary folder; --images DIR reuses (or fills) a folder of them.
 // The Python side needs Elasticsearch at ELASTICSEARCH_URL (default http://127.0.0.1:9200) and LOOKALIKE_PYTHON
@@ -43,6 +45,7 @@ const { values: args } = parseArgs({
     images: { type: 'string' },
     precisions: { type: 'string', default: 'fp32,quantized' },
     'no-python': { type: 'boolean', default: false },
+    phone: { type: 'boolean', default: false },
     out: { type: 'string', default: path.join(root, 'bench') },
   },
 });
@@ -69,6 +72,7 @@ const concurrency = config.LOOKALIKE_CONCURRENCY;
 
 /** Photo-like JPEGs in `round-<r>/` folders: crops of the fixture photos at camera-like sizes and qualities. */
 async function makeImages(dir: string): Promise<void> {
+  if (args.phone) return makePhonePhotos(dir);
   const random = seeded(11);
   const photos = ['photo-china.jpg', 'photo-flower.jpg', 'photo-cat.jpg', 'photo-coffee.jpg'].map((f) =>
     path.join(root, 'test/fixtures/images', f),
@@ -106,6 +110,34 @@ async function makeImages(dir: string): Promise<void> {
       });
     if (random() < 0.3) image = image.flop();
     await image.jpeg({ quality: 75 + Math.floor(random() * 21) }).toFile(file);
+  }
+}
+
+/** 12 MP JPEGs as a phone writes them: a photo, sensor-like noise, quality 90, half stored turned (orientation 6). */
+async function makePhonePhotos(dir: string): Promise<void> {
+  const random = seeded(12);
+  const [width, height] = [4032, 3024];
+  const photos = ['photo-china.jpg', 'photo-flower.jpg', 'photo-cat.jpg', 'photo-coffee.jpg'].map((f) =>
+    path.join(root, 'test/fixtures/images', f),
+  );
+  for (let i = 0; i < perRound * rounds; i++) {
+    const file = path.join(dir, `round-${i % rounds}`, `phone-${String(i).padStart(4, '0')}.jpg`);
+    if (existsSync(file)) continue;
+    await mkdir(path.dirname(file), { recursive: true });
+    const turned = i % 2 === 1;
+    const pixels = await sharp(photos[i % photos.length] as string)
+      .modulate({ brightness: 0.8 + 0.4 * random(), hue: Math.floor(random() * 60) - 30 })
+      .resize(width, height, { fit: 'fill' })
+      .rotate(turned ? 270 : 0)
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    const data = pixels.data;
+    for (let k = 0; k < data.length; k++)
+      data[k] = Math.max(0, Math.min(255, data[k]! + Math.round((random() - 0.5) * 24)));
+    await sharp(data, { raw: pixels.info })
+      .jpeg({ quality: 90 })
+      .withMetadata({ orientation: turned ? 6 : 1 })
+      .toFile(file);
   }
 }
 
@@ -281,7 +313,9 @@ async function main(): Promise<void> {
       threads,
       batch,
       concurrency,
-      images: `${perRound * rounds} JPEGs, 640x480 to 2000x1500, ${rounds} rounds of ${perRound}`,
+      images: args.phone
+        ? `${perRound * rounds} phone JPEGs, 4032x3024 with noise, half EXIF orientation 6, ${rounds} rounds of ${perRound}`
+        : `${perRound * rounds} JPEGs, 640x480 to 2000x1500, ${rounds} rounds of ${perRound}`,
       ...(py && {
         python: {
           weights: py.weights,
@@ -292,9 +326,10 @@ async function main(): Promise<void> {
     };
     await mkdir(args.out, { recursive: true });
     const json = { setup, summary, python: pythonSummary, rounds: results };
-    await writeFile(path.join(args.out, 'indexer.json'), `${JSON.stringify(json, null, 2)}\n`);
+    const name = args.phone ? 'indexer-phone' : 'indexer';
+    await writeFile(path.join(args.out, `${name}.json`), `${JSON.stringify(json, null, 2)}\n`);
     const text = report(setup, summary, pythonSummary, results);
-    await writeFile(path.join(args.out, 'indexer.md'), text);
+    await writeFile(path.join(args.out, `${name}.md`), text);
     console.log(text);
   } finally {
     await py?.close();

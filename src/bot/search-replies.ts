@@ -1,6 +1,4 @@
-import { downloadSettings } from '../net/download.js';
 import { renderResults } from '../render/results.js';
-import { loadHitImage } from '../render/hit-image.js';
 import type { SearchPage, SearchShape } from '../search/service.js';
 import { encodeCursor, type QuerySession } from '../search/sessions.js';
 import type { FindText } from '../search/text-query.js';
@@ -41,7 +39,7 @@ export async function answerPage(
   session: QuerySession,
   offset: number,
 ): Promise<Reply> {
-  const { config, request, search, scope, signal } = context;
+  const { config, request, search, scope } = context;
   const page = await search.page(session.vector, scope, offset, session.count, session.text, session.shape);
   if (page.hits.length === 0) {
     if (offset > 0) return { kind: 'text', text: `No more results for ${session.title}.` };
@@ -68,7 +66,14 @@ export async function answerPage(
     hits: page.hits,
     firstRank: offset + 1,
     ...(page.hasMore ? { cursor: encodeCursor({ sessionId: session.id, offset: next }) } : {}),
-    loadImage: (hit) => loadHitImage(hit, { ...downloadSettings(config), signal }),
+    // Thumbnails are a nicety: a store that cannot serve them costs the pictures, never the answer.
+    loadThumbnails: (hits) =>
+      context.store
+        .getThumbnails(
+          hits.map((hit) => hit.image_id),
+          scope,
+        )
+        .catch(() => new Map<string, Buffer>()),
     showDates: session.shape?.sort === 'date',
     notes: answerNotes(page, session, offset),
     uploadLimitBytes: request.uploadLimitBytes ?? defaultUploadLimitBytes,

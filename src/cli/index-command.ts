@@ -206,6 +206,10 @@ function summaryText(report: IndexReport, source: SourceDescriptor): string {
   if (unread.length > 0) {
     lines.push(`Text not read (${unread.length}):`, ...unread.map((f) => `  ${f.input}: ${f.reason}`));
   }
+  const noPreview = report.thumbnails?.failed ?? [];
+  if (noPreview.length > 0) {
+    lines.push(`No thumbnail (${noPreview.length}):`, ...noPreview.map((f) => `  ${f.input}: ${f.reason}`));
+  }
   const skipped = report.skipped ?? [];
   if (skipped.length > 0) {
     lines.push(
@@ -237,6 +241,7 @@ function progressDisplay(source: SourceDescriptor, tty: boolean) {
         say(`Indexing ${p.total ?? 0} ${source.kind === 'folder' ? 'files' : 'URLs'} ...`);
       if (p.phase === 'committing') say('Writing the remaining changes ...');
       if (p.phase === 'reading text') say(`Reading the text in ${p.total ?? 0} images ...`);
+      if (p.phase === 'making thumbnails') say(`Making thumbnails of ${p.total ?? 0} images ...`);
       if ((p.phase === 'indexing' || p.phase === 'reading text') && tty) {
         bar = new cliProgress.SingleBar(
           {

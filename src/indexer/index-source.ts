@@ -4,7 +4,7 @@ import type { ImageSource, SourceItem } from '../sources/types.js';
 import { imageId } from '../store/ids.js';
 import type { Lease, Leases } from '../store/leases/types.js';
 import { modelMismatch } from '../store/model-stamp.js';
-import type { Reindex, VectorStore } from '../store/types.js';
+import type { Reindex, ThumbnailUpdate, VectorStore } from '../store/types.js';
 import { InputError } from '../util/errors.js';
 import type { Logger } from '../util/log.js';
 import type { Group } from './membership.js';
@@ -17,7 +17,8 @@ import { IndexRun, type RunSettings } from './run.js';
 import { checkShard, shardOf } from './shard.js';
 import { loadStoredSlice } from './stored.js';
 import { readTexts, type TextReader } from './text.js';
-import type { IndexOptions, IndexReport, TextReport } from './types.js';
+import { makeThumbnails } from './thumbnails.js';
+import type { IndexOptions, IndexReport, TextReport, ThumbnailReport } from './types.js';
 
 export type { IndexOptions, IndexProgress, IndexReport, IndexFailure } from './types.js';
 export { summaryLine } from './report.js';
@@ -79,11 +80,13 @@ async function runIndex(
     if (exists) await checkOwnership(store, source, items, stored.docs);
     const plan = planRun(items, stored, { source: source.id, ...settings });
     if (settings.full && !settings.dryRun) reindex = await store.beginReindex({ tenant, source: source.id });
+    const thumbnails = new PipelineThumbnails(store);
     const runSettings: RunSettings = {
       context: { source: source.id, tenant, modelId: embedder.modelId, indexedAt: startedAt.toISOString() },
       full: settings.full,
       target: settings.dryRun ? undefined : (reindex ?? store),
       isMine: (id) => shardOf(id, settings.shard.count) === settings.shard.index,
+      ...(!settings.dryRun && !reindex && { storeThumbnails: (updates) => thumbnails.store(updates) }),
       ...(logger && { logger }),
     };
     const run = new IndexRun(stored, plan, runSettings, progress);
@@ -113,9 +116,21 @@ async function runIndex(
     }
     const stale = staleDocuments(run, plan, runSettings, desired, keep);
     let text: TextReport | undefined;
+    let previews: ThumbnailReport | undefined;
     if (!settings.dryRun) {
       for (let i = 0; i < stale.length; i += deleteChunk) await store.delete(stale.slice(i, i + deleteChunk));
       const gone = new Set(stale);
+      previews = await makeThumbnails({
+        store,
+        documents: [...run.current.values()].filter((doc) => !gone.has(doc.image_id)),
+        membership: run.membership,
+        isMine: runSettings.isMine,
+        progress,
+        stored: thumbnails.stored,
+        ...(thumbnails.failure !== undefined && { storeFailure: thumbnails.failure }),
+        ...(options.signal && { signal: options.signal }),
+        ...(logger && { logger }),
+      });
       if (options.reader) {
         text = await readTexts({
           reader: options.reader,
@@ -139,6 +154,7 @@ async function runIndex(
       failed: failureList(run),
       skipped: byInput(run.skipped),
       ...(text && { text }),
+      ...(previews && worthSaying(previews) && { thumbnails: previews }),
       dryRun: settings.dryRun,
       full: settings.full,
       ...(settings.shard.count > 1 && { shard: settings.shard }),
@@ -156,6 +172,32 @@ async function runIndex(
     if (reindex) await store.abortReindex(reindex).catch(() => undefined);
     progress.phase('failed');
     throw error;
+  }
+}
+
+const worthSaying = (report: ThumbnailReport) =>
+  report.made > 0 || report.failed.length > 0 || report.storeError !== undefined;
+
+/**
+ * Thumbnails the pipeline made from the bytes it read, stored right after their documents. The first store
+ * failure stops further attempts in this run; the thumbnail pass reports it.
+ */
+class PipelineThumbnails {
+  /** Documents whose thumbnail of their current content is stored. */
+  readonly stored = new Set<string>();
+  failure: string | undefined;
+
+  constructor(private readonly target: VectorStore) {}
+
+  async store(updates: ThumbnailUpdate[]): Promise<void> {
+    if (this.failure !== undefined) return;
+    try {
+      const result = await this.target.setThumbnails(updates);
+      // Only when every one landed are they known stored; otherwise the pass asks the store which lack one.
+      if (result.written === updates.length) for (const u of updates) this.stored.add(u.image_id);
+    } catch (error) {
+      this.failure = error instanceof Error ? error.message : String(error);
+    }
   }
 }
 

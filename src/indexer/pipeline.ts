@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
 import PQueue from 'p-queue';
 import type { Embedder, PreparedImage } from '../model/types.js';
-import type { ImageDocument } from '../store/types.js';
+import type { ImageDocument, ThumbnailUpdate } from '../store/types.js';
 import { InputError } from '../util/errors.js';
 import { Batcher, Slots } from './pipeline-parts.js';
 import type { Work } from './plan.js';
 import { imageFacts, type ImageFacts } from '../sources/image-facts.js';
+import { makeThumbnail } from './thumbnail.js';
 
 export type ReadOutcome =
   { ok: true; bytes: Buffer; sha: string; facts: ImageFacts } | { ok: false; error: InputError };
@@ -33,6 +34,8 @@ export interface PipelineSteps {
   documents(batch: Embedded[]): ImageDocument[];
   /** Writes documents (resolves once they are stored). */
   write(documents: ImageDocument[]): Promise<void>;
+  /** Stores the thumbnails of documents just written (never throws: a thumbnail is not worth a run). */
+  thumbnails(updates: ThumbnailUpdate[]): Promise<void>;
 }
 
 export interface PipelineOptions {
@@ -69,15 +72,23 @@ export async function runPipeline(
   // Reading window + decoding + a batch being filled, one being embedded and one being written.
   const slots = new Slots(inFlightLimit(concurrency, batchSize), stop.signal);
   const decoding = new PQueue({ concurrency: decoders });
-  const ready = new Batcher<{ work: Work; image: PreparedImage }>(stop.signal);
+  const ready = new Batcher<{ work: Work; image: PreparedImage; sha: string; thumbnail?: Buffer }>(
+    stop.signal,
+  );
 
-  const decode = async (item: Work, bytes: Buffer, embed: boolean) => {
+  const decode = async (item: Work, bytes: Buffer, sha: string, embed: boolean) => {
     try {
-      const image = await embedder.prepareImage({ name: item.member.key, bytes });
+      const name = item.member.key;
+      // The thumbnail is made from the bytes in hand; one that cannot be made is retried (and reported)
+      // by the thumbnail pass at the end of the run.
+      const [image, thumbnail] = await Promise.all([
+        embedder.prepareImage({ name, bytes }),
+        embed ? makeThumbnail(name, bytes).catch(() => undefined) : undefined,
+      ]);
       if (!embed) {
         steps.decodable(item, image);
         slots.release();
-      } else ready.push({ work: item, image });
+      } else ready.push({ work: item, image, sha, ...(thumbnail && { thumbnail }) });
     } catch (error) {
       if (!(error instanceof InputError)) return fail(error);
       steps.undecodable(item, error);
@@ -93,8 +104,16 @@ export async function runPipeline(
       // The model runs on its own thread: reading and decoding the next batch go on meanwhile.
       const vectors = await embedder.embedPrepared(batch.map((b) => b.image));
       const documents = steps.documents(batch.map((b, i) => ({ ...b, vector: vectors[i] as Float32Array })));
+      const thumbnails = new Map(batch.flatMap((b) => (b.thumbnail ? [[b.sha, b.thumbnail] as const] : [])));
+      const updates = documents.flatMap((doc) => {
+        const bytes = thumbnails.get(doc.sha256);
+        return bytes ? [{ image_id: doc.image_id, sha256: doc.sha256, bytes }] : [];
+      });
       await writing;
-      writing = steps.write(documents).finally(() => slots.release(batch.length));
+      writing = steps
+        .write(documents)
+        .then(() => steps.thumbnails(updates))
+        .finally(() => slots.release(batch.length));
       writing.catch(() => undefined); // awaited before the next write; this only marks it handled meanwhile
     }
     await writing;
@@ -110,7 +129,9 @@ export async function runPipeline(
       stop.signal.throwIfAborted();
       const wanted = steps.read(next.item, outcome);
       if (wanted && outcome.ok) {
-        void decoding.add(() => decode(next.item, outcome.bytes, wanted === 'embed' && !options.dryRun));
+        void decoding.add(() =>
+          decode(next.item, outcome.bytes, outcome.sha, wanted === 'embed' && !options.dryRun),
+        );
       } else slots.release();
     };
     for (const item of work) {

@@ -1,5 +1,5 @@
 import type { IndexRun } from './run.js';
-import type { IndexFailure, IndexReport, TextReport } from './types.js';
+import type { IndexFailure, IndexReport, TextReport, ThumbnailReport } from './types.js';
 
 export interface ItemCounts {
   new: number;
@@ -31,7 +31,7 @@ export function failureList(run: IndexRun): IndexFailure[] {
 
 /** One line: `12 new, 3 updated, 200 unchanged, 1 deleted, 2 failed, 5 skipped; text found in 4 of 15 read`. */
 export function summaryLine(
-  report: Pick<IndexReport, ItemKeys | 'deleted' | 'failed' | 'skipped' | 'text'>,
+  report: Pick<IndexReport, ItemKeys | 'deleted' | 'failed' | 'skipped' | 'text' | 'thumbnails'>,
 ): string {
   const parts = [
     `${report.new} new`,
@@ -41,7 +41,21 @@ export function summaryLine(
     `${report.failed.length} failed`,
   ];
   if (report.skipped?.length) parts.push(`${report.skipped.length} skipped`);
-  return parts.join(', ') + (report.text ? `; ${textLine(report.text)}` : '');
+  const thumbnails = report.thumbnails && thumbnailLine(report.thumbnails);
+  return (
+    parts.join(', ') +
+    (report.text ? `; ${textLine(report.text)}` : '') +
+    (thumbnails ? `; ${thumbnails}` : '')
+  );
+}
+
+/** Said only when something went wrong: `2 without a thumbnail`, or why the store refused thumbnails. */
+function thumbnailLine(thumbnails: ThumbnailReport): string | undefined {
+  if (thumbnails.storeError !== undefined) {
+    return `thumbnails not stored (${thumbnails.storeError}): search works, replies show names instead`;
+  }
+  if (thumbnails.failed.length > 0) return `${thumbnails.failed.length} without a thumbnail`;
+  return undefined;
 }
 
 /** `text found in 4 of 15 images read (9 showed no sign of text, 1 read smaller), 1 not read`. */

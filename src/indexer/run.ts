@@ -1,5 +1,5 @@
 import type { PreparedImage } from '../model/types.js';
-import type { ImageDocument, ImageMeta, UpsertResult } from '../store/types.js';
+import type { ImageDocument, ImageMeta, ThumbnailUpdate, UpsertResult } from '../store/types.js';
 import type { InputError } from '../util/errors.js';
 import type { Logger } from '../util/log.js';
 import { SkippedInput } from '../sources/image-type.js';
@@ -21,6 +21,8 @@ export interface RunSettings {
   /** Absent in a dry run. */
   target?: WriteTarget;
   isMine(id: string): boolean;
+  /** Stores thumbnails of documents written to the live index; absent when nothing is live yet (dry, full). */
+  storeThumbnails?: (updates: ThumbnailUpdate[]) => Promise<void>;
   logger?: Logger;
 }
 
@@ -112,6 +114,10 @@ export class IndexRun implements PipelineSteps {
   replacesHeldKeys(doc: ImageMeta): boolean {
     const current = this.current.get(doc.image_id);
     return current !== undefined && current.sha256 !== doc.sha256 && (current.other_paths?.length ?? 0) > 0;
+  }
+
+  async thumbnails(updates: ThumbnailUpdate[]): Promise<void> {
+    if (updates.length > 0) await this.settings.storeThumbnails?.(updates);
   }
 
   async write(documents: ImageDocument[]): Promise<void> {

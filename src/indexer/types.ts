@@ -3,7 +3,7 @@ import type { ImageSource } from '../sources/types.js';
 /** Progress of one indexing job, emitted as it runs (CLI progress bar, edited chat status message). */
 export interface IndexProgress {
   jobId: string;
-  phase: 'scanning' | 'indexing' | 'committing' | 'reading text' | 'done' | 'failed';
+  phase: 'scanning' | 'indexing' | 'committing' | 'reading text' | 'making thumbnails' | 'done' | 'failed';
   /** Items examined so far (new + updated + unchanged + failed). */
   done: number;
   total?: number;
@@ -31,6 +31,8 @@ export interface IndexReport {
   skipped?: IndexFailure[];
   /** What OCR did, when it ran (src/indexer/text.ts). */
   text?: TextReport;
+  /** Thumbnails made for replies (src/indexer/thumbnails.ts); absent when none was made or missed (and in a dry run). */
+  thumbnails?: ThumbnailReport;
   dryRun: boolean;
   full: boolean;
   shard?: { index: number; count: number };
@@ -48,6 +50,15 @@ export interface TextReport {
   downscaled: number;
   /** Their documents stay, searchable by what they show. */
   failed: IndexFailure[];
+}
+
+/** The thumbnail pass of a run: previews made, images that could not have one, a store that refused them. */
+export interface ThumbnailReport {
+  made: number;
+  /** Their documents stay; replies show their names. */
+  failed: IndexFailure[];
+  /** Why the store could not hold thumbnails: search goes on, replies show names until a run stores them. */
+  storeError?: string;
 }
 
 export interface IndexOptions {

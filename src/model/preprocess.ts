@@ -20,8 +20,24 @@ interface ProbedImage {
   bytes: Buffer;
   /** Upright size (EXIF orientation applied) of the first frame. */
   size: Size;
+  /** EXIF orientation, 1 (as stored) when absent. */
+  orientation: number;
   cmyk: boolean;
 }
+
+/**
+ * What turns pixels stored in EXIF orientation 2..8 upright, in sharp's order (flip and flop, then rotate).
+ * Checked against sharp's own auto-orientation for every orientation (test/model/images.test.ts).
+ */
+const uprightTurns: Record<number, { angle: number; flip: boolean; flop: boolean }> = {
+  2: { angle: 0, flip: false, flop: true },
+  3: { angle: 180, flip: false, flop: false },
+  4: { angle: 0, flip: true, flop: false },
+  5: { angle: 90, flip: true, flop: false },
+  6: { angle: 90, flip: false, flop: false },
+  7: { angle: 90, flip: false, flop: true },
+  8: { angle: 270, flip: false, flop: false },
+};
 
 // Decode failures that mean "this file is bad", as opposed to a bug or resource problem of ours.
 const describe = (error: unknown) => (error instanceof Error ? error.message : String(error)).split('\n')[0];
@@ -60,11 +76,13 @@ export class ImagePreprocessor {
         `too many pixels: ${width}x${height} (limit ${this.limits.maxPixels.toLocaleString('en')}, LOOKALIKE_MAX_IMAGE_PIXELS)`,
       );
     }
-    const sideways = (meta.orientation ?? 1) >= 5;
+    const orientation = meta.orientation ?? 1;
+    const sideways = orientation >= 5;
     return {
       name: input.name,
       bytes,
       size: sideways ? { width: height, height: width } : { width, height },
+      orientation: uprightTurns[orientation] ? orientation : 1,
       cmyk: meta.space === 'cmyk',
     };
   }
@@ -95,6 +113,8 @@ export class ImagePreprocessor {
       const region = { left: cols.lo, top: rows.lo, width: cols.hi - cols.lo, height: rows.hi - rows.lo };
       return resampleRgb(await this.uprightRgb(probed, region), cols, rows);
     }
+    const turns = uprightTurns[probed.orientation];
+    if (turns && !probed.cmyk) return this.shrinkThenTurn(probed, target, inside, turns);
     // Shrinking: libvips, one job from the encoded bytes (or from raw RGB for CMYK) to the cropped pixels.
     const source = probed.cmyk
       ? sharp(await this.uprightRgb(probed, { left: 0, top: 0, ...size }), { raw: { ...size, channels: 3 } })
@@ -104,6 +124,41 @@ export class ImagePreprocessor {
         ? source
         : source.resize(target.width, target.height, { kernel, fit: 'fill', fastShrinkOnLoad: false });
     return exact(resized.extract(inside).removeAlpha().raw({ depth: 'uchar' }), inside, 3);
+  }
+
+  /**
+   * A shrink of a turned image (a phone photo taken upright: EXIF orientation 6) done as stored, then turned:
+   * turning first would decode all 12 MP and rotate them before shrinking, about 10x slower, because libvips
+   * shrinks a JPEG on load only when nothing comes before the resize. Resizing commutes with the turn (each
+   * axis is resampled on its own), and sharp still leaves the final resize at least a factor of two
+   * (bench/phone-photos.md).
+   */
+  private async shrinkThenTurn(
+    probed: ProbedImage,
+    target: Size,
+    inside: Window,
+    turns: { angle: number; flip: boolean; flop: boolean },
+  ): Promise<Buffer> {
+    const stored = turns.angle % 180 === 0 ? target : { width: target.height, height: target.width };
+    const shrunk = await exact(
+      sharp(probed.bytes, { failOn: 'truncated', limitInputPixels: this.limits.maxPixels })
+        .flatten({ background: '#ffffff' })
+        .toColourspace('srgb')
+        .resize(stored.width, stored.height, {
+          kernel: this.plan.kernel,
+          fit: 'fill',
+          fastShrinkOnLoad: false,
+        })
+        .removeAlpha()
+        .raw({ depth: 'uchar' }),
+      stored,
+      3,
+    );
+    let upright = sharp(shrunk, { raw: { ...stored, channels: 3 } });
+    if (turns.flip) upright = upright.flip();
+    if (turns.flop) upright = upright.flop();
+    if (turns.angle) upright = upright.rotate(turns.angle);
+    return exact(upright.extract(inside).raw(), inside, 3);
   }
 
   /** Upright sRGB, alpha composited on white, 8 bit (16-bit input is shifted down, as v >> 8). */

@@ -10,7 +10,7 @@ export function formatProgress(progress: IndexProgress): string {
     `${progress.phase} ${progress.done}${progress.total !== undefined ? `/${progress.total}` : ''}`,
   ];
   if (progress.failed > 0) parts.push(`${progress.failed} failed`);
-  const counting = progress.phase === 'indexing' || progress.phase === 'reading text';
+  const counting = progress.phase !== 'scanning' && progress.phase !== 'committing';
   if (counting && progress.ratePerSecond !== undefined) {
     parts.push(`${progress.ratePerSecond.toFixed(1)}/s`);
   }
@@ -22,14 +22,13 @@ export function formatProgress(progress: IndexProgress): string {
 
 /** A finished job's report: counts, time, and the failures with their reasons. */
 export function formatIndexReport(report: IndexReport): string[] {
+  const failures = [...report.failed, ...(report.text?.failed ?? []), ...(report.thumbnails?.failed ?? [])];
   const lines = [
     `${report.dryRun ? 'Dry run of' : 'Indexed'} ${report.source}${report.full ? ' (full rebuild)' : ''}: ` +
       `${summaryLine(report)} in ${(report.durationMs / 1000).toFixed(1)} s.`,
-    ...[...report.failed, ...(report.text?.failed ?? [])]
-      .slice(0, listedFailures)
-      .map((f) => `  ${f.input}: ${f.reason}`),
+    ...failures.slice(0, listedFailures).map((f) => `  ${f.input}: ${f.reason}`),
   ];
-  const unlisted = report.failed.length + (report.text?.failed.length ?? 0) - listedFailures;
+  const unlisted = failures.length - listedFailures;
   if (unlisted > 0) lines.push(`  … and ${unlisted} more failures`);
   return lines;
 }

@@ -1,6 +1,6 @@
 import type { FileAttachment, Reply, ReplyHit } from './reply.js';
 import type { Hit } from '../store/types.js';
-import { fitAttachment } from './attachments.js';
+import { thumbnailAttachment } from './attachments.js';
 import { renderContactSheet } from './contact-sheet.js';
 import { hitLocation } from './list.js';
 
@@ -14,8 +14,12 @@ export interface ResultsRenderOptions {
   /** Rank of the first hit (1 on the first page). */
   firstRank: number;
   cursor?: string;
-  /** Reads a hit's image (undefined when it cannot). */
-  loadImage(hit: Hit): Promise<Buffer | undefined>;
+  /**
+   * The stored thumbnails of these hits by image_id (src/store: made at index time); a hit without one is
+   * drawn as a placeholder with its name. Originals are never read: replies stay fast and keep working when
+   * a folder is offline or a URL is gone.
+   */
+  loadThumbnails(hits: Hit[]): Promise<Map<string, Buffer>>;
   /** Largest file the platform accepts. */
   uploadLimitBytes: number;
   maxPixels: number;
@@ -37,7 +41,8 @@ export async function renderResults(
       hit.date !== undefined &&
       hit.date_kind && { date: { at: hit.date, kind: hit.date_kind } }),
   }));
-  const images = await Promise.all(options.hits.map((hit) => options.loadImage(hit)));
+  const thumbnails = await options.loadThumbnails(options.hits);
+  const images = options.hits.map((hit) => thumbnails.get(hit.image_id));
   const sheet = await renderContactSheet(
     hits.map((h, i) => ({
       rank: h.rank,
@@ -53,12 +58,10 @@ export async function renderResults(
     contentType: 'image/jpeg',
     bytes: sheet,
   };
-  const attachments = await Promise.all(
-    hits.slice(0, options.attachTop).map(async (h, i) => {
-      const bytes = images[i];
-      return bytes && fitAttachment(bytes, h.hit.image_name, options.uploadLimitBytes, options.maxPixels);
-    }),
-  );
+  const attachments = hits.slice(0, options.attachTop).map((h, i) => {
+    const bytes = images[i];
+    return bytes && thumbnailAttachment(bytes, h.hit.image_name, options.uploadLimitBytes);
+  });
   return {
     kind: 'results',
     title: options.title,

@@ -99,6 +99,14 @@ export interface TextUpdate {
   text_by: string;
 }
 
+/** A small preview of one image, made at index time (src/indexer/thumbnails.ts), for replies. */
+export interface ThumbnailUpdate {
+  image_id: string;
+  /** The content it was made from: a document holding other content by now is left alone. */
+  sha256: string;
+  bytes: Buffer;
+}
+
 export interface UpsertFailure {
   image_id: string;
   reason: string;
@@ -144,6 +152,16 @@ export interface VectorStore {
   findText(query: TextQuery): Promise<Hit[]>;
   /** Stores text read from images; `written` counts the documents that still held that content. */
   setText(updates: TextUpdate[]): Promise<UpsertResult>;
+  /**
+   * Stores thumbnails beside documents that still hold the content they were made from (`written` counts
+   * those). A document rewritten later keeps its thumbnail only while its content stays the same; normal
+   * reads (knn, findText, scan, get) never carry thumbnails.
+   */
+  setThumbnails(updates: ThumbnailUpdate[]): Promise<UpsertResult>;
+  /** The given documents that exist but hold no thumbnail of their current content. */
+  lackingThumbnails(ids: string[]): Promise<string[]>;
+  /** Thumbnails of the given documents visible in `scope`; documents without one are absent from the map. */
+  getThumbnails(ids: string[], scope: TenantScope): Promise<Map<string, Buffer>>;
   count(scope: TenantScope, filter?: DocFilter): Promise<number>;
   stats(): Promise<StoreStats>;
   /**

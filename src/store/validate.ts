@@ -1,4 +1,4 @@
-import type { DocFilter, ImageDocument, IndexSpec, KnnQuery, TenantScope } from './types.js';
+import type { DocFilter, ImageDocument, IndexSpec, KnnQuery, TenantScope, ThumbnailUpdate } from './types.js';
 import { InputError } from '../util/errors.js';
 
 const requiredStrings = [
@@ -115,4 +115,18 @@ export function checkQuery(query: KnnQuery, dims: number): void {
 
 function isString(value: unknown): value is string {
   return typeof value === 'string';
+}
+
+/** Thumbnails are previews of a few tens of KB; anything this large is a mistake, not a preview. */
+export const maxThumbnailBytes = 1024 * 1024;
+
+/** Why a thumbnail cannot be stored, or undefined when it can. */
+export function thumbnailProblem(update: ThumbnailUpdate): string | undefined {
+  if (typeof update.image_id !== 'string' || update.image_id === '') return 'image_id is missing or empty';
+  if (typeof update.sha256 !== 'string' || update.sha256 === '') return 'sha256 is missing or empty';
+  if (!Buffer.isBuffer(update.bytes) || update.bytes.length === 0) return 'thumbnail bytes are missing';
+  if (update.bytes.length > maxThumbnailBytes) {
+    return `thumbnail is ${update.bytes.length} bytes, more than the ${maxThumbnailBytes} a preview may take`;
+  }
+  return undefined;
 }

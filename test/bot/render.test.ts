@@ -2,7 +2,9 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { fitAttachment } from '../../src/render/attachments.js';
+import { makeThumbnail, thumbnailEdge } from '../../src/indexer/thumbnail.js';
+import { thumbnailAttachment } from '../../src/render/attachments.js';
+import { placeholderTiles } from '../helpers/sheet.js';
 import { contactSheetSize, renderContactSheet } from '../../src/render/contact-sheet.js';
 
 const images = path.resolve(import.meta.dirname, '../fixtures/images');
@@ -49,42 +51,53 @@ describe('contact sheet', () => {
 });
 
 describe('attachments', () => {
-  it('keeps an image that fits as it is', async () => {
-    const bytes = await readFile(path.join(images, 'photo-cat.jpg'));
-    const attachment = await fitAttachment(bytes, 'photo-cat.jpg', 1024 * 1024, maxPixels);
-    expect(attachment).toMatchObject({ name: 'photo-cat.jpg', contentType: 'image/jpeg' });
-    expect(attachment?.bytes.equals(bytes)).toBe(true);
+  it('sends a stored thumbnail as a WebP named after the image, when it fits the upload limit', async () => {
+    const thumbnail = await makeThumbnail(
+      'photo-china.jpg',
+      await readFile(path.join(images, 'photo-china.jpg')),
+    );
+    const attachment = thumbnailAttachment(thumbnail, 'photo-china.jpg', 1024 * 1024);
+    expect(attachment).toMatchObject({ name: 'photo-china.webp', contentType: 'image/webp' });
+    expect(attachment?.bytes.equals(thumbnail)).toBe(true);
+    expect(thumbnailAttachment(thumbnail, 'photo-china.jpg', thumbnail.length - 1)).toBeUndefined();
+  });
+});
+
+describe('thumbnails made at index time', () => {
+  it('are upright WebPs of at most the thumbnail edge, tens of KB, never enlarged', async () => {
+    const rotated = await makeThumbnail('exif', await readFile(path.join(images, 'exif-orientation-6.jpg')));
+    const original = await sharp(path.join(images, 'exif-orientation-6.jpg')).metadata();
+    const meta = await sharp(rotated).metadata();
+    expect(meta.format).toBe('webp');
+    expect(Math.max(meta.width!, meta.height!)).toBeLessThanOrEqual(thumbnailEdge);
+    // Orientation 6 stores the picture on its side: the thumbnail swaps width and height back.
+    expect(meta.width! > meta.height!).toBe(original.width! < original.height!);
+    expect(rotated.length).toBeLessThan(40_000);
+    const tiny = await sharp(
+      await makeThumbnail('tiny', await readFile(path.join(images, 'tiny-8x8.png'))),
+    ).metadata();
+    expect({ width: tiny.width, height: tiny.height }).toEqual({ width: 8, height: 8 });
   });
 
-  it('re-encodes an image over the budget into a JPEG thumbnail under it', async () => {
-    const bytes = await readFile(path.join(images, 'photo-china.jpg'));
-    const budget = 20_000;
-    expect(bytes.length).toBeGreaterThan(budget);
-    const attachment = await fitAttachment(bytes, 'photo-china.jpg', budget, maxPixels);
-    expect(attachment?.name).toBe('photo-china.jpg');
-    expect(attachment?.contentType).toBe('image/jpeg');
-    expect(attachment!.bytes.length).toBeLessThanOrEqual(budget);
-    const meta = await sharp(attachment!.bytes).metadata();
-    expect(meta.width).toBeLessThan(640);
+  it('refuse what cannot be decoded with an error naming the input', async () => {
+    await expect(
+      makeThumbnail('corrupt.jpg', await readFile(path.join(images, 'truncated.jpg'))),
+    ).rejects.toThrow(/^corrupt\.jpg: no thumbnail could be made/);
   });
+});
 
-  it('re-encodes formats chat clients do not show inline, and leaves out what cannot be decoded', async () => {
-    const gray = await readFile(path.join(images, 'grayscale-16bit.png'));
-    const png = await fitAttachment(gray, 'grayscale-16bit.png', 10 * 1024 * 1024, maxPixels);
-    expect(png?.contentType).toBe('image/png');
-    const svg = await fitAttachment(
-      await readFile(path.join(images, 'vector.svg')),
-      'vector.svg',
-      1e7,
-      maxPixels,
+describe('placeholder tiles', () => {
+  it('a hit without a thumbnail is drawn as a placeholder (found by the tile check the end-to-end tests use)', async () => {
+    const thumbnail = await makeThumbnail('cat', await readFile(path.join(images, 'photo-cat.jpg')));
+    const gray = await makeThumbnail('gray', await readFile(path.join(images, 'grayscale.jpg')));
+    const sheet = await renderContactSheet(
+      [
+        { rank: 1, score: 0.9, name: 'photo-cat.jpg', bytes: thumbnail },
+        { rank: 2, score: 0.8, name: 'no-preview.jpg', bytes: undefined },
+        { rank: 3, score: 0.7, name: 'grayscale.jpg', bytes: gray },
+      ],
+      { maxPixels },
     );
-    expect(svg).toMatchObject({ name: 'vector.jpg', contentType: 'image/jpeg' });
-    const corrupt = await fitAttachment(
-      await readFile(path.join(images, 'not-an-image.jpg')),
-      'x.jpg',
-      1e7,
-      maxPixels,
-    );
-    expect(corrupt).toBeUndefined();
+    expect(await placeholderTiles(sheet, 3)).toEqual([2]);
   });
 });

@@ -3,7 +3,10 @@
 import { copyFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { indexSource, type IndexReport } from '../../src/indexer/index-source.js';
+import sharp from 'sharp';
+import { indexSource, summaryLine, type IndexReport } from '../../src/indexer/index-source.js';
+import { thumbnailEdge } from '../../src/indexer/thumbnail.js';
+import { ServiceError } from '../../src/util/errors.js';
 import type { IndexOptions } from '../../src/indexer/types.js';
 import { shardOf } from '../../src/indexer/shard.js';
 import { openEmbedder } from '../../src/model/index.js';
@@ -99,6 +102,42 @@ export const indexingSuite = (backend: Backend) =>
       expect(await test.store.count({ tenant: '*' })).toBe(byPath.size);
     });
 
+    it('gives every document a thumbnail; a store refusing them is reported, and the next run makes them without embedding again', async () => {
+      const refusing = Object.create(test.store, {
+        setThumbnails: {
+          value: () => Promise.reject(new ServiceError(backend, 'no space left for thumbnails')),
+        },
+      }) as typeof test.store;
+      const first = await run({}, refusing);
+      expect(first).toMatchObject({ new: tree.goodKeys.length });
+      expect(first.thumbnails?.storeError).toMatch(/no space left for thumbnails/);
+      expect(summaryLine(first)).toMatch(/thumbnails not stored \(.*no space left.*\): search works/);
+      const before = await docs();
+      const ids = [...before.values()].map((d) => d.image_id).sort();
+      expect((await test.store.lackingThumbnails(ids)).sort()).toEqual(ids);
+
+      const second = await run();
+      expect(second).toMatchObject({
+        new: 0,
+        updated: 0,
+        unchanged: tree.goodKeys.length,
+        failed: first.failed,
+      });
+      expect(second.thumbnails).toEqual({ made: ids.length, failed: [] });
+      // Nothing was embedded or rewritten: the documents are the ones the first run wrote.
+      expect(await docs()).toEqual(before);
+      expect(await test.store.lackingThumbnails(ids)).toEqual([]);
+      const thumbnails = await test.store.getThumbnails(ids, { tenant: '*' });
+      expect([...thumbnails.keys()].sort()).toEqual(ids);
+      for (const bytes of thumbnails.values()) {
+        const meta = await sharp(bytes).metadata();
+        expect(meta.format).toBe('webp');
+        expect(Math.max(meta.width!, meta.height!)).toBeLessThanOrEqual(thumbnailEdge);
+      }
+      // A third run finds nothing to do.
+      expect((await run()).thumbnails).toBeUndefined();
+    });
+
     it('skips everything on a second run', async () => {
       await run();
       const before = await docs();
@@ -173,7 +212,9 @@ export const indexingSuite = (backend: Backend) =>
       const dry = await run({ dryRun: true });
       expect(dry).toMatchObject({ dryRun: true, new: 1, updated: 1, deleted: 1 });
       expect(await state()).toEqual(before);
-      const real = await run();
+      const { thumbnails, ...real } = await run();
+      // Only a real run makes thumbnails: of the new and the changed image.
+      expect(thumbnails).toEqual({ made: 2, failed: [] });
       expect({ ...real, jobId: '', startedAt: '', durationMs: 0, dryRun: true }).toEqual({
         ...dry,
         jobId: '',

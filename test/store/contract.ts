@@ -414,6 +414,81 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
       });
     });
 
+    describe('thumbnails', () => {
+      const thumb = (id: string, sha: string) => ({
+        image_id: id,
+        sha256: sha,
+        bytes: Buffer.from(`webp of ${id}`),
+      });
+
+      it('stores thumbnails beside documents of that content, serves them in scope, never in normal reads', async () => {
+        const docs = [
+          makeDoc({ image_id: 't-mine', channel_id: 'c1', image_embedding: randomUnit(dims, 21) }),
+          makeDoc({ image_id: 't-hidden', channel_id: 'c2', image_embedding: randomUnit(dims, 22) }),
+          makeDoc({ image_id: 't-theirs', tenant: 'tenant-b', image_embedding: randomUnit(dims, 23) }),
+          makeDoc({ image_id: 't-none', image_embedding: randomUnit(dims, 24) }),
+        ];
+        await write(docs);
+        expect((await store.lackingThumbnails([...ids(docs), 'missing'])).sort()).toEqual(sortedIds(docs));
+        const result = await store.setThumbnails([
+          thumb('t-mine', 'sha-t-mine'),
+          thumb('t-hidden', 'sha-t-hidden'),
+          thumb('t-theirs', 'sha-t-theirs'),
+          thumb('missing', 'sha-missing'),
+        ]);
+        expect(result).toEqual({ written: 3, failed: [] });
+        await settle();
+        expect(await store.lackingThumbnails(ids(docs))).toEqual(['t-none']);
+        const shown = await store.getThumbnails([...ids(docs), 'missing'], {
+          ...tenantA,
+          visibleChannels: ['c1'],
+        });
+        expect([...shown.keys()]).toEqual(['t-mine']);
+        expect(shown.get('t-mine')!.toString()).toBe('webp of t-mine');
+        // Normal reads stay as they were: no thumbnail bytes in search results, scans or gets.
+        expect(await store.get(['t-mine'])).toEqual([metaOf(docs[0]!)]);
+        const hits = await store.knn({ vector: randomUnit(dims, 21), k: 10, scope: tenantA });
+        expect(hits.every((h) => !('thumbnail' in h) && !('thumbnail_sha256' in h))).toBe(true);
+        for await (const meta of store.scan('tenant-a', 'folder:/photos'))
+          expect(meta).not.toHaveProperty('thumbnail');
+      });
+
+      it('a thumbnail counts only for the content it was made from, and goes with its document', async () => {
+        const doc = makeDoc({ image_id: 't-1', image_embedding: randomUnit(dims, 31) });
+        await write([doc]);
+        expect(await store.setThumbnails([thumb('t-1', 'sha-older')])).toEqual({ written: 0, failed: [] });
+        expect(await store.setThumbnails([thumb('t-1', 'sha-t-1')])).toEqual({ written: 1, failed: [] });
+        await settle();
+        // New content: the old thumbnail is not shown, and the document needs a new one.
+        await write([{ ...doc, sha256: 'sha-new' }]);
+        expect(await store.lackingThumbnails(['t-1'])).toEqual(['t-1']);
+        expect((await store.getThumbnails(['t-1'], tenantA)).size).toBe(0);
+        await store.setThumbnails([thumb('t-1', 'sha-new')]);
+        await settle();
+        expect((await store.getThumbnails(['t-1'], tenantA)).size).toBe(1);
+        await store.delete(['t-1']);
+        await settle();
+        expect((await store.getThumbnails(['t-1'], tenantA)).size).toBe(0);
+        expect(await store.lackingThumbnails(['t-1'])).toEqual([]);
+      });
+
+      it('refuses an empty or oversized thumbnail by name and writes the rest', async () => {
+        await write([
+          makeDoc({ image_id: 'ok', image_embedding: randomUnit(dims, 41) }),
+          makeDoc({ image_id: 'empty', image_embedding: randomUnit(dims, 42) }),
+          makeDoc({ image_id: 'huge', image_embedding: randomUnit(dims, 43) }),
+        ]);
+        const result = await store.setThumbnails([
+          thumb('ok', 'sha-ok'),
+          { image_id: 'empty', sha256: 'sha-empty', bytes: Buffer.alloc(0) },
+          { image_id: 'huge', sha256: 'sha-huge', bytes: Buffer.alloc(2 * 1024 * 1024) },
+        ]);
+        expect(result.written).toBe(1);
+        expect(result.failed.map((f) => f.image_id)).toEqual(['empty', 'huge']);
+        expect(result.failed[1]!.reason).toMatch(/more than/);
+      });
+    });
+
     describe('reindex', () => {
       const query = randomUnit(dims, 77);
       const old = Array.from({ length: 5 }, (_, i) =>

@@ -2,7 +2,7 @@ import type { Client } from '@elastic/elasticsearch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Config } from '../../src/config/schema.js';
 import { createElasticsearchStore } from '../../src/store/elasticsearch/index.js';
-import { buildMappings, textFields } from '../../src/store/elasticsearch/mapping.js';
+import { buildMappings, textFields, thumbnailFields } from '../../src/store/elasticsearch/mapping.js';
 import type { ImageDocument, VectorStore } from '../../src/store/types.js';
 import { ServiceError } from '../../src/util/errors.js';
 import {
@@ -62,11 +62,12 @@ describe('Elasticsearch store: index layout, scores, rebuilds', () => {
     });
   });
 
-  it('adds the text fields to an index made before text search, in place', async () => {
+  it('adds the text and thumbnail fields to an index made before them, in place', async () => {
     const old = testConfig();
     aliases.push(old.LOOKALIKE_INDEX);
     const mappings = buildMappings(spec, { type: 'int8_hnsw', m: 16, efConstruction: 100 });
-    for (const field of Object.keys(textFields)) delete mappings.properties?.[field];
+    for (const field of Object.keys({ ...textFields, ...thumbnailFields }))
+      delete mappings.properties?.[field];
     await client.indices.create({
       index: `${old.LOOKALIKE_INDEX}-20260101-000000-000`,
       mappings,
@@ -96,6 +97,12 @@ describe('Elasticsearch store: index layout, scores, rebuilds', () => {
         scope: { tenant: doc.tenant },
       });
       expect(hits.map((h) => h.image_id)).toEqual([doc.image_id]);
+      expect(await legacy.lackingThumbnails([doc.image_id])).toEqual([doc.image_id]);
+      const thumbnail = { image_id: doc.image_id, sha256: doc.sha256, bytes: Buffer.from('webp') };
+      expect(await legacy.setThumbnails([thumbnail])).toEqual({ written: 1, failed: [] });
+      await client.indices.refresh({ index: old.LOOKALIKE_INDEX });
+      const shown = await legacy.getThumbnails([doc.image_id], { tenant: doc.tenant });
+      expect(shown.get(doc.image_id)?.toString()).toBe('webp');
     } finally {
       await legacy.close();
     }

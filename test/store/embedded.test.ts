@@ -90,14 +90,15 @@ describe('embedded store on disk', () => {
     await expect(store.ensureIndex({ dims: dims * 2, modelId: contractModel })).rejects.toThrow(/32/);
   });
 
-  it('a file made before text search (schema 1) gains the text index at open, and keeps its documents', async () => {
+  it('a file made before text search and thumbnails (schema 1) gains both at open, and keeps its documents', async () => {
     await store.close();
     const db = new Database(path.join(dataDir, 'store', 'images.sqlite'));
     db.exec(`DROP TRIGGER docs_text_insert; DROP TRIGGER docs_text_update; DROP TRIGGER docs_text_delete;
-      DROP TABLE doc_text; PRAGMA user_version = 1;`);
+      DROP TABLE doc_text; DROP TRIGGER docs_thumbnail_delete; DROP TABLE thumbnails; PRAGMA user_version = 1;`);
     db.close();
     store = await open(dataDir);
     expect(await store.count(tenantA)).toBe(docs.length);
+    expect((await store.lackingThumbnails([docs[0]!.image_id])).length).toBe(1);
     const doc = docs[0]!;
     const written = await store.setText([
       {

@@ -34,6 +34,8 @@ export function metaFromSource(source: unknown): ImageMeta {
   const meta: Partial<ImageDocument> & { text_compact?: string } = { ...(source as ImageDocument) };
   delete meta[vectorField];
   delete meta.text_compact;
+  delete (meta as Record<string, unknown>).thumbnail;
+  delete (meta as Record<string, unknown>).thumbnail_sha256;
   return meta as ImageMeta;
 }
 

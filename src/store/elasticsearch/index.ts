@@ -1,6 +1,7 @@
 import type { TransportRequestOptions } from '@elastic/elasticsearch';
 import type { Config } from '../../config/schema.js';
 import { InputError, ServiceError } from '../../util/errors.js';
+import { thumbnailProblem } from '../validate.js';
 import type { ImageMeta, IndexSpec, Reindex, VectorStore } from '../types.js';
 import { defaultBulkSettings, deleteDocuments, writeDocuments, type BulkSettings } from './bulk.js';
 import { connect } from './connect.js';
@@ -12,9 +13,11 @@ import {
   buildMappings,
   checkIndexOptions,
   checkSameSpec,
+  hiddenFields,
   indexSettings,
   filterFields,
   textFields,
+  thumbnailFields,
   vectorField,
   type IndexType,
 } from './mapping.js';
@@ -180,13 +183,20 @@ export async function createElasticsearchStore(
       if (!known)
         throw new ServiceError('elasticsearch', `index "${alias}" vanished while it was being created`);
       checkSameSpec(alias, known.spec, spec);
-      if (!known.mapping.properties?.text || !known.mapping.properties?.date_kind) {
-        // An index made before text search or filters: new fields can be added in place, and runs fill them.
+      // An index made before text search, thumbnails or filters: new fields are added in place; runs fill them.
+      for (const [name, fields] of [
+        ['text', textFields],
+        ['thumbnail', thumbnailFields],
+        ['date_kind', filterFields],
+      ] as const) {
+        if (known.mapping.properties?.[name]) continue;
         const index = known.index;
-        await call(`add the text and filter fields to "${index}"`, () =>
-          client.indices.putMapping({ index, properties: { ...textFields, ...filterFields } }),
+        await call(`add the ${name} fields to "${index}"`, () =>
+          client.indices.putMapping({ index, properties: fields }),
         );
         known = await readAlias(client, alias, target);
+        if (!known)
+          throw new ServiceError('elasticsearch', `index "${alias}" vanished while it was being updated`);
       }
     },
 
@@ -278,6 +288,101 @@ export async function createElasticsearchStore(
       return { written, failed };
     },
 
+    async setThumbnails(updates) {
+      const failed = updates.flatMap((u) => {
+        const reason = thumbnailProblem(u);
+        return reason ? [{ image_id: u.image_id, reason }] : [];
+      });
+      const good = updates.filter((u) => !failed.some((f) => f.image_id === u.image_id));
+      if (good.length === 0) return { written: 0, failed };
+      await current();
+      // As setText: written only where the document still holds that content, checked and written in one step.
+      const found = await call(`read documents from "${alias}"`, () =>
+        client.mget<ImageMeta>({
+          index: alias,
+          ids: good.map((u) => u.image_id),
+          _source_includes: ['sha256'],
+        }),
+      );
+      const holding = new Map(
+        found.docs.flatMap((doc) =>
+          'found' in doc && doc.found && doc._source ? [[doc._id, doc] as const] : [],
+        ),
+      );
+      const operations = good.flatMap((update) => {
+        const held = holding.get(update.image_id);
+        if (!held || held._source?.sha256 !== update.sha256 || !('_seq_no' in held)) return [];
+        return [
+          {
+            update: {
+              _index: held._index,
+              _id: update.image_id,
+              if_seq_no: held._seq_no,
+              if_primary_term: held._primary_term,
+            },
+          },
+          { doc: { thumbnail: update.bytes.toString('base64'), thumbnail_sha256: update.sha256 } },
+        ];
+      });
+      if (operations.length === 0) return { written: 0, failed };
+      const response = await writing(() =>
+        call(`write thumbnails to "${alias}"`, () => client.bulk({ operations })),
+      );
+      for (const item of response.items) {
+        const result = item.update;
+        // 409: rewritten meanwhile; the next run makes its thumbnail again.
+        if (result?.error && result.status !== 409)
+          failed.push({ image_id: result._id ?? '', reason: result.error.reason ?? result.error.type });
+      }
+      const written = response.items.filter((item) => item.update?.status === 200).length;
+      return { written, failed };
+    },
+
+    async lackingThumbnails(ids) {
+      const lacking: string[] = [];
+      await current();
+      for (let i = 0; i < ids.length; i += scanPage) {
+        const found = await call(`read documents from "${alias}"`, () =>
+          client.mget<{ sha256?: string; thumbnail_sha256?: string }>({
+            index: alias,
+            ids: ids.slice(i, i + scanPage),
+            _source_includes: ['sha256', 'thumbnail_sha256'],
+          }),
+        );
+        for (const doc of found.docs) {
+          if (!('found' in doc) || !doc.found) continue;
+          if (doc._source?.thumbnail_sha256 !== doc._source?.sha256) lacking.push(doc._id);
+        }
+      }
+      return lacking;
+    },
+
+    async getThumbnails(ids, scope) {
+      const visible = scopeQuery(scope);
+      const thumbnails = new Map<string, Buffer>();
+      if (ids.length === 0) return thumbnails;
+      if (ids.length > maxResults)
+        throw new InputError('ids', `at most ${maxResults} at a time, got ${ids.length}`);
+      await current(interactive);
+      const response = await call(`read thumbnails from "${alias}"`, () =>
+        client.search<{ sha256?: string; thumbnail?: string; thumbnail_sha256?: string }>(
+          {
+            index: alias,
+            query: { bool: { filter: [{ ids: { values: ids } }, visible] } },
+            size: ids.length,
+            _source: { includes: ['sha256', ...Object.keys(thumbnailFields)] },
+          },
+          interactive,
+        ),
+      );
+      for (const hit of response.hits.hits) {
+        const held = hit._source;
+        if (!hit._id || !held?.thumbnail || held.thumbnail_sha256 !== held.sha256) continue;
+        thumbnails.set(hit._id, Buffer.from(held.thumbnail, 'base64'));
+      }
+      return thumbnails;
+    },
+
     async count(scope, filter) {
       const query = scopeQuery(scope, filter);
       await current();
@@ -334,7 +439,7 @@ export async function createElasticsearchStore(
               size: scanPage,
               sort: ['_shard_doc'],
               track_total_hits: false,
-              _source: { excludes: [vectorField] },
+              _source: { excludes: hiddenFields },
               ...(after ? { search_after: after } : {}),
             }),
           );
@@ -353,7 +458,7 @@ export async function createElasticsearchStore(
       if (ids.length === 0) return [];
       await current();
       const response = await call(`read documents from "${alias}"`, () =>
-        client.mget<ImageMeta>({ index: alias, ids, _source_excludes: [vectorField] }),
+        client.mget<ImageMeta>({ index: alias, ids, _source_excludes: hiddenFields }),
       );
       return response.docs.flatMap((doc) =>
         'found' in doc && doc.found ? [metaFromSource(doc._source)] : [],

@@ -45,6 +45,19 @@ export const textFields = {
 } as const satisfies Record<string, estypes.MappingProperty>;
 
 /**
+ * The thumbnail shown in replies (src/indexer/thumbnails.ts) and the content it was made from. `binary` is
+ * neither indexed nor given doc values: it lives in `_source` only, and every normal read leaves it out
+ * (`hiddenFields`). A full rewrite of the document drops both; the next index run makes them again.
+ */
+export const thumbnailFields = {
+  thumbnail: { type: 'binary' },
+  thumbnail_sha256: { type: 'keyword', index: false },
+} as const satisfies Record<string, estypes.MappingProperty>;
+
+/** Fields no search, scan or get returns: the vector and the thumbnail are read only by their own calls. */
+export const hiddenFields = [vectorField, ...Object.keys(thumbnailFields)];
+
+/**
  * One document per image. Cosine similarity: Elasticsearch normalises vectors at index time and scores
  * with a dot product internally, so it costs the same as `dot_product` but never rejects a vector whose
  * length drifted from 1 by rounding, and the scores it returns map back to exact cosine.
@@ -74,6 +87,7 @@ export function buildMappings(spec: IndexSpec, options: IndexOptions): estypes.M
       indexed_at: { type: 'date' },
       ...textFields,
       ...filterFields,
+      ...thumbnailFields,
       [vectorField]: {
         type: 'dense_vector',
         dims: spec.dims,

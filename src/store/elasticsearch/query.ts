@@ -3,7 +3,7 @@ import { compact } from '../../ocr/words.js';
 import type { DocFilter, KnnQuery, TenantScope, TextQuery } from '../types.js';
 import { tenantsOf } from '../tenants.js';
 import { checkQuery, checkScope } from '../validate.js';
-import { vectorField } from './mapping.js';
+import { hiddenFields, vectorField } from './mapping.js';
 
 /** Elasticsearch's own ceiling for k and num_candidates. */
 const maxCandidates = 10_000;
@@ -65,7 +65,7 @@ export function knnSearch(query: KnnQuery, tuning: KnnTuning): estypes.SearchReq
       ...(tuning.oversample ? { rescore_vector: { oversample: tuning.oversample } } : {}),
     },
     size: query.k,
-    _source: { excludes: [vectorField] },
+    _source: { excludes: hiddenFields },
   };
 }
 
@@ -99,6 +99,6 @@ export function textSearch(query: TextQuery, words: string[]): estypes.SearchReq
       },
     },
     size: textCandidates,
-    _source: { excludes: [vectorField] },
+    _source: { excludes: hiddenFields },
   };
 }

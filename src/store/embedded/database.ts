@@ -1,9 +1,9 @@
 import Database from 'better-sqlite3';
 import { compact } from '../../ocr/words.js';
-import type { DocFilter, ImageDocument, TenantScope, TextUpdate } from '../types.js';
+import type { DocFilter, ImageDocument, TenantScope, TextUpdate, ThumbnailUpdate } from '../types.js';
 
 /** Bumped when the layout changes; a newer file is refused rather than misread. */
-const schemaVersion = 2;
+const schemaVersion = 3;
 
 /** Tombstones older than this are pruned at open; a process that has not caught up since then reloads fully. */
 const tombstoneRetentionMs = 24 * 60 * 60 * 1000;
@@ -85,8 +85,24 @@ CREATE TRIGGER docs_text_delete AFTER DELETE ON docs BEGIN
 END;
 `;
 
+/**
+ * Version 3: thumbnails for replies, in a table of their own so the rows the vector mirror reads stay small
+ * and a document rewritten with the same content (new metadata, a reindex commit) keeps its thumbnail. A
+ * thumbnail counts only while its sha256 is the document's; it goes when its document goes.
+ */
+const thumbnailSchema = `
+CREATE TABLE thumbnails (
+  image_id TEXT PRIMARY KEY,
+  sha256 TEXT NOT NULL,
+  bytes BLOB NOT NULL
+);
+CREATE TRIGGER docs_thumbnail_delete AFTER DELETE ON docs BEGIN
+  DELETE FROM thumbnails WHERE image_id = old.image_id;
+END;
+`;
+
 /** What each schema version adds to the one before. */
-const migrations = [schema, textSchema];
+const migrations = [schema, textSchema, thumbnailSchema];
 
 /** Candidates a text search ranks (src/store/text-match.ts picks and orders the hits among them). */
 const textCandidates = 300;
@@ -217,6 +233,17 @@ export class StoreDatabase {
         'SELECT image_id FROM tombstones WHERE seq > ?',
       ),
       openReindexes: r.prepare<[], number>('SELECT count(*) FROM reindexes').pluck(),
+      lackingThumbnails: r
+        .prepare<[string], string>(
+          `SELECT d.image_id FROM docs d LEFT JOIN thumbnails t ON t.image_id = d.image_id
+           WHERE d.image_id IN ${inList} AND (t.sha256 IS NULL OR t.sha256 <> json_extract(d.meta, '$.sha256'))`,
+        )
+        .pluck(),
+      thumbnails: r.prepare<[ThumbnailLookup], { image_id: string; bytes: Buffer }>(
+        `SELECT t.image_id, t.bytes FROM thumbnails t JOIN docs d ON d.image_id = t.image_id
+         WHERE t.image_id IN (SELECT value FROM json_each(@ids))
+           AND t.sha256 = json_extract(d.meta, '$.sha256') AND ${scopeClause}`,
+      ),
       textMatches: r
         .prepare<[TextLookup], string>(
           `SELECT d.meta FROM doc_text JOIN docs d ON d.rowid = doc_text.rowid
@@ -241,6 +268,10 @@ export class StoreDatabase {
       setText: w.prepare<[TextUpdate]>(`UPDATE docs SET meta = json_set(meta, '$.text', @text,
         '$.text_confidence', @text_confidence, '$.text_by', @text_by)
         WHERE image_id = @image_id AND json_extract(meta, '$.sha256') = @sha256`),
+      setThumbnail: w.prepare<[ThumbnailUpdate]>(`INSERT INTO thumbnails (image_id, sha256, bytes)
+        SELECT @image_id, @sha256, @bytes FROM docs
+        WHERE image_id = @image_id AND json_extract(meta, '$.sha256') = @sha256
+        ON CONFLICT (image_id) DO UPDATE SET sha256 = excluded.sha256, bytes = excluded.bytes`),
       buryIds: w.prepare(`INSERT OR REPLACE INTO tombstones (image_id, seq, deleted_at)
         SELECT image_id, ?, ? FROM docs WHERE image_id IN ${inList}`),
       deleteIds: w.prepare(`DELETE FROM docs WHERE image_id IN ${inList}`),
@@ -395,6 +426,28 @@ export class StoreDatabase {
     return written;
   }
 
+  /** Writes thumbnails of documents that still hold the content they were made from; returns how many. */
+  setThumbnails(updates: ThumbnailUpdate[]): number {
+    let written = 0;
+    for (const update of updates) written += this.sql.setThumbnail.run(update).changes;
+    return written;
+  }
+
+  lackingThumbnails(ids: string[]): string[] {
+    return this.sql.lackingThumbnails.all(JSON.stringify(ids));
+  }
+
+  thumbnails(ids: string[], scope: TenantScope): Map<string, Buffer> {
+    const rows = this.sql.thumbnails.all({
+      ids: JSON.stringify(ids),
+      tenants: JSON.stringify(scope.includeShared ? [scope.tenant, '*'] : [scope.tenant]),
+      visible: scope.visibleChannels ? JSON.stringify(scope.visibleChannels) : null,
+      sources: null,
+      channels: null,
+    });
+    return new Map(rows.map((r) => [r.image_id, r.bytes]));
+  }
+
   delete(ids: string[], seq: number): void {
     const list = JSON.stringify(ids);
     this.sql.buryIds.run(seq, Date.now(), list);
@@ -489,6 +542,14 @@ export class StoreDatabase {
       this.writer.pragma(`user_version = ${schemaVersion}`);
     });
   }
+}
+
+interface ThumbnailLookup {
+  ids: string;
+  tenants: string;
+  visible: string | null;
+  sources: null;
+  channels: null;
 }
 
 interface TextLookup {

@@ -11,6 +11,7 @@ import type {
   TenantScope,
   TextQuery,
   TextUpdate,
+  ThumbnailUpdate,
   UpsertFailure,
   UpsertResult,
   VectorStore,
@@ -19,7 +20,7 @@ import { lookupWords, rankTextMatches } from '../text-match.js';
 import { InputError, ServiceError } from '../../util/errors.js';
 import { fromBlob, toRow, type DocRow, type Slice, type StoreDatabase, type VectorRow } from './database.js';
 import { modelMismatch } from '../model-stamp.js';
-import { checkFilter, checkQuery, checkScope, documentProblem } from '../validate.js';
+import { checkFilter, checkQuery, checkScope, documentProblem, thumbnailProblem } from '../validate.js';
 import { VectorTable, type Placement, type RowFacts } from './vector-table.js';
 
 const service = 'embedded store';
@@ -125,6 +126,32 @@ export class EmbeddedStore implements VectorStore {
       this.catchUp();
       return { written, failed: [] };
     });
+  }
+
+  async setThumbnails(updates: ThumbnailUpdate[]): Promise<UpsertResult> {
+    const failed = updates.flatMap((u) => {
+      const reason = thumbnailProblem(u);
+      return reason ? [{ image_id: u.image_id, reason }] : [];
+    });
+    const good = updates.filter((u) => !failed.some((f) => f.image_id === u.image_id));
+    if (good.length === 0) return { written: 0, failed };
+    return this.write('setThumbnails', () => {
+      const written = this.db.writing(() => this.db.setThumbnails(good));
+      return { written, failed };
+    });
+  }
+
+  async lackingThumbnails(ids: string[]): Promise<string[]> {
+    checkIds(ids);
+    if (ids.length === 0) return [];
+    return this.read('lackingThumbnails', () => this.db.lackingThumbnails([...new Set(ids)]));
+  }
+
+  async getThumbnails(ids: string[], scope: TenantScope): Promise<Map<string, Buffer>> {
+    checkIds(ids);
+    checkScope(scope);
+    if (ids.length === 0) return new Map();
+    return this.read('getThumbnails', () => this.db.thumbnails([...new Set(ids)], scope));
   }
 
   async count(scope: TenantScope, filter?: DocFilter): Promise<number> {
