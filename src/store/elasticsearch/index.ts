@@ -501,7 +501,11 @@ export async function createElasticsearchStore(
       for (const other of switches)
         if (other !== resumable) await claimAndDelete(client, other.index, target);
       let index = resumable?.index;
-      if (!index) {
+      if (index) {
+        // What the stopped run wrote may not be searchable yet; the resumed runs scan it to skip it.
+        const resumed = index;
+        await call(`refresh "${resumed}"`, () => client.indices.refresh({ index: resumed }));
+      } else {
         const began = new Date();
         index = concreteIndexName(alias, began);
         await createIndex(
