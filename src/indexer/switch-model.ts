@@ -3,6 +3,7 @@ import type { ImageSource } from '../sources/types.js';
 import type { AtSwap, SliceCount, TextUpdate, VectorStore } from '../store/types.js';
 import { InputError } from '../util/errors.js';
 import { indexSource, type IndexSourceOptions } from './index-source.js';
+import type { SourceDescriptor, SourceRegistry } from './source-registry.js';
 import type { IndexReport } from './types.js';
 
 /** One slice of the index and how to read its source again. */
@@ -36,6 +37,23 @@ export interface ModelSwitchReport {
 }
 
 const textBatch = 200;
+
+/**
+ * The registered folders and URL lists (of every tenant), `first` ahead of them: what a process without chat
+ * connections can rebuild. Chat channels are read by their platform, so only a bot connected to it can.
+ */
+export async function registeredTargets(
+  registry: SourceRegistry,
+  first: SourceDescriptor[] = [],
+): Promise<{ descriptor: SourceDescriptor; target: SwitchTarget }[]> {
+  const key = (d: SourceDescriptor) => `${d.tenant}\n${d.id}`;
+  const firstKeys = new Set(first.map(key));
+  const others = (await registry.list()).filter((e) => e.kind !== 'chat' && !firstKeys.has(key(e)));
+  return [...first, ...others].map((descriptor) => ({
+    descriptor,
+    target: { tenant: descriptor.tenant, source: descriptor.id, open: () => registry.open(descriptor) },
+  }));
+}
 
 /**
  * Switches the index to another model with no downtime: every source is indexed again with the new model into

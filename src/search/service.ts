@@ -1,6 +1,6 @@
 import type { Embedder, ImageInput } from '../model/types.js';
 import { modelMismatch } from '../store/model-stamp.js';
-import type { Hit, TenantScope, VectorStore } from '../store/types.js';
+import type { Hit, IndexSpec, TenantScope, VectorStore } from '../store/types.js';
 import { InputError, refusal } from '../util/errors.js';
 import { fuseRanks } from './fusion.js';
 import { TextBatcher, type TextBatcherOptions } from './text-batcher.js';
@@ -87,17 +87,20 @@ export class SearchService {
     const [byVector, byText] = await Promise.all([
       text?.only ? [] : this.store.knn({ vector, k, scope }),
       text ? this.store.findText({ words: text.words, phrase: text.phrase, k, scope }) : [],
-    ]);
+    ]).catch(async (error: unknown) => {
+      // A query of other dims than the index's: the index was built (or switched to) another model.
+      const stats = await this.store.stats().catch(() => undefined);
+      if (stats?.modelId !== undefined && stats.dims !== vector.length) {
+        throw this.mismatch(stats.index, { dims: stats.dims ?? 0, modelId: stats.modelId });
+      }
+      throw error;
+    });
     // Vectors of another model rank at random: refuse rather than answer (e.g. the index was rebuilt with another
     // model after this process started, or a search runs with another LOOKALIKE_MODEL than the indexer did).
     const foreign = byVector.find((hit) => hit.model_id !== this.embedder.modelId);
     if (foreign) {
       const stats = await this.store.stats();
-      const stored = { dims: stats.dims ?? vector.length, modelId: foreign.model_id };
-      throw modelMismatch(this.store.backend, stats.index, stored, {
-        dims: this.embedder.dims,
-        modelId: this.embedder.modelId,
-      });
+      throw this.mismatch(stats.index, { dims: stats.dims ?? vector.length, modelId: foreign.model_id });
     }
     const ranked =
       byText.length === 0
@@ -112,6 +115,13 @@ export class SearchService {
             scope,
           );
     return { hits: ranked.slice(offset, depth), hasMore: ranked.length > depth && depth < maxResultDepth };
+  }
+
+  private mismatch(index: string, stored: IndexSpec) {
+    return modelMismatch(this.store.backend, index, stored, {
+      dims: this.embedder.dims,
+      modelId: this.embedder.modelId,
+    });
   }
 
   /** Text-only hits get the cosine of their stored vector, so every hit shows the same kind of score. */
