@@ -22,6 +22,27 @@ export class ActiveModel {
     return this.current;
   }
 
+  /**
+   * An embedder that uses, at each call, the model in use then: for long-lived users that embed on their own
+   * (the live chat indexer). Closing it closes nothing; the holder's owner closes the models.
+   */
+  following(): Embedder {
+    const at = () => this.current;
+    return {
+      get modelId() {
+        return at().modelId;
+      },
+      get dims() {
+        return at().dims;
+      },
+      prepareImage: (input) => at().prepareImage(input),
+      embedPrepared: (images) => at().embedPrepared(images),
+      embedImages: (inputs) => at().embedImages(inputs),
+      embedTexts: (texts) => at().embedTexts(texts),
+      close: async () => undefined,
+    };
+  }
+
   /** Runs `work` with the model in use now; a swap does not happen until it is done. */
   async use<T>(work: (embedder: Embedder) => Promise<T>): Promise<T> {
     while (this.swapping) await this.swapping;
