@@ -109,7 +109,7 @@ export const switchPending = (context: RequestContext): context is RequestContex
  * switch-model.ts) of the whole index, as one background job. Every source of every tenant is indexed again with
  * the configured model: the registered folders and URL lists, and the chat channels of platforms this bot is
  * connected to. Searches keep the index's model until the swap, when the bot's model changes with the index.
- * The report names only this tenant's sources; the others are counted.
+ * The report names only this tenant's sources (every source for the host operator); the others are counted.
  */
 export async function startSwitchJob(context: RequestContext & { switchTo: Embedder }): Promise<Reply> {
   const { jobs, request, hooks, registry, model, switchTo, config, logger, leases } = context;
@@ -117,6 +117,9 @@ export async function startSwitchJob(context: RequestContext & { switchTo: Embed
   const chat = await chatTargets(context);
   const planned = [...registered, ...chat];
   const from = model.embedder.modelId;
+  // The host operator hears about every source; a chat admin only about their own tenant's.
+  const seesReportOf = (d: SourceDescriptor) =>
+    request.actor.isHostOperator === true || d.tenant === request.tenant;
   const jobId = jobs.start(request.tenant, `model switch to ${switchTo.modelId}`, async (id, signal) => {
     const startedAt = new Date();
     const stopped: IndexFailure[] = [];
@@ -138,7 +141,7 @@ export async function startSwitchJob(context: RequestContext & { switchTo: Embed
       for (const [i, report] of result.reports.entries()) {
         const { descriptor } = planned[i]!;
         await registry.record(descriptor, { report }).catch(() => undefined);
-        if (descriptor.tenant === request.tenant) reports.push(report);
+        if (seesReportOf(descriptor)) reports.push(report);
       }
       logger.info(`switched the index from model ${from} to ${switchTo.modelId}`, { jobId: id });
     } catch (error) {
@@ -149,7 +152,7 @@ export async function startSwitchJob(context: RequestContext & { switchTo: Embed
       combine(id, `model switch to ${switchTo.modelId}`, request.tenant, true, startedAt, reports, stopped),
     );
   });
-  const here = planned.filter((p) => p.descriptor.tenant === request.tenant).length;
+  const here = planned.filter((p) => seesReportOf(p.descriptor)).length;
   return {
     kind: 'job',
     jobId,
