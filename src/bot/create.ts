@@ -138,7 +138,8 @@ export function createBot(options: BotOptions): Bot {
       commands: specs,
     };
     // An inference command embeds and searches with one model from start to end, even across a model switch.
-    const runWith = (embedder: Embedder) => command.run({ ...context, embedder, search: searchWith(embedder) });
+    const runWith = (embedder: Embedder) =>
+      command.run({ ...context, embedder, search: searchWith(embedder) });
     const work = () => {
       signal.throwIfAborted();
       return command.inference ? model.use(runWith) : runWith(model.embedder);

@@ -12,6 +12,8 @@ export class ActiveModel {
   private running = 0;
   private swapping: Promise<void> | undefined;
   private idle: (() => void) | undefined;
+  /** When the model last changed (ms since the epoch; 0: never): what was embedded before belongs to the old one. */
+  swappedAt = 0;
 
   constructor(embedder: Embedder) {
     this.current = embedder;
@@ -70,6 +72,7 @@ export class ActiveModel {
         await swap();
         const previous = this.current;
         this.current = embedder;
+        this.swappedAt = Date.now();
         onSwapped?.(previous);
       } finally {
         this.swapping = undefined;

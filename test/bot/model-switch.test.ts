@@ -67,6 +67,9 @@ describe('a model switch from chat', () => {
     const member = await bot.handle(requestFrom('reindex', { full: true }));
     expect(member).toMatchObject({ kind: 'error', text: 'Only admins may use /reindex.' });
 
+    const earlier = { actor: { id: 'user-2', isAdmin: false } };
+    const before = await bot.handle(requestFrom('find', { text: 'a photo of a cat', count: 1 }, earlier));
+    expect(before.kind).toBe('results');
     let done: (report: IndexReport) => void = () => {};
     const finished = new Promise<IndexReport>((resolve) => (done = resolve));
     const started = await bot.handle(requestFrom('reindex', { full: true }, { actor: admin }), {
@@ -83,6 +86,11 @@ describe('a model switch from chat', () => {
     const report = await finished;
     switching = false;
     await searching;
+    // A remembered search of the old model is not continued with the new index.
+    expect(await bot.handle(requestFrom('more', {}, earlier))).toEqual({
+      kind: 'error',
+      text: 'The index moved to a new model since that search; run the search again.',
+    });
     // A few more once the switch is over.
     for (let i = 0; i < 3; i++)
       replies.push(await bot.handle(requestFrom('find', { text: 'a photo of a cat' })));
