@@ -4,6 +4,7 @@ import { registeredTargets, switchModel, type SwitchTarget } from '../indexer/sw
 import type { IndexFailure, IndexReport, TextReport } from '../indexer/types.js';
 import type { SourceDescriptor } from '../indexer/source-registry.js';
 import type { Embedder } from '../model/types.js';
+import type { ActiveModel } from '../search/active-model.js';
 import { sharedTenant } from '../store/tenants.js';
 import type { ImageSource } from '../sources/types.js';
 import { refusal } from '../util/errors.js';
@@ -100,6 +101,9 @@ async function indexOne(
   }
 }
 
+/** The bots (by their model holder) running a model switch now. */
+const switching = new WeakSet<ActiveModel>();
+
 /** Whether `/reindex full` switches the index to the configured model (the bot serves with the index's own). */
 export const switchPending = (context: RequestContext): context is RequestContext & { switchTo: Embedder } =>
   context.switchTo !== undefined && context.switchTo.modelId !== context.model.embedder.modelId;
@@ -113,6 +117,9 @@ export const switchPending = (context: RequestContext): context is RequestContex
  */
 export async function startSwitchJob(context: RequestContext & { switchTo: Embedder }): Promise<Reply> {
   const { jobs, request, hooks, registry, model, switchTo, config, logger, leases } = context;
+  // Jobs are one per tenant, but a switch covers every tenant: one at a time per bot.
+  if (switching.has(model))
+    throw refusal('reindex', 'A model switch is already running; wait for its report.');
   const registered = await registeredTargets(registry);
   const chat = await chatTargets(context);
   const planned = [...registered, ...chat];
@@ -121,6 +128,7 @@ export async function startSwitchJob(context: RequestContext & { switchTo: Embed
   const seesReportOf = (d: SourceDescriptor) =>
     request.actor.isHostOperator === true || d.tenant === request.tenant;
   const jobId = jobs.start(request.tenant, `model switch to ${switchTo.modelId}`, async (id, signal) => {
+    switching.add(model);
     const startedAt = new Date();
     const stopped: IndexFailure[] = [];
     const reports: IndexReport[] = [];
@@ -147,6 +155,8 @@ export async function startSwitchJob(context: RequestContext & { switchTo: Embed
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
       stopped.push({ input: `model switch to ${switchTo.modelId}`, reason: `${reason} (still on ${from})` });
+    } finally {
+      switching.delete(model);
     }
     hooks.onJobDone?.(
       combine(id, `model switch to ${switchTo.modelId}`, request.tenant, true, startedAt, reports, stopped),

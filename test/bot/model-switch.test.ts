@@ -77,6 +77,13 @@ describe('a model switch from chat', () => {
     });
     expect(started.kind).toBe('job');
     expect(text(started)).toContain(`Started switching the index from model ${a.modelId} to ${b.modelId}`);
+    const second = await bot.handle(
+      requestFrom('reindex', { full: true }, { actor: admin, tenant: 'guild-2' }),
+    );
+    expect(second).toEqual({
+      kind: 'error',
+      text: 'A model switch is already running; wait for its report.',
+    });
 
     const replies: Reply[] = [];
     let switching = true;
