@@ -88,7 +88,9 @@ export class SearchService {
       text?.only ? [] : this.store.knn({ vector, k, scope }),
       text ? this.store.findText({ words: text.words, phrase: text.phrase, k, scope }) : [],
     ]).catch(async (error: unknown) => {
-      // A query of other dims than the index's: the index was built (or switched to) another model.
+      // A query of other dims than the index's (the stores check it before asking anything): the index was built
+      // with, or switched to, another model. Any other failure (an outage) is passed on as it is, at once.
+      if (!(error instanceof InputError)) throw error;
       const stats = await this.store.stats().catch(() => undefined);
       if (stats?.modelId !== undefined && stats.dims !== vector.length) {
         throw this.mismatch(stats.index, { dims: stats.dims ?? 0, modelId: stats.modelId });
