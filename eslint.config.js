@@ -12,6 +12,7 @@ const srcLayers = [
   'model',
   'ocr',
   'store',
+  'ops',
   'sources',
   'indexer',
   'search',

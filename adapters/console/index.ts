@@ -1,6 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
+import { withRequest } from '../../src/util/request-context.js';
 import type { Config } from '../../src/config/schema.js';
 import type { IndexReport } from '../../src/indexer/types.js';
 import type { Bot, ChatAdapter, CommandRequest, ReplyHooks } from '../../src/bot/types.js';
@@ -76,7 +77,8 @@ export function createConsoleAdapter(options: ConsoleAdapterOptions): ConsoleAda
     return { hooks, done };
   };
 
-  const handleLine = async (line: string) => {
+  const handleLine = (line: string) => withRequest({ platform: 'console' }, () => handleOne(line));
+  const handleOne = async (line: string) => {
     try {
       const parsed = await parseLine(line, bot.commands);
       if (!parsed) return;

@@ -19,6 +19,7 @@ export async function replyLines(reply: Reply, sheetsDir: string): Promise<strin
         `Results ${first}-${first + reply.hits.length - 1} for ${reply.title}:`,
         ...formatHitLines(reply.hits),
       ];
+      lines.push(...reply.notes);
       if (reply.contactSheet) {
         lines.push(`Contact sheet: ${await saveSheet(reply.contactSheet.bytes, reply.title, sheetsDir)}`);
       }

@@ -6,6 +6,8 @@ import type { Config } from '../../src/config/schema.js';
 import { downloadSettings } from '../../src/net/download.js';
 import { createDownloadLimiter } from '../../src/sources/chat/downloads.js';
 import type { LiveChatIndexer } from '../../src/indexer/live-chat.js';
+import type { ConnectionStatus } from '../../src/ops/status.js';
+import { ServiceError } from '../../src/util/errors.js';
 import type { Logger } from '../../src/util/log.js';
 import { followDiscordMessages } from './history/live.js';
 import { discordHistoryProvider } from './history/provider.js';
@@ -28,7 +30,25 @@ export interface DiscordAdapterOptions {
   uploadBudgetBytes?: number;
   /** Least time between two edits of a job's status message (default 2 s). */
   progressIntervalMs?: number;
+  /** Where the gateway connection's state is reported (logs, /readyz). */
+  status?: ConnectionStatus;
+  /** How long start() waits for the gateway to be ready (default 10 s). */
+  connectTimeoutMs?: number;
+  /** Called when Discord ends the session for good (token revoked or reset): the process should stop. */
+  onFatal?: (error: Error) => void;
 }
+
+const defaultConnectTimeoutMs = 10_000;
+
+/** Gateway close codes after which reconnecting cannot help (bad token, intents, shards, API version). */
+const fatalCloseCodes = new Map([
+  [4004, 'Discord rejected the token (4004 Authentication failed)'],
+  [4010, 'invalid shard'],
+  [4011, 'sharding required'],
+  [4012, 'invalid API version'],
+  [4013, 'invalid intents'],
+  [4014, 'disallowed intents: enable them in the Developer Portal or remove the channels followed live'],
+]);
 
 /**
  * lookalike on Discord: slash commands, the "Find similar images" message menu and result buttons, over the
@@ -47,6 +67,28 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): ChatAdapte
     rest: discordRestOptions(config),
   });
   client.on(Events.Error, (error) => logger.error('discord: client error', { error }));
+  const status = options.status;
+  let lastProblem: string | undefined;
+  client.on(Events.ShardReady, () => status?.report('discord', 'connected'));
+  client.on(Events.ShardResume, () => status?.report('discord', 'resumed'));
+  client.on(Events.ShardReconnecting, () => status?.report('discord', 'reconnecting', lastProblem));
+  client.on(Events.ShardError, (error) => {
+    lastProblem = error.message;
+    status?.report('discord', 'reconnecting', error.message);
+  });
+  client.on(Events.ShardDisconnect, (event) => {
+    lastProblem = `gateway closed (${event.code}${event.reason ? ` ${event.reason}` : ''})`;
+    status?.report('discord', 'disconnected', lastProblem);
+    const fatal = fatalCloseCodes.get(event.code);
+    if (fatal) {
+      const error =
+        event.code === 4004
+          ? new ConfigError([{ key: 'DISCORD_TOKEN', message: fatal }])
+          : new ServiceError('discord', `Discord ended the session: ${fatal}`);
+      logger.error(`discord: ${error.message}`);
+      options.onFatal?.(error);
+    }
+  });
   client.on(Events.Warn, (message) => logger.warn(`discord: ${message}`));
   client.rest.on('rateLimited', (info) =>
     logger.info('discord: rate limited, waiting', { route: info.route, retryAfterMs: info.retryAfter }),
@@ -68,16 +110,54 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): ChatAdapte
   return {
     platform: 'discord',
     async start() {
+      status?.report('discord', 'connecting');
+      const timeoutMs = options.connectTimeoutMs ?? defaultConnectTimeoutMs;
+      let timer: NodeJS.Timeout | undefined;
       const ready = once(client, Events.ClientReady);
-      await client.login(token);
-      await ready;
+      const late = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new ConnectTimeout()), timeoutMs);
+      });
+      try {
+        await Promise.race([client.login(token).then(() => ready), late]);
+      } catch (error) {
+        void ready.catch(() => undefined);
+        await client.destroy().catch(() => undefined);
+        const failure = startFailure(error, config, timeoutMs, lastProblem);
+        status?.report('discord', 'disconnected', 'could not start (see the error)');
+        throw failure;
+      } finally {
+        clearTimeout(timer);
+      }
       unregisterHistory = bot.chatHistory.add(discordHistoryProvider(client, deps.imageLimits, download));
       logger.info('discord: connected', { user: client.user?.tag, servers: client.guilds.cache.size });
     },
     async stop() {
+      status?.report('discord', 'stopped');
       unregisterHistory();
       await interactions.idle();
       await client.destroy();
     },
   };
+}
+
+class ConnectTimeout extends Error {}
+
+/** Why the bot could not start on Discord, as the setting to fix when there is one. */
+function startFailure(error: unknown, config: Config, timeoutMs: number, lastProblem?: string): Error {
+  const code = (error as { code?: unknown; status?: unknown }).code;
+  const status = (error as { status?: unknown }).status;
+  if (code === 'TokenInvalid' || status === 401 || code === 4004) {
+    return new ConfigError([
+      { key: 'DISCORD_TOKEN', message: 'Discord rejected the token (401 Unauthorized)' },
+    ]);
+  }
+  const where = config.DISCORD_API_URL ? ` (DISCORD_API_URL=${config.DISCORD_API_URL})` : '';
+  if (error instanceof ConnectTimeout) {
+    return new ServiceError(
+      'discord',
+      `could not connect to the Discord gateway${where} within ${timeoutMs / 1000} s${lastProblem ? `: ${lastProblem}` : ''}`,
+    );
+  }
+  const reason = error instanceof Error ? error.message : String(error);
+  return new ServiceError('discord', `could not connect to Discord${where}: ${reason}`, { cause: error });
 }

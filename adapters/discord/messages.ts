@@ -9,7 +9,7 @@ import {
   type InteractionEditReplyOptions,
 } from 'discord.js';
 import type { CommandSpec, FileAttachment, Reply, ReplyHit } from '../../src/bot/types.js';
-import { formatScore } from '../../src/render/list.js';
+import { formatScore, hitDetails } from '../../src/render/list.js';
 import { chatCommandMentions } from '../shared/chat-commands.js';
 import { encodeButton } from './button-ids.js';
 
@@ -37,7 +37,7 @@ export function resultsMessage(
   const last = reply.hits.at(-1)?.rank ?? first;
   const embed = new EmbedBuilder()
     .setTitle(clip(reply.title, limits.title))
-    .setDescription(clipLines(reply.hits.map(hitLine), limits.description))
+    .setDescription(clipLines([...reply.hits.map(hitLine), ...notesOf(reply)], limits.description))
     .setFooter({ text: `Results ${first}–${last}${reply.cursor ? ' · press More for the next page' : ''}` });
   if (sheetShown) embed.setImage(`attachment://${reply.contactSheet!.name}`);
   return {
@@ -69,9 +69,13 @@ export function filesWithin(reply: ResultsReply, budgetBytes: number): FileAttac
 function hitLine(h: ReplyHit): string {
   const name = escapeMarkdown(h.hit.image_name);
   const head = `**#${h.rank}** · ${formatScore(h.score)} · `;
-  if (/^https?:\/\//.test(h.location)) return `${head}[${name.replace(/[[\]]/g, '')}](${h.location})`;
+  const details = hitDetails(h)
+    .map((d) => ` · ${d}`)
+    .join('');
+  if (/^https?:\/\//.test(h.location))
+    return `${head}[${name.replace(/[[\]]/g, '')}](${h.location})${details}`;
   const path = h.location === h.hit.image_name ? '' : ` · ${inlineCode(h.location.replaceAll('`', "'"))}`;
-  return `${head}${name}${path}`;
+  return `${head}${name}${path}${details}`;
 }
 
 function buttonRows(reply: ResultsReply, ownerId: string): ActionRowBuilder<ButtonBuilder>[] {
@@ -128,3 +132,7 @@ function clipLines(lines: string[], max: number): string {
   }
   return kept.join('\n');
 }
+
+/** The answer's notes, set apart under the list. */
+const notesOf = (reply: ResultsReply): string[] =>
+  reply.notes.length > 0 ? ['', ...reply.notes.map((n) => `*${n}*`)] : [];

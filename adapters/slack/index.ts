@@ -1,13 +1,14 @@
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 // Named imports: Node's ESM loader and vitest agree on them for this CommonJS package (a default import differs).
-import { App, type webApi } from '@slack/bolt';
+import { App, webApi } from '@slack/bolt';
 import type { Bot, ChatAdapter } from '../../src/bot/types.js';
 import { ConfigError } from '../../src/config/load.js';
 import type { Config } from '../../src/config/schema.js';
 import { downloadSettings } from '../../src/net/download.js';
 import { createDownloadLimiter } from '../../src/sources/chat/downloads.js';
 import type { LiveChatIndexer } from '../../src/indexer/live-chat.js';
+import type { ConnectionStatus } from '../../src/ops/status.js';
 import { ServiceError } from '../../src/util/errors.js';
 import type { Logger } from '../../src/util/log.js';
 import { slackAdmins } from './admins.js';
@@ -17,7 +18,7 @@ import { slackFileFetcher } from './files.js';
 import { followSlackMessages } from './history/live.js';
 import { slackHistoryProvider } from './history/provider.js';
 import { registerListeners } from './listeners/index.js';
-import { onceEachEvent } from './once-each-event.js';
+import { onceEachEvent, requestScope } from './once-each-event.js';
 import { slackChannelVisibility } from './visibility.js';
 
 /** auth.test's answers for a token that will never work. */
@@ -37,6 +38,8 @@ export interface SlackAdapterOptions {
   progressIntervalMs?: number;
   /** Follows new, edited and deleted messages of the indexed channels (message.* events). */
   live?: LiveChatIndexer;
+  /** Where the connection's state is reported (logs, /readyz). */
+  status?: ConnectionStatus;
 }
 
 export interface SlackAdapter extends ChatAdapter {
@@ -76,8 +79,20 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
     progressIntervalMs: options.progressIntervalMs ?? defaultProgressIntervalMs,
   };
   app.use(onceEachEvent());
+  app.use(requestScope());
   registerListeners(app, deps);
   app.error(async (error) => logger.error('Slack listener failed', { error }));
+  const status = options.status;
+  if (settings.mode === 'socket') {
+    // Socket Mode's client reports its connection's life; Bolt keeps its receiver private, so it is read here.
+    const socket = (app as unknown as { receiver?: { client?: NodeJS.EventEmitter } }).receiver?.client;
+    socket?.on('connecting', () => status?.report('slack', 'connecting'));
+    socket?.on('connected', () => status?.report('slack', 'connected'));
+    socket?.on('reconnecting', () => status?.report('slack', 'reconnecting'));
+    socket?.on('disconnected', (error?: Error) =>
+      status?.report('slack', 'disconnected', error?.message ?? 'socket closed'),
+    );
+  }
 
   let server: Server | undefined;
   let started = false;
@@ -85,12 +100,9 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
   return {
     platform: 'slack',
     async start() {
+      await checkSlackReachable(config, settings.botToken);
       await app.init().catch((error: unknown) => {
-        const code = (error as { data?: { error?: string } })?.data?.error;
-        if (code !== undefined && refusedToken.has(code)) {
-          throw new ConfigError([{ key: 'SLACK_BOT_TOKEN', message: `Slack refused it (${code})` }]);
-        }
-        throw new ServiceError('slack', `Slack could not be reached: ${String(error)}`, { cause: error });
+        throw startError(error, config);
       });
       const auth = await app.client.auth.test();
       if (auth.team_id && auth.url && auth.user_id) {
@@ -104,8 +116,16 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
         }
       }
       if (settings.mode === 'http') {
-        server = (await app.start(options.listen ?? config.SLACK_PORT)) as Server;
+        server = (await app
+          .start(options.listen ?? config.SLACK_PORT)
+          .catch((error: NodeJS.ErrnoException) => {
+            if (error.code !== 'EADDRINUSE') throw error;
+            throw new ConfigError([
+              { key: 'SLACK_PORT', message: `port ${config.SLACK_PORT} is already in use: choose another` },
+            ]);
+          })) as Server;
         logger.info('Slack bot listening for requests', { address: server.address() });
+        status?.report('slack', 'connected', 'HTTP mode: listening for requests');
       } else {
         await app.start();
         logger.info('Slack bot connected (Socket Mode)');
@@ -115,6 +135,7 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
     async stop() {
       if (!started) return;
       started = false;
+      status?.report('slack', 'stopped');
       unregisterHistory();
       server = undefined;
       await app.stop();
@@ -122,6 +143,45 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
     address: () => (server?.address() as AddressInfo | null) ?? undefined,
   };
 }
+
+/** Where the Web API is, for messages: SLACK_API_URL when set. */
+const apiUrlNamed = (config: Config) =>
+  config.SLACK_API_URL ? `${config.SLACK_API_URL} (SLACK_API_URL)` : 'https://slack.com/api/';
+
+/** A start-time failure of auth.test as the setting to fix: a refused token, or an API address not answering. */
+function startError(error: unknown, config: Config): Error {
+  const code = (error as { data?: { error?: string } })?.data?.error;
+  if (code !== undefined && refusedToken.has(code)) {
+    return new ConfigError([{ key: 'SLACK_BOT_TOKEN', message: `Slack refused it (${code})` }]);
+  }
+  const reason = error instanceof Error ? error.message : String(error);
+  const message = `Slack's Web API at ${apiUrlNamed(config)} could not be reached: ${reason}`;
+  return config.SLACK_API_URL
+    ? new ConfigError([
+        { key: 'SLACK_API_URL', message: `${config.SLACK_API_URL} could not be reached: ${reason}` },
+      ])
+    : new ServiceError('slack', message, { cause: error });
+}
+
+/**
+ * One auth.test without retries and within 10 s before Bolt's own (whose client retries for about half an
+ * hour): an unreachable API address or a refused token fails the start at once, with the setting named.
+ */
+async function checkSlackReachable(config: Config, token: string): Promise<void> {
+  const client = new webApi.WebClient(token, {
+    ...(config.SLACK_API_URL ? { slackApiUrl: config.SLACK_API_URL } : {}),
+    retryConfig: { retries: 0 },
+    timeout: startCheckTimeoutMs,
+    logLevel: webApi.LogLevel.ERROR,
+  });
+  try {
+    await client.auth.test();
+  } catch (error) {
+    throw startError(error, config);
+  }
+}
+
+const startCheckTimeoutMs = 10_000;
 
 type SlackSettings =
   | { mode: 'socket'; botToken: string; appToken: string }
@@ -157,6 +217,21 @@ function slackSettings(config: Config): SlackSettings {
             'HTTP mode needs the signing secret to verify requests',
           ),
         };
+  // The wrong kind of token (a user token xoxp- where the bot token belongs) is named before Slack is asked.
+  if (botToken && !botToken.startsWith('xoxb-')) {
+    problems.push({
+      key: 'SLACK_BOT_TOKEN',
+      message: botToken.startsWith('xoxp-')
+        ? 'this is a user token (xoxp-); use the Bot User OAuth Token (xoxb-) instead'
+        : 'this is not a bot token (a Bot User OAuth Token starts with xoxb-)',
+    });
+  }
+  if (settings.mode === 'socket' && settings.appToken && !settings.appToken.startsWith('xapp-')) {
+    problems.push({
+      key: 'SLACK_APP_TOKEN',
+      message: 'this is not an app-level token (an app-level token starts with xapp-)',
+    });
+  }
   if (problems.length > 0) throw new ConfigError(problems);
   return settings;
 }

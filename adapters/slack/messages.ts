@@ -1,6 +1,6 @@
 import type { types } from '@slack/bolt';
 import type { CommandSpec, Reply } from '../../src/bot/types.js';
-import { formatHitLines, formatScore } from '../../src/render/list.js';
+import { formatHitLines, formatScore, hitDetails } from '../../src/render/list.js';
 import { moreActionId, buttonValue, similarActionId } from './button-ids.js';
 import { chatCommandMentions } from '../shared/chat-commands.js';
 
@@ -39,7 +39,10 @@ export function resultsMessage(reply: ResultsReply, askerId: string): SlackMessa
   ];
   for (const h of reply.hits) {
     const where = h.location === h.hit.image_name ? '' : `\n${location(h.location)}`;
-    const line = `*#${h.rank}*  \`${formatScore(h.score)}\`  *${escapeMrkdwn(h.hit.image_name)}*${where}`;
+    const details = hitDetails(h)
+      .map((d) => `  _${d}_`)
+      .join('');
+    const line = `*#${h.rank}*  \`${formatScore(h.score)}\`  *${escapeMrkdwn(h.hit.image_name)}*${details}${where}`;
     const section: types.SectionBlock = {
       type: 'section',
       text: { type: 'mrkdwn', text: line.slice(0, maxSectionChars) },
@@ -55,6 +58,12 @@ export function resultsMessage(reply: ResultsReply, askerId: string): SlackMessa
     }
     blocks.push(section);
   }
+  if (reply.notes.length > 0) {
+    blocks.push({
+      type: 'context',
+      elements: reply.notes.map((note) => ({ type: 'mrkdwn' as const, text: escapeMrkdwn(note) })),
+    });
+  }
   const cursor = buttonValue(reply.cursor);
   if (cursor) {
     blocks.push({
@@ -69,7 +78,9 @@ export function resultsMessage(reply: ResultsReply, askerId: string): SlackMessa
       ],
     });
   }
-  const text = [`${heading}:`, ...formatHitLines(reply.hits)].join('\n').slice(0, maxFallbackChars);
+  const text = [`${heading}:`, ...formatHitLines(reply.hits), ...reply.notes]
+    .join('\n')
+    .slice(0, maxFallbackChars);
   return { text: escapeMrkdwn(text), blocks };
 }
 

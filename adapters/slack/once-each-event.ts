@@ -1,4 +1,5 @@
 import type { AnyMiddlewareArgs, Middleware } from '@slack/bolt';
+import { withRequest } from '../../src/util/request-context.js';
 
 /**
  * Slack delivers an Events API event again when it thinks the first delivery failed (slow answer, a
@@ -19,5 +20,17 @@ export function onceEachEvent(ttlMs = 10 * 60_000): Middleware<AnyMiddlewareArgs
       seen.set(id, now);
     }
     await next();
+  };
+}
+
+/**
+ * Every log line written while a Slack request is handled (listener, command, reply) carries one request id:
+ * the event's `event_id`, or the `trigger_id` of a command, shortcut or button press.
+ */
+export function requestScope(): Middleware<AnyMiddlewareArgs> {
+  return async ({ body, next }) => {
+    const fields = body as { event_id?: unknown; trigger_id?: unknown };
+    const id = [fields.event_id, fields.trigger_id].find((v): v is string => typeof v === 'string');
+    await withRequest({ ...(id ? { requestId: id } : {}), platform: 'slack' }, next);
   };
 }

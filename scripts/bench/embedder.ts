@@ -18,7 +18,7 @@ import { parseArgs } from 'node:util';
 import ort from 'onnxruntime-node';
 import sharp from 'sharp';
 import { graphFile, type Precision } from '../../src/model/folder.js';
-import { sessionOptions } from '../../src/model/graph.js';
+import { sessionOptions } from '../../src/model/tower.js';
 import { createEmbedder } from '../../src/model/index.js';
 import type { Embedder } from '../../src/model/types.js';
 import { seeded } from './vectors.js';

@@ -17,8 +17,13 @@ import { JobRunner } from './jobs.js';
 import { RateLimits } from './limits.js';
 import { validateOptions } from './options.js';
 import { InferenceQueue } from './queue.js';
-import { InputError } from '../util/errors.js';
+import { InputError, ServiceError } from '../util/errors.js';
+import { metrics, platformLabel } from '../ops/metrics.js';
+import { RateLimitedError } from './limits.js';
+import { BusyError } from './queue.js';
 import type { Bot, CommandRequest, Reply, ReplyHooks, RequestDraft } from './types.js';
+import { catalog } from '../model/catalog.js';
+import { configuredModel } from '../model/configured.js';
 
 export interface BotOptions {
   config: Config;
@@ -44,7 +49,12 @@ export interface BotOptions {
   inferenceConcurrency?: number;
   /** The indexed chat channels, shared with the live indexer (default: the list under LOOKALIKE_DATA_DIR). */
   channels?: ChatChannels;
+  /** False once the process is shutting down: new requests are then answered `restartingText` at once. */
+  accepting?: () => boolean;
 }
+
+/** The answer to a request that arrives while the bot shuts down. */
+export const restartingText = 'I am restarting; please try again in a minute.';
 
 /**
  * The platform-neutral bot. Every request passes the same gates in order: known command, permission,
@@ -56,15 +66,30 @@ export function createBot(options: BotOptions): Bot {
   const byName = new Map(options.commands.map((c) => [c.spec.name, c]));
   const specs = options.commands.map((c) => c.spec);
   const model = options.model ?? new ActiveModel(options.embedder);
+  // A model's weak-match level: the configured model's, or (a bot serving the index's own model until a switch)
+  // the catalog's for that model. A model folder the catalog does not know has none: no low-confidence note then.
+  const lowConfidenceOf = (embedder: Embedder) =>
+    !options.switchTo || embedder === options.switchTo
+      ? configuredModel(config).model?.lowConfidence
+      : catalog.find((m) => embedder.modelId.split('@')[0] === m.folder)?.lowConfidence;
   // One search service per model: a request's model and search always go together.
   const searches = new WeakMap<Embedder, SearchService>();
   const searchWith = (embedder: Embedder) => {
     let search = searches.get(embedder);
     if (!search) {
-      search = new SearchService(embedder, options.store, {
-        windowMs: options.batching?.windowMs ?? 4,
-        maxBatch: options.batching?.maxBatch ?? config.LOOKALIKE_BATCH_SIZE,
-      });
+      const lowConfidence = lowConfidenceOf(embedder);
+      search = new SearchService(
+        embedder,
+        options.store,
+        {
+          windowMs: options.batching?.windowMs ?? 4,
+          maxBatch: options.batching?.maxBatch ?? config.LOOKALIKE_BATCH_SIZE,
+        },
+        {
+          nearCopyCosine: config.LOOKALIKE_NEAR_COPY_COSINE,
+          ...(lowConfidence !== undefined && { lowConfidence }),
+        },
+      );
       searches.set(embedder, search);
     }
     return search;
@@ -93,6 +118,7 @@ export function createBot(options: BotOptions): Bot {
     concurrency: options.inferenceConcurrency ?? config.LOOKALIKE_BATCH_SIZE,
     maxWaiting: config.LOOKALIKE_QUEUE_MAX,
   });
+  metrics.setQueueDepthSource(() => queue.depth);
   const closing = new AbortController();
 
   const scopeOf = (request: CommandRequest): TenantScope => ({
@@ -165,11 +191,33 @@ export function createBot(options: BotOptions): Bot {
     async handle(request, hooks = {}) {
       const command = byName.get(request.command);
       const context = { command: request.command, tenant: request.tenant, actor: request.actor.id };
-      if (!command) return { kind: 'error', text: refusal(request)! };
+      const started = performance.now();
+      const done = (reply: Reply, outcome: Outcome): Reply => {
+        const ms = performance.now() - started;
+        const platform = platformLabel();
+        const name = command ? request.command : 'unknown';
+        metrics.commands.inc({ platform, command: name, outcome });
+        metrics.replySeconds.observe({ platform, command: name }, ms / 1000);
+        if (
+          outcome === 'refused' ||
+          outcome === 'rate_limited' ||
+          outcome === 'busy' ||
+          outcome === 'shutting_down'
+        ) {
+          metrics.rejected.inc({ reason: outcome });
+        }
+        logger.info('command handled', { ...context, outcome, ms: Math.round(ms) });
+        return reply;
+      };
+      if (options.accepting && !options.accepting()) {
+        return done({ kind: 'error', text: restartingText }, 'shutting_down');
+      }
+      if (!command) return done({ kind: 'error', text: refusal(request)! }, 'refused');
       try {
-        return await execute(command, request, hooks);
+        const reply = await execute(command, request, hooks);
+        return done(reply, reply.kind === 'error' ? 'refused' : 'ok');
       } catch (error) {
-        return replyForError(error, logger, context);
+        return done(replyForError(error, logger, context), outcomeOf(error));
       }
     },
     async close() {
@@ -179,4 +227,25 @@ export function createBot(options: BotOptions): Bot {
       await limits.close();
     },
   };
+}
+
+type Outcome =
+  | 'ok'
+  | 'shutting_down'
+  | 'refused'
+  | 'bad_input'
+  | 'rate_limited'
+  | 'busy'
+  | 'timeout'
+  | 'unavailable'
+  | 'failed';
+
+/** The metrics label of a failed request. */
+function outcomeOf(error: unknown): Outcome {
+  if (error instanceof InputError) return 'bad_input';
+  if (error instanceof RateLimitedError) return 'rate_limited';
+  if (error instanceof BusyError) return 'busy';
+  if (error instanceof CommandTimeoutError) return 'timeout';
+  if (error instanceof ServiceError) return 'unavailable';
+  return 'failed';
 }

@@ -1,7 +1,8 @@
 import path from 'node:path';
 import { indexSource } from '../indexer/index-source.js';
 import { registeredTargets, switchModel, type SwitchTarget } from '../indexer/switch-model.js';
-import type { IndexFailure, IndexReport, TextReport } from '../indexer/types.js';
+import type { IndexFailure, IndexProgress, IndexReport, TextReport } from '../indexer/types.js';
+import { metrics } from '../ops/metrics.js';
 import type { SourceDescriptor } from '../indexer/source-registry.js';
 import type { Embedder } from '../model/types.js';
 import type { ActiveModel } from '../search/active-model.js';
@@ -77,6 +78,7 @@ async function indexOne(
   signal: AbortSignal,
 ): Promise<IndexReport> {
   const { config, registry, store, embedder, reader, logger, hooks, leases } = context;
+  const counted = { done: 0, failed: 0 };
   try {
     const report = await indexSource({
       source: await target.open(),
@@ -88,7 +90,10 @@ async function indexOne(
       full,
       concurrency: config.LOOKALIKE_CONCURRENCY,
       batchSize: config.LOOKALIKE_BATCH_SIZE,
-      onProgress: (progress) => hooks.onProgress?.({ ...progress, jobId }),
+      onProgress: (progress) => {
+        countProgress(counted, progress);
+        hooks.onProgress?.({ ...progress, jobId });
+      },
       signal,
     });
     await registry.record(target.descriptor, { report });
@@ -214,6 +219,18 @@ function combine(
     startedAt: startedAt.toISOString(),
     durationMs: Date.now() - startedAt.getTime(),
   };
+}
+
+/** Moves the indexing metrics by what this progress event adds to the last one of the same run. */
+function countProgress(counted: { done: number; failed: number }, progress: IndexProgress): void {
+  const failed = Math.max(0, progress.failed - counted.failed);
+  const done = Math.max(0, progress.done - progress.failed - (counted.done - counted.failed));
+  if (done > 0) metrics.indexedImages.inc({ outcome: 'done' }, done);
+  if (failed > 0) metrics.indexedImages.inc({ outcome: 'failed' }, failed);
+  counted.done = progress.done;
+  counted.failed = progress.failed;
+  if (progress.ratePerSecond !== undefined) metrics.indexRate.set(progress.ratePerSecond);
+  if (progress.phase === 'done' || progress.phase === 'failed') metrics.indexRate.set(0);
 }
 
 /** The text passes of several runs added up; absent when none read text. */

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { refusal } from '../util/errors.js';
+import { metrics } from '../ops/metrics.js';
 import type { Logger } from '../util/log.js';
 
 interface RunningJob {
@@ -33,9 +34,13 @@ export class JobRunner {
     const controller = new AbortController();
     const job: RunningJob = { id, label, startedAt: new Date(), controller, done: Promise.resolve() };
     this.running.set(tenant, job);
+    metrics.indexJobsRunning.inc();
     job.done = work(id, controller.signal)
       .catch((error: unknown) => this.logger.error('job failed', { tenant, jobId: id, error }))
-      .finally(() => this.running.delete(tenant));
+      .finally(() => {
+        metrics.indexJobsRunning.dec();
+        this.running.delete(tenant);
+      });
     return id;
   }
 

@@ -32,6 +32,11 @@ export class InferenceQueue {
     return this.queue.add(work, { signal, throwOnTimeout: true });
   }
 
+  /** Requests running or waiting now. */
+  get depth(): number {
+    return this.queue.size + this.queue.pending;
+  }
+
   /** Waits for running and waiting work to finish. */
   idle(): Promise<void> {
     return this.queue.onIdle();

@@ -2,6 +2,7 @@ import { refusal } from '../util/errors.js';
 import { downloadSettings } from '../net/download.js';
 import { renderResults } from '../render/results.js';
 import { loadHitImage } from '../render/hit-image.js';
+import type { SearchPage } from '../search/service.js';
 import { encodeCursor, type QuerySession } from '../search/sessions.js';
 import type { FindText } from '../search/text-query.js';
 import type { RequestContext } from './command.js';
@@ -46,13 +47,19 @@ export async function answerPage(
   if (session.createdAt < context.model.swappedAt || session.vector.length !== context.embedder.dims) {
     throw refusal('more', 'The index moved to a new model since that search; run the search again.');
   }
-  const page = await search.page(session.vector, scope, offset, session.count, session.text);
+  const page = await search.page(session.vector, scope, offset, session.count, session.text, session.shape);
   if (page.hits.length === 0) {
     if (offset > 0) return { kind: 'text', text: `No more results for ${session.title}.` };
     const indexed = await context.store.count(scope);
+    const filtered = session.shape?.filter !== undefined;
     return {
       kind: 'text',
-      text: indexed === 0 ? howToIndex(context) : `Nothing found for ${session.title}.`,
+      text:
+        indexed === 0
+          ? howToIndex(context)
+          : filtered
+            ? `Nothing here matches those filters for ${session.title}.`
+            : `Nothing found for ${session.title}.`,
     };
   }
   await context.sessions.recordShown(
@@ -67,8 +74,26 @@ export async function answerPage(
     firstRank: offset + 1,
     ...(page.hasMore ? { cursor: encodeCursor({ sessionId: session.id, offset: next }) } : {}),
     loadImage: (hit) => loadHitImage(hit, { ...downloadSettings(config), signal }),
+    showDates: session.shape?.sort === 'date',
+    notes: answerNotes(page, session, offset),
     uploadLimitBytes: request.uploadLimitBytes ?? defaultUploadLimitBytes,
     maxPixels: config.LOOKALIKE_MAX_IMAGE_PIXELS,
     attachTop,
   });
+}
+
+/** What a person should know about the whole answer, said once, on its first page. */
+function answerNotes(page: SearchPage, session: QuerySession, offset: number): string[] {
+  if (offset > 0) return [];
+  return [
+    ...(page.lowConfidence
+      ? [`Nothing here looks much like ${session.title}: even the best match is weak.`]
+      : []),
+    ...(session.shape?.sort === 'date'
+      ? ['Newest first, by the date each image was taken (else posted, else last changed).']
+      : []),
+    ...(page.cut > 0
+      ? [`${page.cut} weaker match${page.cut === 1 ? '' : 'es'} left out; add all:true to see them.`]
+      : []),
+  ];
 }

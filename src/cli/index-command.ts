@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import cliProgress from 'cli-progress';
 import { InvalidArgumentError, type Command } from 'commander';
-import { loadConfig } from '../config/load.js';
+import { checkModelFolders, loadConfig } from '../config/load.js';
 import { indexSource, summaryLine, type IndexProgress, type IndexReport } from '../indexer/index-source.js';
 import { registeredTargets, switchModel } from '../indexer/switch-model.js';
 import { parseShard, type Shard } from '../indexer/shard.js';
@@ -113,10 +113,14 @@ function count(option: string, max: number) {
   };
 }
 
+/** How long an interrupted index run may take to reach a safe point before the process exits anyway. */
+const interruptGraceMs = 10_000;
+
 const collect = (value: string, previous: string[] | undefined) => [...(previous ?? []), value];
 
 async function runIndexCommand(input: string, flags: IndexFlags): Promise<void> {
   const config = loadConfig();
+  checkModelFolders(config);
   const logger = createLogger(config);
   if (flags.tenant.trim() === '')
     throw new InputError('--tenant', 'must not be empty (use * for shared folders)');
@@ -146,9 +150,18 @@ async function runIndexCommand(input: string, flags: IndexFlags): Promise<void> 
   // A switch reads no text: what was read is carried over from the old index.
   const reader = flags.dryRun || flags.switchModel ? undefined : await openTextReader(config);
   const cancel = new AbortController();
-  const onInterrupt = () =>
-    cancel.abort(new Error('interrupted: nothing half-written is lost, run it again to finish'));
+  // SIGINT (Ctrl-C) or SIGTERM (a service manager): stop at the next safe point; the next run resumes. Should
+  // the safe point not come within the grace period, exit anyway: a run killed at any moment converges too.
+  const onInterrupt = (signal: NodeJS.Signals) => {
+    logger.info(`stopping the index run (${signal}) at a safe point`);
+    cancel.abort(new Error(`interrupted (${signal}): nothing half-written is lost, run it again to finish`));
+    setTimeout(() => {
+      logger.warn('the index run did not reach a safe point in time: exiting; run it again to finish');
+      process.exit(130);
+    }, interruptGraceMs).unref();
+  };
   process.once('SIGINT', onInterrupt);
+  process.once('SIGTERM', onInterrupt);
   const display = progressDisplay(descriptor, Boolean(process.stderr.isTTY));
   let reports: { report: IndexReport; descriptor: SourceDescriptor }[];
   try {
@@ -195,6 +208,7 @@ async function runIndexCommand(input: string, flags: IndexFlags): Promise<void> 
     throw error;
   } finally {
     process.removeListener('SIGINT', onInterrupt);
+    process.removeListener('SIGTERM', onInterrupt);
     await leases.close();
     await store.close();
     await embedder.close();

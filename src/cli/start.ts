@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { createBot } from '../bot/create.js';
 import type { ChatAdapter } from '../bot/types.js';
-import { loadConfig } from '../config/load.js';
+import { checkModelFolders, ConfigError, loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { openEmbedder, openStampedEmbedder } from '../model/index.js';
 import type { Embedder } from '../model/types.js';
@@ -12,6 +12,9 @@ import { ChatChannels } from '../sources/chat/channels.js';
 import { LiveChatIndexer } from '../indexer/live-chat.js';
 import { openLeases } from '../store/leases/open.js';
 import { openSessions } from '../search/open-sessions.js';
+import { checkWithin, startOpsServer, type OpsServer } from '../ops/http.js';
+import { measuredEmbedder, measuredStore, metrics } from '../ops/metrics.js';
+import { ConnectionStatus, type PartStatus } from '../ops/status.js';
 import { openStore } from '../store/open.js';
 import { createLogger, type Logger } from '../util/log.js';
 import { ensureModels } from './models.js';
@@ -34,12 +37,16 @@ export function registerStartCommand(program: Command): void {
  * imported on demand, so src/ holds no static import of them and a platform's library loads only when used.
  */
 async function startBot(config: Config, logger: Logger): Promise<void> {
+  const status = new ConnectionStatus(logger);
+  checkModelFolders(config);
   await ensureModels(config); // first start: fetches the default model unless a model folder is there
-  const configured = await openEmbedder(config);
-  const store = await openStore(config).catch(async (error: unknown) => {
-    await configured.close();
-    throw error;
-  });
+  const configured = measuredEmbedder(await openEmbedder(config));
+  const store = measuredStore(
+    await openStore(config).catch(async (error: unknown) => {
+      await configured.close();
+      throw error;
+    }),
+  );
   const { embedder, switchTo } = await servingModel(config, configured, store, logger);
   await store.ensureIndex({ dims: embedder.dims, modelId: embedder.modelId });
   const model = new ActiveModel(embedder);
@@ -50,6 +57,7 @@ async function startBot(config: Config, logger: Logger): Promise<void> {
   const chat = Boolean(config.DISCORD_TOKEN || config.SLACK_BOT_TOKEN);
   const { commands, consoleCommands } = await import('../../commands/index.js');
   const channels = new ChatChannels(config.LOOKALIKE_DATA_DIR);
+  let accepting = true;
   const bot = createBot({
     config,
     embedder,
@@ -62,6 +70,7 @@ async function startBot(config: Config, logger: Logger): Promise<void> {
     leases,
     sessions: remembered.sessions,
     commands: chat ? commands : consoleCommands,
+    accepting: () => accepting,
   });
 
   // Following live posts needs Discord's message intents: only ask for them once an admin added a channel.
@@ -76,15 +85,25 @@ async function startBot(config: Config, logger: Logger): Promise<void> {
         })
       : undefined;
 
+  let stopping: Promise<void> | undefined;
+  let exitCode = 0;
+  const fatal = (error: Error) => {
+    logger.error(`stopping: ${error.message}`);
+    exitCode = error instanceof ConfigError ? 2 : 1; // 2: a setting to fix, restarting cannot help
+    void shutdown('fatal').then(() => process.exit(exitCode));
+  };
+
   const adapters: ChatAdapter[] = [];
   let consoleDone: Promise<void> | undefined;
   if (config.DISCORD_TOKEN) {
     const { createDiscordAdapter } = await import('../../adapters/discord/index.js');
-    adapters.push(createDiscordAdapter({ bot, config, logger, ...(live ? { live } : {}) }));
+    adapters.push(
+      createDiscordAdapter({ bot, config, logger, status, onFatal: fatal, ...(live ? { live } : {}) }),
+    );
   }
   if (config.SLACK_BOT_TOKEN) {
     const { createSlackAdapter } = await import('../../adapters/slack/index.js');
-    adapters.push(createSlackAdapter({ bot, config, logger, ...(live ? { live } : {}) }));
+    adapters.push(createSlackAdapter({ bot, config, logger, status, ...(live ? { live } : {}) }));
   }
   if (!chat) {
     const { createConsoleAdapter } = await import('../../adapters/console/index.js');
@@ -93,10 +112,18 @@ async function startBot(config: Config, logger: Logger): Promise<void> {
     adapters.push(terminal);
   }
 
-  let stopping: Promise<void> | undefined;
+  let ops: OpsServer | undefined;
   const shutdown = (reason: string) =>
     (stopping ??= (async () => {
-      logger.info(`shutting down (${reason})`);
+      logger.info(`shutting down (${reason})`, { deadlineMs: config.LOOKALIKE_SHUTDOWN_TIMEOUT_MS });
+      accepting = false; // new requests get "restarting, try again in a minute"
+      ops?.draining();
+      const deadline = setTimeout(() => {
+        logger.warn('shutdown deadline passed: exiting with work unfinished (it resumes on the next start)');
+        process.exit(exitCode);
+      }, config.LOOKALIKE_SHUTDOWN_TIMEOUT_MS);
+      deadline.unref();
+      // Adapters finish the replies in flight, then close their connections; jobs stop at a safe point.
       await Promise.allSettled(adapters.map((a) => a.stop()));
       await live?.close();
       await bot.close();
@@ -107,9 +134,26 @@ async function startBot(config: Config, logger: Logger): Promise<void> {
       await model.embedder.close();
       if (switchTo && switchTo !== model.embedder) await switchTo.close();
       await reader?.close();
+      await ops?.close();
+      clearTimeout(deadline);
+      logger.info('stopped');
     })());
-  process.once('SIGINT', () => void shutdown('SIGINT').then(() => process.exit(0)));
-  process.once('SIGTERM', () => void shutdown('SIGTERM').then(() => process.exit(0)));
+  process.once('SIGINT', () => void shutdown('SIGINT').then(() => process.exit(exitCode)));
+  process.once('SIGTERM', () => void shutdown('SIGTERM').then(() => process.exit(exitCode)));
+
+  if (config.LOOKALIKE_HTTP_PORT !== undefined) {
+    const platforms = adapters.map((a) => a.platform).filter((p) => p !== 'console');
+    ops = await startOpsServer({
+      host: config.LOOKALIKE_HTTP_HOST,
+      port: config.LOOKALIKE_HTTP_PORT,
+      metrics,
+      logger,
+      readiness: () => readiness(store, model.embedder.modelId, status, platforms),
+    }).catch(async (error: unknown) => {
+      await shutdown('ops listener failed');
+      throw error;
+    });
+  }
 
   logger.info(`starting lookalike on ${adapters.map((a) => a.platform).join(' and ')}`);
   try {
@@ -137,7 +181,8 @@ async function servingModel(
 ): Promise<{ embedder: Embedder; switchTo?: Embedder }> {
   const held = await store.stats();
   if (held.modelId === undefined || held.modelId === configured.modelId) return { embedder: configured };
-  const stamped = await openStampedEmbedder(config, held.modelId);
+  const opened = await openStampedEmbedder(config, held.modelId);
+  const stamped = opened && measuredEmbedder(opened);
   if (!stamped) {
     logger.warn(
       `index ${held.index} holds model ${held.modelId}, which is not in the model cache: this bot cannot serve it ` +
@@ -150,4 +195,37 @@ async function servingModel(
       `the index to the configured ${configured.modelId}`,
   );
   return { embedder: stamped, switchTo: configured };
+}
+
+/** /readyz: the model is loaded (it is, once the bot runs), the store answers with this model's stamp, platforms are connected. */
+async function readiness(
+  store: Pick<import('../store/types.js').VectorStore, 'stats'>,
+  modelId: string,
+  status: ConnectionStatus,
+  platforms: string[],
+): Promise<Record<string, PartStatus>> {
+  const storePart = await checkWithin(3_000, async () => {
+    const stats = await store.stats();
+    if (stats.modelId !== undefined && stats.modelId !== modelId) {
+      return {
+        ready: false,
+        state: 'wrong model',
+        detail: `index made by ${stats.modelId}, model is ${modelId}`,
+      };
+    }
+    return {
+      ready: true,
+      state: 'reachable',
+      detail: `${stats.backend} ${stats.index}, ${stats.count} images`,
+    };
+  });
+  const connections = status.snapshot();
+  const parts: Record<string, PartStatus> = {
+    model: { ready: true, state: 'loaded', detail: modelId },
+    store: storePart,
+  };
+  for (const platform of platforms) {
+    parts[platform] = connections[platform] ?? { ready: false, state: 'not started' };
+  }
+  return parts;
 }

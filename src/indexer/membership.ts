@@ -1,3 +1,4 @@
+import type { ImageFacts } from '../sources/image-facts.js';
 import type { SourceItem } from '../sources/types.js';
 import type { ImageMeta } from '../store/types.js';
 
@@ -35,6 +36,8 @@ export interface Group {
   failed?: string;
   width?: number;
   height?: number;
+  /** What the content's bytes say (format, capture time), as read this run or stored before. */
+  facts?: ImageFacts;
   /** The document as written in this run. */
   written?: ImageMeta;
   /** Its vector from this run, kept while the group may still gain members or its write waits for the end. */
@@ -128,9 +131,24 @@ export function desiredDocument(group: Group, context: DocumentContext): ImageMe
     height: group.height ?? 0,
     bytes: primary.size ?? 0,
     ...(primary.mtime !== undefined && { mtime: primary.mtime }),
+    ...(group.facts?.format && { format: group.facts.format }),
+    ...dateOf(group.facts?.takenAt, item.postedAt, primary.mtime),
     indexed_at: context.indexedAt,
     model_id: context.modelId,
   };
+}
+
+/** The date people mean by "when": taken (EXIF), else posted in chat, else the file's last change. */
+function dateOf(
+  takenAt: number | undefined,
+  postedAt: string | undefined,
+  mtime: number | undefined,
+): Pick<ImageMeta, 'date' | 'date_kind'> {
+  if (takenAt !== undefined) return { date: takenAt, date_kind: 'taken' };
+  const posted = postedAt === undefined ? NaN : Date.parse(postedAt);
+  if (Number.isFinite(posted)) return { date: posted, date_kind: 'posted' };
+  if (mtime !== undefined) return { date: mtime, date_kind: 'modified' };
+  return {};
 }
 
 function defined<T extends Record<string, string | undefined>>(fields: T): Partial<Record<keyof T, string>> {
@@ -141,7 +159,8 @@ function defined<T extends Record<string, string | undefined>>(fields: T): Parti
 
 const comparedFields = [
   'image_id', 'image_name', 'source', 'tenant', 'relative_path', 'url', 'permalink', 'channel_id',
-  'author_id', 'posted_at', 'sha256', 'width', 'height', 'bytes', 'mtime', 'model_id',
+  'author_id', 'posted_at', 'sha256', 'width', 'height', 'bytes', 'mtime', 'model_id', 'format', 'date',
+  'date_kind',
 ] as const satisfies readonly (keyof ImageMeta)[]; // prettier-ignore
 
 /** Whether two documents say the same thing (the time they were indexed aside). */

@@ -5,8 +5,10 @@ import type { ImageDocument } from '../store/types.js';
 import { InputError } from '../util/errors.js';
 import { Batcher, Slots } from './pipeline-parts.js';
 import type { Work } from './plan.js';
+import { imageFacts, type ImageFacts } from '../sources/image-facts.js';
 
-export type ReadOutcome = { ok: true; bytes: Buffer; sha: string } | { ok: false; error: InputError };
+export type ReadOutcome =
+  { ok: true; bytes: Buffer; sha: string; facts: ImageFacts } | { ok: false; error: InputError };
 
 export interface Embedded {
   work: Work;
@@ -144,7 +146,8 @@ async function readItem(item: Work): Promise<ReadOutcome> {
   const { member } = item;
   try {
     const bytes = await (member.item as NonNullable<typeof member.item>).bytes();
-    return { ok: true, bytes, sha: createHash('sha256').update(bytes).digest('hex') };
+    const sha = createHash('sha256').update(bytes).digest('hex');
+    return { ok: true, bytes, sha, facts: await imageFacts(bytes) };
   } catch (error) {
     if (error instanceof InputError) return { ok: false, error };
     const reason = error instanceof Error ? error.message : String(error);

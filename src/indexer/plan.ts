@@ -48,7 +48,9 @@ export function planRun(items: SourceItem[], stored: StoredSlice, options: PlanO
       item.size !== undefined &&
       item.mtime !== undefined &&
       ownDoc.bytes === item.size &&
-      ownDoc.mtime === item.mtime;
+      ownDoc.mtime === item.mtime &&
+      // Indexed before dates and formats were recorded: read once more (the vector is reused, not remade).
+      ownDoc.date_kind !== undefined;
     const member: Member = {
       key: item.key,
       id,

@@ -64,6 +64,7 @@ export class IndexRun implements PipelineSteps {
     }
     member.size ??= outcome.bytes.length;
     const group = this.join(member, outcome.sha);
+    group.facts ??= outcome.facts;
     const wanted = this.claims(group, member);
     if (!wanted) this.settle(member);
     return wanted;
@@ -189,6 +190,12 @@ export class IndexRun implements PipelineSteps {
     if (stored && group.width === undefined) {
       group.width = stored.width;
       group.height = stored.height;
+    }
+    if (stored?.date_kind !== undefined && group.facts === undefined) {
+      group.facts = {
+        ...(stored.format && { format: stored.format }),
+        ...(stored.date_kind === 'taken' && { takenAt: stored.date }),
+      };
     }
     return group;
   }

@@ -1,7 +1,7 @@
 import ort from 'onnxruntime-node';
 import { InputError, ServiceError } from '../util/errors.js';
 import type { Precision } from './folder.js';
-import { Graph } from './graph.js';
+import { Tower } from './tower.js';
 import type { Size } from './geometry.js';
 import { openModelParts, type ModelParts } from './parts.js';
 import { ImagePreprocessor, type ImageLimits } from './preprocess.js';
@@ -31,10 +31,10 @@ const chunks = <T>(items: T[], size: number) =>
 export async function createEmbedder(options: EmbedderOptions): Promise<Embedder> {
   const { precision, threads } = options;
   const parts = await openModelParts(options.modelDir, options.textModelDir, precision);
-  const vision = await Graph.open(parts.vision.graph, parts.vision.spec, threads);
-  let text: Graph;
+  const vision = await Tower.open(parts.vision.graph, parts.vision.spec, threads);
+  let text: Tower;
   try {
-    text = await Graph.open(parts.text.graph, parts.text.spec, threads);
+    text = await Tower.open(parts.text.graph, parts.text.spec, threads);
   } catch (error) {
     await vision.release();
     throw error;
@@ -62,7 +62,7 @@ export async function createEmbedder(options: EmbedderOptions): Promise<Embedder
 }
 
 /** The embedding size: vision output, text output and the configured size must agree. */
-function checkDims(parts: ModelParts, vision: Graph, text: Graph): number {
+function checkDims(parts: ModelParts, vision: Tower, text: Tower): number {
   const declared = parts.dims;
   const dims = vision.dims ?? declared?.value;
   if (dims === undefined) {
@@ -87,7 +87,7 @@ function checkDims(parts: ModelParts, vision: Graph, text: Graph): number {
 }
 
 /** The image input must be [batch, 3, height, width] with the preprocessing's output size where the graph states it. */
-function checkImageInput(parts: ModelParts, vision: Graph): Size {
+function checkImageInput(parts: ModelParts, vision: Tower): Size {
   const { input, plan, planFile } = parts.vision;
   const [, channels, height, width] = vision.inputs.get(input)?.shape ?? [];
   const mismatch = (what: string, graph: unknown, config: unknown) =>
@@ -109,7 +109,7 @@ interface TextFeeds {
   length?: number;
 }
 
-function textFeeds(text: Graph): TextFeeds {
+function textFeeds(text: Tower): TextFeeds {
   const ids = text.inputs.has('text') ? 'text' : text.inputs.has('input_ids') ? 'input_ids' : undefined;
   if (!ids || (ids === 'text' && text.inputs.size > 1)) {
     const names = [...text.inputs.keys()].map((n) => `"${n}"`).join(', ');
@@ -157,8 +157,8 @@ class OnnxEmbedder implements Embedder {
     private readonly preprocessor: ImagePreprocessor,
     private readonly tokenizer: TextTokenizer,
     private readonly feeds: TextFeeds,
-    private readonly vision: Graph,
-    private readonly text: Graph,
+    private readonly vision: Tower,
+    private readonly text: Tower,
     private readonly batchSize: number,
   ) {}
 

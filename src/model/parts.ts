@@ -2,7 +2,7 @@ import { access } from 'node:fs/promises';
 import path from 'node:path';
 import { ServiceError } from '../util/errors.js';
 import { intAt, openModelFolder, type Json, type ModelFolder, type Precision } from './folder.js';
-import type { GraphSpec } from './graph.js';
+import type { TowerSpec } from './tower.js';
 import { imagePlan, type ImagePlan } from './image-config.js';
 import { openClipParts } from './open-clip.js';
 import { TextTokenizer } from './tokenize.js';
@@ -25,8 +25,8 @@ export interface ModelParts {
   layout: Layout;
   /** Stable across machines and folder moves (the index records it): hub or folder name and precision. */
   id: string;
-  vision: { graph: string; spec: GraphSpec; input: string; plan: ImagePlan; planFile: string };
-  text: { graph: string; spec: GraphSpec; tokenizer: TextTokenizer; vocab?: Declared };
+  vision: { graph: string; spec: TowerSpec; input: string; plan: ImagePlan; planFile: string };
+  text: { graph: string; spec: TowerSpec; tokenizer: TextTokenizer; vocab?: Declared };
   /** The embedding size the configuration states. */
   dims?: Declared;
 }

@@ -2,6 +2,7 @@ import { request, type Dispatcher } from 'undici';
 import type { Config } from '../config/schema.js';
 import { InputError } from '../util/errors.js';
 import { mib } from '../util/size.js';
+import { internalAddressRefusal } from './addresses.js';
 import { httpAgent } from './http-agent.js';
 
 /** Which URLs a download may request: asked before the first request and before every redirect is followed. */
@@ -19,13 +20,19 @@ export interface DownloadSettings {
   timeoutMs: number;
   /** The connection pool: always given, so no request depends on undici's process-wide default (see httpAgent). */
   dispatcher: Dispatcher;
+  /**
+   * Hosts that may be fetched although they are (or resolve to) loopback, private, link-local or metadata
+   * addresses (LOOKALIKE_ALLOWED_PRIVATE_HOSTS); every other such address is refused. None when unset.
+   */
+  allowedPrivateHosts?: readonly string[];
 }
 
-/** LOOKALIKE_MAX_IMAGE_BYTES, LOOKALIKE_DOWNLOAD_TIMEOUT_MS and the proxy settings, for `download`. */
+/** LOOKALIKE_MAX_IMAGE_BYTES, LOOKALIKE_DOWNLOAD_TIMEOUT_MS, the proxy settings and private hosts, for `download`. */
 export const downloadSettings = (config: Config): DownloadSettings => ({
   maxBytes: config.LOOKALIKE_MAX_IMAGE_BYTES,
   timeoutMs: config.LOOKALIKE_DOWNLOAD_TIMEOUT_MS,
   dispatcher: httpAgent(config),
+  allowedPrivateHosts: config.LOOKALIKE_ALLOWED_PRIVATE_HOSTS,
 });
 
 export interface DownloadOptions extends DownloadSettings {
@@ -47,7 +54,8 @@ const maxRedirects = 3;
 
 /**
  * Downloads one http(s) URL the host policy allows, following at most three redirects by hand (each
- * target checked before it is requested), within a byte cap and a time limit. Every refusal or failure is
+ * target checked before it is requested, its resolved address too: see `internalAddressRefusal`), within a
+ * byte cap and a time limit. Every refusal or failure is
  * an InputError naming the download.
  */
 export async function download(address: string | URL, options: DownloadOptions): Promise<Downloaded> {
@@ -56,7 +64,14 @@ export async function download(address: string | URL, options: DownloadOptions):
   const timeout = AbortSignal.timeout(options.timeoutMs);
   const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
   try {
-    let url = permitted(String(address), options.hosts, refuse);
+    const policy = { allowedPrivateHosts: options.allowedPrivateHosts ?? [] };
+    const check = async (target: string) => {
+      const url = permitted(target, options.hosts, refuse);
+      const internal = await untilAborted(internalAddressRefusal(url, policy), signal);
+      if (internal) throw refuse(internal);
+      return url;
+    };
+    let url = await check(String(address));
     for (let redirects = 0; ; redirects++) {
       const { statusCode, headers, body } = await request(url, {
         method: 'GET',
@@ -70,7 +85,7 @@ export async function download(address: string | URL, options: DownloadOptions):
       if (statusCode >= 300 && statusCode < 400 && location !== undefined) {
         await body.dump();
         if (redirects >= maxRedirects) throw refuse(`more than ${maxRedirects} redirects`);
-        url = permitted(resolve(String(location), url), options.hosts, refuse);
+        url = await check(resolve(String(location), url));
         continue;
       }
       if (statusCode < 200 || statusCode >= 300) {
@@ -107,6 +122,16 @@ function permitted(address: string, hosts: HostPolicy, refuse: (reason: string) 
   }
   if (!hosts.allows(url)) throw refuse(hosts.refusal(url));
   return url;
+}
+
+/** `work`, or the signal's abort (a name lookup counts against the download's time limit too). */
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason as Error);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason as Error);
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }
 
 /** A redirect's Location against the URL that sent it (left as it is when it cannot be resolved). */

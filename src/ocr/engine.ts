@@ -1,4 +1,4 @@
-import { sessionOptions } from '../model/graph.js';
+import { sessionOptions } from '../model/tower.js';
 import { InferenceThread } from '../model/inference-thread.js';
 import { ServiceError } from '../util/errors.js';
 import { detectText } from './detect.js';

@@ -1,4 +1,4 @@
-import type { Hit } from '../store/types.js';
+import type { DateKind, Hit } from '../store/types.js';
 
 // The reply model: what a command answers, built by the renderer and shown by each adapter in its own terms.
 
@@ -14,6 +14,10 @@ export interface ReplyHit {
   hit: Hit;
   /** Where a person can open it: permalink, URL, or the path relative to its folder. */
   location: string;
+  /** Near-copies folded under it in this answer. */
+  nearCopies: number;
+  /** Its date and which date that is, when the answer is ordered by date. */
+  date?: { at: number; kind: DateKind };
 }
 
 /** What a command answers; each adapter renders it in its platform's terms. */
@@ -28,6 +32,8 @@ export type Reply =
       images: FileAttachment[];
       /** Opaque token for the next page (`more`), absent on the last page. */
       cursor?: string;
+      /** Sentences about the whole answer (what was cut, a weak best match, the order), shown under the list. */
+      notes: string[];
     }
   | { kind: 'text'; text: string; ephemeral?: boolean }
   | { kind: 'error'; text: string }

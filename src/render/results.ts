@@ -6,7 +6,11 @@ import { hitLocation } from './list.js';
 
 export interface ResultsRenderOptions {
   title: string;
-  hits: Hit[];
+  hits: (Hit & { nearCopies?: Hit[] })[];
+  /** Show each hit's date (the answer is ordered by date). */
+  showDates?: boolean;
+  /** Sentences about the whole answer. */
+  notes?: string[];
   /** Rank of the first hit (1 on the first page). */
   firstRank: number;
   cursor?: string;
@@ -23,11 +27,15 @@ export interface ResultsRenderOptions {
 export async function renderResults(
   options: ResultsRenderOptions,
 ): Promise<Extract<Reply, { kind: 'results' }>> {
-  const hits: ReplyHit[] = options.hits.map((hit, i) => ({
+  const hits: ReplyHit[] = options.hits.map(({ nearCopies, ...hit }, i) => ({
     rank: options.firstRank + i,
     score: hit.score,
     hit,
     location: hitLocation(hit),
+    nearCopies: nearCopies?.length ?? 0,
+    ...(options.showDates &&
+      hit.date !== undefined &&
+      hit.date_kind && { date: { at: hit.date, kind: hit.date_kind } }),
   }));
   const images = await Promise.all(options.hits.map((hit) => options.loadImage(hit)));
   const sheet = await renderContactSheet(
@@ -58,5 +66,6 @@ export async function renderResults(
     contactSheet: sheet.length <= options.uploadLimitBytes ? contactSheet : undefined,
     images: attachments.filter((a): a is FileAttachment => a !== undefined),
     ...(options.cursor ? { cursor: options.cursor } : {}),
+    notes: options.notes ?? [],
   };
 }

@@ -18,12 +18,15 @@ interface SessionSource {
   /** The query vector's float32 bytes, base64. */
   vector?: string;
   shown?: string[];
+  /** What else the search asked for: words to find in images, filters, order (kept as given). */
+  query?: Pick<QuerySession, 'text' | 'shape'>;
   created_at: number;
   /** On a `latest` pointer: the session it points at. */
   session_id?: string;
 }
 
 const stored = { type: 'keyword', index: false, doc_values: false } as const;
+const queryField = { type: 'object', enabled: false } as const;
 const mappings: estypes.MappingTypeMapping = {
   dynamic: 'strict',
   properties: {
@@ -34,6 +37,7 @@ const mappings: estypes.MappingTypeMapping = {
     count: { type: 'integer', index: false },
     vector: { type: 'binary' },
     shown: stored,
+    query: queryField,
     created_at: { type: 'long', index: false },
     session_id: stored,
   },
@@ -73,6 +77,11 @@ export function elasticsearchSessions(
         ready.delete(index);
         throw toServiceError(err, `create the session index "${index}"`, target);
       }
+      // Made today by an older version: the field for the rest of the query is added in place.
+      await client.indices.putMapping({ index, properties: { query: queryField } }).catch((e: unknown) => {
+        ready.delete(index);
+        throw toServiceError(e, `update the session index "${index}"`, target);
+      });
     }
     // Days before yesterday hold only expired sessions.
     const keep = new Set([index, indexFor(now() - 86_400_000)]);
@@ -126,6 +135,7 @@ export function elasticsearchSessions(
       count: s.count ?? 0,
       vector: new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength)),
       shown: s.shown ?? [],
+      ...s.query,
       createdAt: s.created_at,
     };
   };
@@ -139,6 +149,10 @@ export function elasticsearchSessions(
       'base64',
     ),
     shown: session.shown,
+    query: {
+      ...(session.text && { text: session.text }),
+      ...(session.shape && { shape: session.shape }),
+    },
     created_at: session.createdAt,
   });
 

@@ -1,16 +1,45 @@
 import type { Embedder, ImageInput } from '../model/types.js';
 import { modelMismatch } from '../store/model-stamp.js';
-import type { Hit, IndexSpec, TenantScope, VectorStore } from '../store/types.js';
+import type { DocFilter, Hit, IndexSpec, TenantScope, VectorStore } from '../store/types.js';
 import { InputError, refusal } from '../util/errors.js';
 import { fuseRanks } from './fusion.js';
+import { foldNearCopies } from './near-copies.js';
+import { relevanceCut } from './relevance.js';
 import { TextBatcher, type TextBatcherOptions } from './text-batcher.js';
 import type { FindText } from './text-query.js';
 
+/** A hit with the near-copies folded under it (best first). */
+export interface ShapedHit extends Hit {
+  nearCopies: Hit[];
+}
+
 export interface SearchPage {
-  hits: Hit[];
+  hits: ShapedHit[];
   /** True when at least one more hit exists after this page. */
   hasMore: boolean;
+  /** Hits the relevance cut left out of the whole answer (0 with `all`). */
+  cut: number;
+  /** Even the best hit is weak for this model. */
+  lowConfidence: boolean;
 }
+
+/** How an answer is narrowed and ordered (the query language's filters, sort: and all:). */
+export interface SearchShape {
+  filter?: DocFilter;
+  sort: 'relevance' | 'date';
+  /** Every candidate: no relevance cut and no folding of near-copies. */
+  all: boolean;
+}
+
+export interface AnswerSettings {
+  /** A hit at least this close (cosine) to a better one in the same answer is folded under it. */
+  nearCopyCosine: number;
+  /** The model's weak-match level (its catalog entry); undefined for a model folder the catalog does not know. */
+  lowConfidence?: number;
+}
+
+/** What callers that shape nothing get: every candidate, in relevance order, as before shaping existed. */
+const unshaped: SearchShape = { sort: 'relevance', all: true };
 
 /** Deepest result a search pages to: `more` stops here (the store ranks offset + count per page). */
 export const maxResultDepth = 100;
@@ -34,6 +63,14 @@ const cosine = (a: Float32Array, b: Float32Array) => {
 /** A text match's score against the best one's (findText returns the best first). */
 const relativeTo = (best: number) => (hit: Hit) => (best > 0 ? Math.min(1, hit.score / best) : 1);
 
+/** Newest first; hits without a date keep their relevance order after the dated ones. */
+function byDate(hits: ShapedHit[]): ShapedHit[] {
+  return hits
+    .map((hit, rank) => ({ hit, rank }))
+    .sort((a, b) => (b.hit.date ?? -Infinity) - (a.hit.date ?? -Infinity) || a.rank - b.rank)
+    .map(({ hit }) => hit);
+}
+
 /** Text and image queries to vectors, vectors to ranked hits; every search is scoped by the caller. */
 export class SearchService {
   private readonly batcher: TextBatcher;
@@ -42,6 +79,7 @@ export class SearchService {
     private readonly embedder: Embedder,
     private readonly store: VectorStore,
     batching: TextBatcherOptions = { windowMs: 4, maxBatch: 16 },
+    private readonly answerSettings: AnswerSettings = { nearCopyCosine: 0.97 },
   ) {
     this.batcher = new TextBatcher(embedder, batching);
   }
@@ -77,16 +115,22 @@ export class SearchService {
     offset: number,
     count: number,
     text?: FindText,
+    shape: SearchShape = unshaped,
   ): Promise<SearchPage> {
     const depth = Math.min(offset + count, maxResultDepth);
-    if (depth <= offset) return { hits: [], hasMore: false };
-    // One extra hit says whether a next page exists; fusion looks at least a first page deep into both lists.
-    const k = Math.min(Math.max(depth + 1, fusionDepth), maxResultDepth + 1);
+    if (depth <= offset) return { hits: [], hasMore: false, cut: 0, lowConfidence: false };
+    // A shaped answer (cut, folded, sorted by date) is decided over every candidate, the same on every page; a
+    // plain one needs one extra hit to say whether a next page exists; fusion looks at least a first page deep.
+    const k =
+      shape === unshaped ? Math.min(Math.max(depth + 1, fusionDepth), maxResultDepth + 1) : maxResultDepth;
+    const filter = shape.filter;
     // The same k with or without text: an approximate kNN (Elasticsearch) answers alike only when asked alike,
     // so that a query no image's text matches ranks exactly as CLIP alone does.
     const [byVector, byText] = await Promise.all([
-      text?.only ? [] : this.store.knn({ vector, k, scope }),
-      text ? this.store.findText({ words: text.words, phrase: text.phrase, k, scope }) : [],
+      text?.only ? [] : this.store.knn({ vector, k, scope, ...(filter && { filter }) }),
+      text
+        ? this.store.findText({ words: text.words, phrase: text.phrase, k, scope, ...(filter && { filter }) })
+        : [],
     ]).catch(async (error: unknown) => {
       // A query of other dims than the index's (the stores check it before asking anything): the index was built
       // with, or switched to, another model. Any other failure (an outage) is passed on as it is, at once.
@@ -116,7 +160,50 @@ export class SearchService {
             byVector,
             scope,
           );
-    return { hits: ranked.slice(offset, depth), hasMore: ranked.length > depth && depth < maxResultDepth };
+    const answer = await this.shaped(ranked, shape, scope, text !== undefined);
+    return {
+      hits: answer.hits.slice(offset, depth),
+      hasMore: answer.hits.length > depth && depth < maxResultDepth,
+      cut: answer.cut,
+      lowConfidence: answer.lowConfidence,
+    };
+  }
+
+  /**
+   * The whole answer: hits far below the best one cut (not for text searches, whose ranking is by the words),
+   * near-copies folded under the better hit (one getVectors for the candidates, no round trip per hit), then
+   * ordered by date when asked (newest first; a hit without a date goes last). Cheap: bench/search-language.md.
+   */
+  private async shaped(
+    ranked: Hit[],
+    shape: SearchShape,
+    scope: TenantScope,
+    byWords: boolean,
+  ): Promise<{ hits: ShapedHit[]; cut: number; lowConfidence: boolean }> {
+    const level = this.answerSettings.lowConfidence;
+    const lowConfidence = level !== undefined && ranked.length > 0 && !byWords && ranked[0]!.score < level;
+    if (shape.all) {
+      const hits = ranked.map((hit) => ({ ...hit, nearCopies: [] }));
+      return { hits: shape.sort === 'date' ? byDate(hits) : hits, cut: 0, lowConfidence };
+    }
+    const kept = byWords ? ranked.length : relevanceCut(ranked.map((h) => h.score));
+    const candidates = ranked.slice(0, kept);
+    const vectors = await this.store.getVectors(
+      candidates.map((h) => h.image_id),
+      scope,
+    );
+    const folded = foldNearCopies(
+      candidates.flatMap((hit) => {
+        const vector = vectors.get(hit.image_id);
+        return vector ? [{ item: hit, vector }] : [];
+      }),
+      this.answerSettings.nearCopyCosine,
+    ).map(({ item, nearCopies }) => ({ ...item, nearCopies }));
+    return {
+      hits: shape.sort === 'date' ? byDate(folded) : folded,
+      cut: ranked.length - kept,
+      lowConfidence,
+    };
   }
 
   private mismatch(index: string, stored: IndexSpec) {

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { SearchShape } from './service.js';
 import type { FindText } from './text-query.js';
 
 /** One search someone ran: enough to fetch its next page or find images like one of its results. */
@@ -12,6 +13,8 @@ export interface QuerySession {
   vector: Float32Array;
   /** What to find in the text read from images (text searches only). */
   text?: FindText;
+  /** Filters, order and whether to show everything (the query language's filters, sort: and all:). */
+  shape?: SearchShape;
   /** image_id of every result shown so far, by rank - 1. */
   shown: string[];
   createdAt: number;

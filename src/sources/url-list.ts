@@ -3,6 +3,7 @@ import path from 'node:path';
 import { checkImageContent } from './image-type.js';
 import { download, type DownloadSettings } from '../net/download.js';
 import { InputError } from '../util/errors.js';
+import { withoutCredentials } from '../util/redact.js';
 import type { ImageSource, SourceItem } from './types.js';
 
 export interface UrlListSourceOptions extends DownloadSettings {
@@ -13,7 +14,7 @@ export interface UrlListSourceOptions extends DownloadSettings {
 
 export const urlListSourceId = (listPath: string) => `urls:${path.resolve(listPath)}`;
 
-/** A list names its own hosts: any http(s) host may be fetched. */
+/** A list names its own hosts: any http(s) host may be fetched (internal addresses aside: see `download`). */
 const anyHost = { allows: () => true, refusal: () => '' };
 const requestHeaders = { accept: 'image/*', 'user-agent': 'lookalike-indexer' };
 
@@ -44,9 +45,10 @@ export async function openUrlListSource(options: UrlListSourceOptions): Promise<
 function urlItem(line: string, options: UrlListSourceOptions): SourceItem {
   let url: URL;
   try {
-    url = new URL(line);
+    // A user:password in a listed URL is never stored, shown or reported (nor sent: only the address is).
+    url = withoutCredentials(new URL(line));
   } catch {
-    return refused(line, options.tenant, 'is not a URL');
+    return refused(line.replace(/^([^:/]*:\/\/)[^/@]*@/, '$1'), options.tenant, 'is not a URL');
   }
   const segment = url.pathname.split('/').filter(Boolean).at(-1);
   return {
@@ -76,6 +78,7 @@ async function downloadListedImage(url: URL, settings: DownloadSettings): Promis
     maxBytes: settings.maxBytes,
     timeoutMs: settings.timeoutMs,
     dispatcher: settings.dispatcher,
+    ...(settings.allowedPrivateHosts && { allowedPrivateHosts: settings.allowedPrivateHosts }),
     hosts: anyHost,
     headers: requestHeaders,
   });

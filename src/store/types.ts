@@ -20,6 +20,12 @@ export interface ImageDocument {
   bytes: number;
   /** Modification time in ms since the epoch (files) — used for incremental runs. */
   mtime?: number;
+  /** The image's format as its bytes say (jpeg, png, gif, webp, ...), for `type:` filters. */
+  format?: string;
+  /** The date people mean (ms since the epoch): when it was taken, else posted, else the file last changed. */
+  date?: number;
+  /** Which of those `date` is, so a reply can say so. */
+  date_kind?: DateKind;
   indexed_at: string;
   model_id: string;
   /** Words read in the image by OCR, line by line ('' when it shows none); absent until it was read. */
@@ -43,9 +49,16 @@ export interface TenantScope {
   visibleChannels?: string[];
 }
 
+export type DateKind = 'taken' | 'posted' | 'modified';
+
+/** Narrows a search inside the store (never after it): every listed criterion must hold. */
 export interface DocFilter {
   source?: string[];
   channel_id?: string[];
+  author_id?: string[];
+  format?: string[];
+  /** `date` within [from, until) (ms since the epoch); documents without a date never match. */
+  date?: { from?: number; until?: number };
 }
 
 export interface KnnQuery {

@@ -17,7 +17,9 @@ const optionalStrings = [
   'permalink',
   'author_id',
   'posted_at',
+  'format',
 ] as const;
+const dateKinds: readonly string[] = ['taken', 'posted', 'modified'];
 const requiredCounts = ['width', 'height', 'bytes'] as const;
 
 /** Why a vector cannot be stored or searched with, or undefined when it can. */
@@ -56,6 +58,11 @@ export function documentProblem(doc: ImageDocument, spec: IndexSpec): string | u
   }
   if (doc.mtime !== undefined && !Number.isFinite(doc.mtime))
     return 'mtime must be a finite number when present';
+  if (doc.date !== undefined && !Number.isFinite(doc.date))
+    return 'date must be a finite number when present';
+  if (doc.date_kind !== undefined && !dateKinds.includes(doc.date_kind)) {
+    return `date_kind must be one of ${dateKinds.join(', ')} when present`;
+  }
   if (doc.other_paths !== undefined && !(Array.isArray(doc.other_paths) && doc.other_paths.every(isString))) {
     return 'other_paths must be a list of strings when present';
   }
@@ -77,10 +84,17 @@ export function checkScope(scope: TenantScope | undefined): TenantScope {
 }
 
 export function checkFilter(filter: DocFilter | undefined): void {
-  for (const key of ['source', 'channel_id'] as const) {
+  for (const key of ['source', 'channel_id', 'author_id', 'format'] as const) {
     const list = filter?.[key];
     if (list !== undefined && !(Array.isArray(list) && list.every(isString))) {
       throw new InputError(`filter.${key}`, 'must be a list of strings');
+    }
+  }
+  const date = filter?.date;
+  for (const edge of ['from', 'until'] as const) {
+    const value = date?.[edge];
+    if (value !== undefined && !Number.isFinite(value)) {
+      throw new InputError(`filter.date.${edge}`, 'must be a time in ms since the epoch');
     }
   }
 }

@@ -199,7 +199,9 @@ describe('the bot over the real model and embedded store', () => {
         kind: 'error',
         text: expect.stringMatching(/images are not fetched from 127\.0\.0\.1/),
       });
-      const allowed = await createTestBot({ env: { LOOKALIKE_ALLOWED_IMAGE_HOSTS: '127.0.0.1' } });
+      const allowed = await createTestBot({
+        env: { LOOKALIKE_ALLOWED_IMAGE_HOSTS: '127.0.0.1', LOOKALIKE_ALLOWED_PRIVATE_HOSTS: '127.0.0.1' },
+      });
       try {
         await indexFolder(allowed, photos.dir);
         const reply = results(await allowed.bot.handle(requestFrom('similar', { url })));

@@ -201,7 +201,11 @@ describe('failures become clear replies', () => {
     });
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/slow.jpg`;
     const test = await bot({
-      env: { LOOKALIKE_COMMAND_TIMEOUT_MS: '300', LOOKALIKE_ALLOWED_IMAGE_HOSTS: '127.0.0.1' },
+      env: {
+        LOOKALIKE_COMMAND_TIMEOUT_MS: '300',
+        LOOKALIKE_ALLOWED_IMAGE_HOSTS: '127.0.0.1',
+        LOOKALIKE_ALLOWED_PRIVATE_HOSTS: '127.0.0.1',
+      },
     });
     const started = Date.now();
     expect(await test.bot.handle(requestFrom('similar', { url }))).toEqual({

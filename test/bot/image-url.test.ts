@@ -32,7 +32,7 @@ afterAll(() => {
 });
 
 const limits = {
-  ...downloadSettings(parseConfig({})),
+  ...downloadSettings(parseConfig({ LOOKALIKE_ALLOWED_PRIVATE_HOSTS: '127.0.0.1,localhost' })),
   allowedHosts: ['127.0.0.1'],
   maxBytes: 8_000,
   timeoutMs: 500,

@@ -18,6 +18,7 @@ export const findWithoutImages: Command = {
       title: 'ids',
       hits: [],
       images: [],
+      notes: [],
       cursor: page.hits.map((h) => h.image_id).join(),
     };
   },

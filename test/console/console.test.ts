@@ -144,14 +144,43 @@ describe('npm start without chat tokens: the console, end to end', () => {
 
   it('answers one-shot searches from the shell: JSON best first, and human lines', async () => {
     const env = isolatedEnv(data.dir);
-    const found = await runCli(['find', 'a photo of a cat', '--count', '2', '--json'], env);
+    const found = await runCli(['find', 'a photo of a cat', '--count', '2', '--json', '--all'], env);
     expect(found.code).toBe(0);
     const json = JSON.parse(found.stdout) as {
-      hits: { image_id: string; image_name: string; relative_path: string; score: number }[];
+      hits: {
+        image_id: string;
+        image_name: string;
+        relative_path: string;
+        score: number;
+        date_kind: string;
+      }[];
+      cut: number;
+      low_confidence: boolean;
     };
     expect(json.hits).toHaveLength(2);
-    expect(Object.keys(json.hits[0]!).sort()).toEqual(['image_id', 'image_name', 'relative_path', 'score']);
+    expect(Object.keys(json.hits[0]!)).toEqual(
+      expect.arrayContaining([
+        'image_id',
+        'image_name',
+        'relative_path',
+        'score',
+        'date',
+        'date_kind',
+        'near_copies',
+      ]),
+    );
+    expect(json.hits[0]!.date_kind).toBe('modified'); // files without EXIF: when they last changed
+    expect(json).toMatchObject({ cut: 0, low_confidence: false });
     expect(json.hits[0]!.score).toBeGreaterThanOrEqual(json.hits[1]!.score);
+
+    // Filters inside the search, through the one query grammar: a bad one is named.
+    const pngs = await runCli(['find', 'a photo', '--type', 'png', '--json', '--all', '-n', '20'], env);
+    expect((JSON.parse(pngs.stdout) as typeof json).hits).toEqual([]);
+    const none = await runCli(['find', 'a photo', '--after', '2099'], env);
+    expect(none.stdout).toBe('No images match those filters.\n');
+    const badDate = await runCli(['find', 'a photo', '--after', '2024-13-01'], env);
+    expect(badDate.code).not.toBe(0);
+    expect(badDate.stderr).toContain('after:2024-13-01: is not a date');
 
     const similar = await runCli(['similar', path.join(photos.dir, 'photo-coffee.jpg'), '--json'], env);
     const hits = (JSON.parse(similar.stdout) as typeof json).hits;
@@ -159,12 +188,15 @@ describe('npm start without chat tokens: the console, end to end', () => {
     expect(hits[0]!.score).toBeGreaterThan(0.999);
 
     const human = await runCli(['similar', path.join(photos.dir, 'photo-coffee.jpg'), '-n', '1'], env);
-    expect(human.stdout).toMatch(/^1\. 1\.000 {2}photo-coffee\.jpg\n$/);
+    // The same photo, then a note: the others are far below it, so the relative cut leaves them out.
+    expect(human.stdout).toMatch(
+      /^1\. 1\.000 {2}photo-coffee\.jpg\n3 weaker matches left out \(--all shows them\)\n$/,
+    );
     const elsewhere = await runCli(
       ['find', 'cat', '--tenant', 'guild-9', '--json'],
       isolatedEnv(data.dir, { LOOKALIKE_INCLUDE_SHARED: 'false' }),
     );
-    expect(JSON.parse(elsewhere.stdout)).toEqual({ hits: [] });
+    expect(JSON.parse(elsewhere.stdout)).toEqual({ hits: [], cut: 0, low_confidence: false });
     const bad = await runCli(['find', 'cat', '--count', '0'], env);
     expect(bad.code).not.toBe(0);
     expect(bad.stderr).toContain('must be a whole number from 1 to 100');

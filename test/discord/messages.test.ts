@@ -15,6 +15,7 @@ function reply(count: number, fields: Partial<ResultsReply> = {}): ResultsReply 
     rank: i + 1,
     score: 0.9 - i / 100,
     location: i % 2 ? `https://cdn.discordapp.com/attachments/1/2/p${i}.jpg` : `holiday/p${i}.jpg`,
+    nearCopies: 0,
     hit: {
       image_id: `${i}`.padStart(32, 'a'),
       image_name: `p_${i}*.jpg`,
@@ -35,6 +36,7 @@ function reply(count: number, fields: Partial<ResultsReply> = {}): ResultsReply 
     hits,
     contactSheet: file('sheet.jpg', 3000),
     images: [],
+    notes: [],
     ...fields,
   };
 }

@@ -89,7 +89,7 @@ describe('URL lists', () => {
     const test = await openTestStore('embedded', path.join(data.dir, 'store'));
     try {
       const source = await openUrlListSource({
-        ...downloadSettings(parseConfig({})),
+        ...downloadSettings(parseConfig({ LOOKALIKE_ALLOWED_PRIVATE_HOSTS: '127.0.0.1' })),
         listPath: list,
         tenant: 'guild-1',
         timeoutMs: 2_000,

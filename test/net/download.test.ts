@@ -74,7 +74,7 @@ describe('download over http', () => {
   });
 
   const options: DownloadOptions = {
-    ...downloadSettings(parseConfig({})),
+    ...downloadSettings(parseConfig({ LOOKALIKE_ALLOWED_PRIVATE_HOSTS: '127.0.0.1,localhost' })),
     hosts: onlyLoopback,
     maxBytes,
     timeoutMs: 2_000,

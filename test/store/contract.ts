@@ -227,6 +227,53 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
         await expectFilter({}, placed);
       });
 
+      it('filters by author, format and date inside the search: k hits while more exist, count agrees', async () => {
+        const day = 86_400_000;
+        const docs = Array.from({ length: 40 }, (_, i) =>
+          makeDoc({
+            image_id: `f-${i}`,
+            author_id: i % 4 === 0 ? 'alice' : 'bob',
+            format: i % 5 === 0 ? 'gif' : 'jpeg',
+            // Every tenth has no date: a date filter never matches it.
+            ...(i % 10 === 9 ? {} : { date: Date.UTC(2024, 0, 1) + i * day, date_kind: 'taken' as const }),
+            image_embedding: randomUnit(dims, 900 + i),
+          }),
+        );
+        await write(docs);
+        const from = Date.UTC(2024, 0, 1) + 5 * day;
+        const until = Date.UTC(2024, 0, 1) + 30 * day;
+        const cases: [object, ImageDocument[]][] = [
+          [{ author_id: ['alice'] }, docs.filter((d) => d.author_id === 'alice')],
+          [{ format: ['gif'] }, docs.filter((d) => d.format === 'gif')],
+          [
+            { date: { from, until } },
+            docs.filter((d) => d.date !== undefined && d.date >= from && d.date < until),
+          ],
+          [{ date: { from } }, docs.filter((d) => d.date !== undefined && d.date >= from)],
+          [
+            { author_id: ['bob'], format: ['jpeg'], date: { until } },
+            docs.filter(
+              (d) => d.author_id === 'bob' && d.format === 'jpeg' && d.date !== undefined && d.date < until,
+            ),
+          ],
+          [{ author_id: ['carol'] }, []],
+        ];
+        for (const [filter, wanted] of cases) {
+          expect((await knnIds(query, tenantA, { filter })).sort(), JSON.stringify(filter)).toEqual(
+            sortedIds(wanted),
+          );
+          expect(await store.count(tenantA, filter)).toBe(wanted.length);
+          // Pre-filtered: the best k of the allowed documents, in cosine order, as many as asked while more exist.
+          const k = Math.max(1, Math.min(3, wanted.length));
+          const top = await store.knn({ vector: query, k, scope: tenantA, filter });
+          expect(ids(top)).toEqual(
+            exactRanking(wanted, query)
+              .slice(0, k)
+              .map((r) => r.id),
+          );
+        }
+      });
+
       it('isolates tenants: shared documents only with includeShared, never another tenant', async () => {
         const docs = [
           makeDoc({ image_id: 'a-1', tenant: 'tenant-a', image_embedding: query }),

@@ -1,5 +1,6 @@
 import { Events, MessageFlags, type Client, type Interaction } from 'discord.js';
 import { apology } from '../../../src/bot/errors.js';
+import { withRequest } from '../../../src/util/request-context.js';
 import { findSimilarMenu } from '../registration.js';
 import type { DiscordContext } from '../context.js';
 import { onButton } from './buttons.js';
@@ -13,9 +14,10 @@ const serversOnly =
 export function routeInteractions(client: Client, deps: DiscordContext): { idle(): Promise<void> } {
   const running = new Set<Promise<void>>();
   client.on(Events.InteractionCreate, (interaction) => {
-    const work = dispatch(interaction, deps)
-      .catch((error: unknown) => recover(interaction, deps, error))
-      .finally(() => running.delete(work));
+    // The interaction's id is the request id of every log line its handling writes, down to the reply.
+    const work = withRequest({ requestId: interaction.id, platform: 'discord' }, () =>
+      dispatch(interaction, deps).catch((error: unknown) => recover(interaction, deps, error)),
+    ).finally(() => running.delete(work));
     running.add(work);
   });
   return {

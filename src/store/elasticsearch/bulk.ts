@@ -4,6 +4,7 @@ import type { ImageDocument, IndexSpec, UpsertFailure, UpsertResult } from '../t
 import { documentProblem } from '../validate.js';
 import { toSource, type VectorEncoding } from './documents.js';
 import { isRetryable, toServiceError } from './errors.js';
+import { ServiceError } from '../../util/errors.js';
 
 export interface BulkSettings {
   target: string;
@@ -94,6 +95,16 @@ async function runBulk(
       : pending.filter((op) => resend.has(op.id));
     if (pending.length === 0) break;
     if (attempt >= settings.attempts) {
+      // The last request got no answer at all (the server is down or unreachable): an outage, not a bad item.
+      // It ends the write, so an indexing run stops with Elasticsearch named instead of crawling on. A server
+      // that answers with an error (429, 5xx) still gets its documents reported one by one.
+      const status = (requestError as { meta?: { statusCode?: number } } | undefined)?.meta?.statusCode;
+      if (requestError && status === undefined) {
+        const cause = toServiceError(requestError, params.refusal, settings.target);
+        throw new ServiceError('elasticsearch', `${cause.message} (gave up after ${attempt} attempts)`, {
+          cause: requestError,
+        });
+      }
       const why = requestError
         ? toServiceError(requestError, params.refusal, settings.target).message
         : 'the shard stayed unavailable';

@@ -88,16 +88,46 @@ export function clientOptions(config: Config): ClientOptions {
   };
 }
 
-/** Creates the client and asks the server who it is, so a wrong address, key or version fails at start. */
+/** How long the first request may take, whatever the connection does meanwhile. */
+export const connectTimeoutMs = 15_000;
+
+/**
+ * Creates the client and asks the server who it is, so a wrong address, key or version fails at start.
+ * The question has an outer deadline of its own: behind a proxy or load balancer that accepts connections
+ * and drops them, the client's connection may never settle, and `find`, `index` and `start` would hang.
+ */
 export async function connect(config: Config, options: Partial<ClientOptions> = {}): Promise<Connection> {
   const target = describeTarget(config);
   const client = new Client({ ...clientOptions(config), ...options });
+  const deadline = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      deadline.abort();
+      reject(
+        new ServiceError(
+          'elasticsearch',
+          `Elasticsearch at ${target} did not answer within ${connectTimeoutMs / 1000} s ` +
+            '(the connection was accepted or is pending, but no reply came): check ELASTICSEARCH_URL and ' +
+            'that a node is running behind it',
+        ),
+      );
+    }, connectTimeoutMs);
+  });
   try {
     // No retries here: an unreachable server should be reported at once, not after backoff.
-    const info = await client.info({}, { maxRetries: 0, requestTimeout: 15_000 });
+    const info = await Promise.race([
+      client.info({}, { maxRetries: 0, requestTimeout: connectTimeoutMs, signal: deadline.signal }),
+      late,
+    ]);
     return { client, target, features: serverFeatures(info.version.number) };
   } catch (err) {
-    await client.close();
+    // Closing waits for pending requests; a dropped one may never end, so the close is not awaited then.
+    const closed = client.close().catch(() => undefined);
+    if (!deadline.signal.aborted) await closed;
+    if (err instanceof ServiceError) throw err;
     throw toServiceError(err, 'connect', target);
+  } finally {
+    clearTimeout(timer);
   }
 }

@@ -13,6 +13,7 @@ import {
   checkIndexOptions,
   checkSameSpec,
   indexSettings,
+  filterFields,
   textFields,
   vectorField,
   type IndexType,
@@ -189,11 +190,11 @@ export async function createElasticsearchStore(
       if (!known)
         throw new ServiceError('elasticsearch', `index "${alias}" vanished while it was being created`);
       checkSameSpec(alias, known.spec, spec);
-      if (!known.mapping.properties?.text) {
-        // An index made before text search: new fields can be added in place, and the next run fills them.
+      if (!known.mapping.properties?.text || !known.mapping.properties?.date_kind) {
+        // An index made before text search or filters: new fields can be added in place, and runs fill them.
         const index = known.index;
-        await call(`add the text fields to "${index}"`, () =>
-          client.indices.putMapping({ index, properties: textFields }),
+        await call(`add the text and filter fields to "${index}"`, () =>
+          client.indices.putMapping({ index, properties: { ...textFields, ...filterFields } }),
         );
         known = await readAlias(client, alias, target);
       }

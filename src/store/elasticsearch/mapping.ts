@@ -30,6 +30,13 @@ const storedOnly = { type: 'keyword', index: false, doc_values: false } as const
  * core Elasticsearch features (no analysis-common, x-pack or scripts), so they work on every server we support
  * and can be added to an index created before them.
  */
+/** What filters and date order need; added in place to an index made before them. */
+export const filterFields = {
+  format: keyword,
+  date: { type: 'date', format: 'epoch_millis' },
+  date_kind: keyword,
+} as const satisfies Record<string, estypes.MappingProperty>;
+
 export const textFields = {
   text: { type: 'text' },
   text_compact: { type: 'keyword', ignore_above: 8191 },
@@ -66,6 +73,7 @@ export function buildMappings(spec: IndexSpec, options: IndexOptions): estypes.M
       posted_at: { type: 'date' },
       indexed_at: { type: 'date' },
       ...textFields,
+      ...filterFields,
       [vectorField]: {
         type: 'dense_vector',
         dims: spec.dims,

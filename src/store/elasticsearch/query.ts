@@ -25,6 +25,16 @@ export function scopeQuery(scope: TenantScope, filter?: DocFilter): estypes.Quer
   }
   if (filter?.source) clauses.push({ terms: { source: filter.source } });
   if (filter?.channel_id) clauses.push({ terms: { channel_id: filter.channel_id } });
+  if (filter?.author_id) clauses.push({ terms: { author_id: filter.author_id } });
+  if (filter?.format) clauses.push({ terms: { format: filter.format } });
+  if (filter?.date) {
+    const { from, until } = filter.date;
+    clauses.push({
+      range: {
+        date: { ...(from !== undefined && { gte: from }), ...(until !== undefined && { lt: until }) },
+      },
+    });
+  }
   return { bool: { filter: clauses } };
 }
 

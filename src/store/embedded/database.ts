@@ -105,6 +105,10 @@ export interface VectorRow {
   source: string;
   channel_id: string | null;
   embedding: Buffer;
+  /** What row-level filters test (from the metadata). */
+  author_id: string | null;
+  format: string | null;
+  date: number | null;
 }
 
 export interface PlacementCount {
@@ -115,7 +119,7 @@ export interface PlacementCount {
 }
 
 /** A document as stored: the mirror's columns plus the metadata as JSON. */
-export interface DocRow extends VectorRow {
+export interface DocRow extends Omit<VectorRow, 'author_id' | 'format' | 'date'> {
   meta: string;
 }
 
@@ -148,6 +152,8 @@ export function fromBlob(blob: Buffer): Float32Array {
 }
 
 const docColumns = 'image_id, tenant, source, channel_id, meta, seq, embedding';
+const factColumns = `json_extract(meta, '$.author_id') AS author_id, json_extract(meta, '$.format') AS format,
+  json_extract(meta, '$.date') AS date`;
 const onConflictReplace = `ON CONFLICT (image_id) DO UPDATE SET tenant = excluded.tenant, source = excluded.source,
   channel_id = excluded.channel_id, meta = excluded.meta, seq = excluded.seq, embedding = excluded.embedding`;
 const inList = '(SELECT value FROM json_each(?))';
@@ -202,10 +208,10 @@ export class StoreDatabase {
         'SELECT tenant, source, channel_id, count(*) AS rows FROM docs GROUP BY tenant, source, channel_id',
       ),
       allVectors: r.prepare<[], VectorRow>(
-        'SELECT image_id, tenant, source, channel_id, embedding FROM docs',
+        `SELECT image_id, tenant, source, channel_id, embedding, ${factColumns} FROM docs`,
       ),
       vectorsAfter: r.prepare<[number], VectorRow>(
-        'SELECT image_id, tenant, source, channel_id, embedding FROM docs WHERE seq > ?',
+        `SELECT image_id, tenant, source, channel_id, embedding, ${factColumns} FROM docs WHERE seq > ?`,
       ),
       tombstonesAfter: r.prepare<[number], { image_id: string }>(
         'SELECT image_id FROM tombstones WHERE seq > ?',

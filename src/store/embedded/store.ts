@@ -25,7 +25,7 @@ import { InputError, ServiceError } from '../../util/errors.js';
 import { StoreDatabase, fromBlob, toRow, type DocRow, type Slice, type VectorRow } from './database.js';
 import { modelMismatch } from '../model-stamp.js';
 import { checkFilter, checkQuery, checkScope, documentProblem } from '../validate.js';
-import { VectorTable, type Placement } from './vector-table.js';
+import { VectorTable, type Placement, type RowFacts } from './vector-table.js';
 
 const service = 'embedded store';
 const scanPageSize = 500;
@@ -379,7 +379,15 @@ async function removeStoreFile(file: string): Promise<void> {
 }
 
 function mirror(table: VectorTable, rows: Iterable<VectorRow>): void {
-  for (const row of rows) table.put(row.image_id, placeOf(row), fromBlob(row.embedding));
+  for (const row of rows) table.put(row.image_id, placeOf(row), fromBlob(row.embedding), factsOf(row));
+}
+
+function factsOf(row: VectorRow): RowFacts {
+  return {
+    ...(row.author_id !== null && { author: row.author_id }),
+    ...(row.format !== null && { format: row.format }),
+    ...(row.date !== null && { date: row.date }),
+  };
 }
 
 function placeOf(row: { tenant: string; source: string; channel_id: string | null }): Placement {

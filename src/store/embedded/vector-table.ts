@@ -14,6 +14,13 @@ export interface Scored {
   score: number;
 }
 
+/** What row-level filters (author, format, date) test; kept beside each row's vector. */
+export interface RowFacts {
+  author?: string;
+  format?: string;
+  date?: number;
+}
+
 /** Partitions at least this large are scanned with several threads (thread start-up costs ~50 µs). */
 const parallelRows = 20_000;
 const initialRows = 16;
@@ -25,6 +32,7 @@ class Partition {
   rows = 0;
   matrix: Float32Array;
   readonly ids: string[] = [];
+  readonly facts: RowFacts[] = [];
 
   constructor(
     readonly place: Placement,
@@ -33,26 +41,30 @@ class Partition {
     this.matrix = new Float32Array(initialRows * dims);
   }
 
-  append(id: string, vector: Float32Array): number {
+  append(id: string, vector: Float32Array, facts: RowFacts): number {
     if ((this.rows + 1) * this.dims > this.matrix.length) {
       this.resize(this.rows < gentleGrowthRows ? this.rows * 2 : Math.ceil(this.rows * 1.25));
     }
     this.matrix.set(vector, this.rows * this.dims);
     this.ids.push(id);
+    this.facts.push(facts);
     return this.rows++;
   }
 
-  overwrite(row: number, vector: Float32Array): void {
+  overwrite(row: number, vector: Float32Array, facts: RowFacts): void {
     this.matrix.set(vector, row * this.dims);
+    this.facts[row] = facts;
   }
 
   /** Removes a row; returns the id of the row moved into its place, if any. */
   removeAt(row: number): string | undefined {
     const last = --this.rows;
     const lastId = this.ids.pop() as string;
+    const lastFacts = this.facts.pop() as RowFacts;
     if (row !== last) {
       this.matrix.copyWithin(row * this.dims, last * this.dims, (last + 1) * this.dims);
       this.ids[row] = lastId;
+      this.facts[row] = lastFacts;
     }
     if (this.rows > initialRows && this.rows * 4 < this.matrix.length / this.dims) this.resize(this.rows * 2);
     return row !== last ? lastId : undefined;
@@ -78,6 +90,26 @@ class Partition {
       hits.push({ id: this.ids[Number(found.keys[i])] as string, score });
     }
     return hits;
+  }
+
+  /**
+   * The best `k` of the rows `keep` allows, by a plain scan: a row-level filter (author, format, date) leaves
+   * few rows, and scanning exactly those keeps recall at 1 and the count honest (no post-filtering).
+   */
+  searchWhere(query: Float32Array, k: number, keep: (facts: RowFacts) => boolean): Scored[] {
+    const best: Scored[] = [];
+    const dims = this.dims;
+    for (let row = 0; row < this.rows; row++) {
+      if (!keep(this.facts[row]!)) continue;
+      let dot = 0;
+      const base = row * dims;
+      for (let i = 0; i < dims; i++) dot += this.matrix[base + i]! * query[i]!;
+      if (best.length < k) best.push({ id: this.ids[row]!, score: dot });
+      else if (dot > best[best.length - 1]!.score) best[best.length - 1] = { id: this.ids[row]!, score: dot };
+      else continue;
+      best.sort((a, b) => b.score - a.score);
+    }
+    return best.map((hit) => ({ ...hit, score: Math.min(1, Math.max(-1, hit.score)) }));
   }
 
   resize(rows: number): void {
@@ -119,15 +151,15 @@ export class VectorTable {
   }
 
   /** Inserts or replaces; `vector` must be a unit vector of `dims` values. */
-  put(id: string, place: Placement, vector: Float32Array): void {
+  put(id: string, place: Placement, vector: Float32Array, facts: RowFacts = {}): void {
     const at = this.located.get(id);
     if (at && samePlace(at.partition.place, place)) {
-      at.partition.overwrite(at.row, vector);
+      at.partition.overwrite(at.row, vector, facts);
       return;
     }
     if (at) this.remove(id);
     const partition = this.partitionFor(place);
-    this.located.set(id, { partition, row: partition.append(id, vector) });
+    this.located.set(id, { partition, row: partition.append(id, vector, facts) });
   }
 
   remove(id: string): void {
@@ -146,12 +178,19 @@ export class VectorTable {
   }
 
   count(scope: TenantScope, filter: DocFilter | undefined): number {
-    return this.visible(scope, filter).reduce((n, p) => n + p.rows, 0);
+    const keep = rowFilter(filter);
+    return this.visible(scope, filter).reduce(
+      (n, p) => n + (keep ? p.facts.slice(0, p.rows).filter(keep).length : p.rows),
+      0,
+    );
   }
 
   /** Exact top-k over the rows the scope and filter allow, best first (ties by id, for stable order). */
   search(query: Float32Array, k: number, scope: TenantScope, filter: DocFilter | undefined): Scored[] {
-    const hits = this.visible(scope, filter).flatMap((p) => p.search(query, k, this.threads));
+    const keep = rowFilter(filter);
+    const hits = this.visible(scope, filter).flatMap((p) =>
+      keep ? p.searchWhere(query, k, keep) : p.search(query, k, this.threads),
+    );
     hits.sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     return hits.slice(0, k);
   }
@@ -212,6 +251,19 @@ function allows(place: Placement, scope: TenantScope, filter: DocFilter | undefi
     return false;
   }
   return true;
+}
+
+/** The row-level part of a filter as a test, or undefined when the partitions alone decide. */
+function rowFilter(filter: DocFilter | undefined): ((facts: RowFacts) => boolean) | undefined {
+  if (!filter?.author_id && !filter?.format && !filter?.date) return undefined;
+  const { author_id: authors, format: formats, date } = filter;
+  return (facts) =>
+    (!authors || (facts.author !== undefined && authors.includes(facts.author))) &&
+    (!formats || (facts.format !== undefined && formats.includes(facts.format))) &&
+    (!date ||
+      (facts.date !== undefined &&
+        (date.from === undefined || facts.date >= date.from) &&
+        (date.until === undefined || facts.date < date.until)));
 }
 
 function placeKey(place: Placement): string {

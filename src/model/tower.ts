@@ -16,15 +16,15 @@ export const sessionOptions = (threads: number): ort.InferenceSession.SessionOpt
 });
 
 /** What a graph must look like to be used: its input names (required and optional) and its output. */
-export interface GraphSpec {
+export interface TowerSpec {
   required: string[];
   optional?: string[];
   /** The output to read; without a name the graph must have exactly one output (open_clip exports). */
   output?: string;
 }
 
-/** One ONNX graph in one onnxruntime session on its own thread, checked against its spec when loaded. */
-export class Graph {
+/** One tower of a model (vision or text): its ONNX graph in an onnxruntime session on its own thread, checked against its spec when loaded. */
+export class Tower {
   private constructor(
     readonly file: string,
     private readonly session: InferenceThread,
@@ -34,7 +34,7 @@ export class Graph {
     readonly dims: number | undefined,
   ) {}
 
-  static async open(file: string, spec: GraphSpec, threads: number): Promise<Graph> {
+  static async open(file: string, spec: TowerSpec, threads: number): Promise<Tower> {
     let session: InferenceThread;
     try {
       session = await InferenceThread.open(file, sessionOptions(threads));
@@ -45,14 +45,14 @@ export class Graph {
       );
     }
     try {
-      return Graph.check(file, session, spec);
+      return Tower.check(file, session, spec);
     } catch (error) {
       await session.release();
       throw error;
     }
   }
 
-  private static check(file: string, session: InferenceThread, spec: GraphSpec): Graph {
+  private static check(file: string, session: InferenceThread, spec: TowerSpec): Tower {
     const fail = (why: string) => new ServiceError('model', `${file}: ${why}`);
     const allowed = new Set([...spec.required, ...(spec.optional ?? [])]);
     const inputs = new Map<string, ort.InferenceSession.TensorValueMetadata>();
@@ -78,7 +78,7 @@ export class Graph {
       throw fail(`${wanted} (outputs: ${names})`);
     }
     const last = output.shape.at(-1);
-    return new Graph(file, session, inputs, output.name, typeof last === 'number' ? last : undefined);
+    return new Tower(file, session, inputs, output.name, typeof last === 'number' ? last : undefined);
   }
 
   /** Runs one batch and returns each row of the output, L2-normalised. */
