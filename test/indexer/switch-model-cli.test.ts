@@ -49,7 +49,7 @@ describe('lookalike index --switch-model', () => {
 
     const found = await runCli(['find', 'a photo of a cat', '--json'], newModel);
     expect(found.code).toBe(0);
-    expect(JSON.parse(found.stdout).hits).toHaveLength(5);
+    expect(JSON.parse(found.stdout).hits.length).toBeGreaterThan(0);
     const old = await runCli(['find', 'a photo of a cat'], oldModel);
     expect(old.code).not.toBe(0);
     expect(old.stderr).toMatch(/holds vectors of model "clip@fp32"/);
