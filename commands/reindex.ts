@@ -1,5 +1,11 @@
 import { defineCommand } from '../src/bot/command.js';
-import { registeredTarget, reindexableSources, startIndexJob } from '../src/bot/indexing.js';
+import {
+  registeredTarget,
+  reindexableSources,
+  startIndexJob,
+  startSwitchJob,
+  switchPending,
+} from '../src/bot/indexing.js';
 import type { SourceDescriptor } from '../src/indexer/source-registry.js';
 import { InputError, refusal } from '../src/util/errors.js';
 
@@ -26,6 +32,17 @@ export const reindex = defineCommand({
   },
   inference: false,
   async run(context) {
+    const { source, full } = context.options;
+    // The bot was started with another model than the index holds: a full reindex is the switch to it.
+    if (full && switchPending(context)) {
+      if (source !== undefined) {
+        throw new InputError(
+          'source',
+          'a model switch indexes every source again: run /reindex full without one',
+        );
+      }
+      return startSwitchJob(context);
+    }
     const sources = await reindexableSources(context);
     if (sources.length === 0) {
       throw refusal(
@@ -33,7 +50,6 @@ export const reindex = defineCommand({
         'No folders or URL lists are registered here yet; index one on the bot machine with `lookalike index <folder>`.',
       );
     }
-    const { source, full } = context.options;
     const wanted = source === undefined ? sources : [pick(sources, source)];
     const targets = wanted.map((descriptor) => registeredTarget(context, descriptor));
     return startIndexJob(context, targets, full);

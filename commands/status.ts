@@ -1,6 +1,6 @@
 import { howToIndex } from '../src/bot/search-replies.js';
 import { defineCommand, type RequestContext } from '../src/bot/command.js';
-import { sourceLabel } from '../src/bot/indexing.js';
+import { sourceLabel, switchPending } from '../src/bot/indexing.js';
 import { sharedTenant } from '../src/store/tenants.js';
 import type { SourceEntry } from '../src/indexer/source-registry.js';
 import { indexLeasePrefix } from '../src/indexer/index-source.js';
@@ -28,6 +28,11 @@ export const status = defineCommand({
       // Only the bot's operator hears about other tenants' images, even as a count.
       `Store: ${stats.backend} (index ${stats.index}${request.actor.isHostOperator ? `, ${stats.count} images in all` : ''})`,
       `Model: ${embedder.modelId} (${embedder.dims} dimensions)`,
+      ...(switchPending(context)
+        ? [
+            `Configured model: ${context.switchTo.modelId}; an admin's /reindex full switches the index to it.`,
+          ]
+        : []),
       `Images searchable here: ${here}${scope.includeShared ? ' (including shared folders)' : ''}`,
       ...lastRun,
     ];

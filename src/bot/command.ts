@@ -2,6 +2,7 @@ import type { Config } from '../config/schema.js';
 import type { TextReader } from '../indexer/text.js';
 import type { Embedder } from '../model/types.js';
 import type { SessionStore } from '../search/sessions.js';
+import type { ActiveModel } from '../search/active-model.js';
 import type { SearchService } from '../search/service.js';
 import type { ChatChannels } from '../sources/chat/channels.js';
 import type { ChatHistoryProviders } from '../sources/chat/providers.js';
@@ -17,10 +18,19 @@ import type { CommandOption, CommandRequest, CommandSpec, Reply, ReplyHooks } fr
 export interface BotServices {
   config: Config;
   logger: Logger;
+  /** The model this request uses: the one the index holds (an inference command keeps it to the end). */
   embedder: Embedder;
+  /** The model in use, swapped with the index when a model switch commits. */
+  model: ActiveModel;
+  /**
+   * The configured model, while the index still holds another (the bot then serves with the index's own):
+   * `/reindex full` switches the index to it.
+   */
+  switchTo?: Embedder;
   /** Reads the words in images while indexing; absent when LOOKALIKE_OCR=false. */
   reader?: TextReader;
   store: VectorStore;
+  /** Searches with `embedder`. */
   search: SearchService;
   sessions: SessionStore;
   jobs: JobRunner;

@@ -2,6 +2,7 @@ import type { Config } from '../config/schema.js';
 import type { TextReader } from '../indexer/text.js';
 import type { Embedder } from '../model/types.js';
 import { QuerySessions, type SessionStore } from '../search/sessions.js';
+import { ActiveModel } from '../search/active-model.js';
 import { SearchService } from '../search/service.js';
 import type { TextBatcherOptions } from '../search/text-batcher.js';
 import { ChatChannels } from '../sources/chat/channels.js';
@@ -21,11 +22,17 @@ import { metrics, platformLabel } from '../ops/metrics.js';
 import { RateLimitedError } from './limits.js';
 import { BusyError } from './queue.js';
 import type { Bot, CommandRequest, Reply, ReplyHooks, RequestDraft } from './types.js';
+import { catalog } from '../model/catalog.js';
 import { configuredModel } from '../model/configured.js';
 
 export interface BotOptions {
   config: Config;
+  /** The model the index holds, searched with. */
   embedder: Embedder;
+  /** Holds `embedder` and swaps it with the index at a model switch (default: a holder of its own). */
+  model?: ActiveModel;
+  /** The configured model when the index holds another: `/reindex full` switches the index to it. */
+  switchTo?: Embedder;
   /** Reads the words in images while indexing (LOOKALIKE_OCR). */
   reader?: TextReader;
   store: VectorStore;
@@ -58,26 +65,44 @@ export function createBot(options: BotOptions): Bot {
   const { config, logger } = options;
   const byName = new Map(options.commands.map((c) => [c.spec.name, c]));
   const specs = options.commands.map((c) => c.spec);
-  // A model folder the catalog does not know has no weak-match level: no low-confidence note then.
-  const lowConfidence = configuredModel(config).model?.lowConfidence;
+  const model = options.model ?? new ActiveModel(options.embedder);
+  // A model's weak-match level: the configured model's, or (a bot serving the index's own model until a switch)
+  // the catalog's for that model. A model folder the catalog does not know has none: no low-confidence note then.
+  const lowConfidenceOf = (embedder: Embedder) =>
+    !options.switchTo || embedder === options.switchTo
+      ? configuredModel(config).model?.lowConfidence
+      : catalog.find((m) => embedder.modelId.split('@')[0] === m.folder)?.lowConfidence;
+  // One search service per model: a request's model and search always go together.
+  const searches = new WeakMap<Embedder, SearchService>();
+  const searchWith = (embedder: Embedder) => {
+    let search = searches.get(embedder);
+    if (!search) {
+      const lowConfidence = lowConfidenceOf(embedder);
+      search = new SearchService(
+        embedder,
+        options.store,
+        {
+          windowMs: options.batching?.windowMs ?? 4,
+          maxBatch: options.batching?.maxBatch ?? config.LOOKALIKE_BATCH_SIZE,
+        },
+        {
+          nearCopyCosine: config.LOOKALIKE_NEAR_COPY_COSINE,
+          ...(lowConfidence !== undefined && { lowConfidence }),
+        },
+      );
+      searches.set(embedder, search);
+    }
+    return search;
+  };
   const services: BotServices = {
     config,
     logger,
-    embedder: options.embedder,
+    embedder: model.embedder,
+    model,
+    ...(options.switchTo && { switchTo: options.switchTo }),
     ...(options.reader && { reader: options.reader }),
     store: options.store,
-    search: new SearchService(
-      options.embedder,
-      options.store,
-      {
-        windowMs: options.batching?.windowMs ?? 4,
-        maxBatch: options.batching?.maxBatch ?? config.LOOKALIKE_BATCH_SIZE,
-      },
-      {
-        nearCopyCosine: config.LOOKALIKE_NEAR_COPY_COSINE,
-        ...(lowConfidence !== undefined && { lowConfidence }),
-      },
-    ),
+    search: searchWith(model.embedder),
     sessions: options.sessions ?? new QuerySessions(),
     jobs: new JobRunner(logger),
     registry: openSourceRegistry(config),
@@ -138,9 +163,12 @@ export function createBot(options: BotOptions): Bot {
       signal,
       commands: specs,
     };
+    // An inference command embeds and searches with one model from start to end, even across a model switch.
+    const runWith = (embedder: Embedder) =>
+      command.run({ ...context, embedder, search: searchWith(embedder) });
     const work = () => {
       signal.throwIfAborted();
-      return command.run(context);
+      return command.inference ? model.use(runWith) : runWith(model.embedder);
     };
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<never>((_, reject) => {

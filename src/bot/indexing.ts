@@ -1,8 +1,11 @@
 import path from 'node:path';
 import { indexSource } from '../indexer/index-source.js';
+import { registeredTargets, switchModel, type SwitchTarget } from '../indexer/switch-model.js';
 import type { IndexFailure, IndexProgress, IndexReport, TextReport } from '../indexer/types.js';
 import { metrics } from '../ops/metrics.js';
 import type { SourceDescriptor } from '../indexer/source-registry.js';
+import type { Embedder } from '../model/types.js';
+import type { ActiveModel } from '../search/active-model.js';
 import { sharedTenant } from '../store/tenants.js';
 import type { ImageSource } from '../sources/types.js';
 import { refusal } from '../util/errors.js';
@@ -101,6 +104,92 @@ async function indexOne(
       .catch(() => {});
     throw error;
   }
+}
+
+/** The bots (by their model holder) running a model switch now. */
+const switching = new WeakSet<ActiveModel>();
+
+/** Whether `/reindex full` switches the index to the configured model (the bot serves with the index's own). */
+export const switchPending = (context: RequestContext): context is RequestContext & { switchTo: Embedder } =>
+  context.switchTo !== undefined && context.switchTo.modelId !== context.model.embedder.modelId;
+
+/**
+ * `/reindex full` while the index holds another model than the configured one: a model switch (src/indexer/
+ * switch-model.ts) of the whole index, as one background job. Every source of every tenant is indexed again with
+ * the configured model: the registered folders and URL lists, and the chat channels of platforms this bot is
+ * connected to. Searches keep the index's model until the swap, when the bot's model changes with the index.
+ * The report names only this tenant's sources (every source for the host operator); the others are counted.
+ */
+export async function startSwitchJob(context: RequestContext & { switchTo: Embedder }): Promise<Reply> {
+  const { jobs, request, hooks, registry, model, switchTo, config, logger, leases } = context;
+  // Jobs are one per tenant, but a switch covers every tenant: one at a time per bot.
+  if (switching.has(model))
+    throw refusal('reindex', 'A model switch is already running; wait for its report.');
+  const registered = await registeredTargets(registry);
+  const chat = await chatTargets(context);
+  const planned = [...registered, ...chat];
+  const from = model.embedder.modelId;
+  // The host operator hears about every source; a chat admin only about their own tenant's.
+  const seesReportOf = (d: SourceDescriptor) =>
+    request.actor.isHostOperator === true || d.tenant === request.tenant;
+  const jobId = jobs.start(request.tenant, `model switch to ${switchTo.modelId}`, async (id, signal) => {
+    switching.add(model);
+    const startedAt = new Date();
+    const stopped: IndexFailure[] = [];
+    const reports: IndexReport[] = [];
+    try {
+      const result = await switchModel({
+        store: context.store,
+        embedder: switchTo,
+        targets: planned.map((p) => p.target),
+        logger,
+        ...(leases && { leases }),
+        concurrency: config.LOOKALIKE_CONCURRENCY,
+        batchSize: config.LOOKALIKE_BATCH_SIZE,
+        onProgress: (progress) => hooks.onProgress?.({ ...progress, jobId: id }),
+        signal,
+        // The bot answers with the new model from the moment the index holds it; the old one is closed.
+        atSwap: model.swapTo(switchTo, (previous) => void previous.close()),
+      });
+      for (const [i, report] of result.reports.entries()) {
+        const { descriptor } = planned[i]!;
+        await registry.record(descriptor, { report }).catch(() => undefined);
+        if (seesReportOf(descriptor)) reports.push(report);
+      }
+      logger.info(`switched the index from model ${from} to ${switchTo.modelId}`, { jobId: id });
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      stopped.push({ input: `model switch to ${switchTo.modelId}`, reason: `${reason} (still on ${from})` });
+    } finally {
+      switching.delete(model);
+    }
+    hooks.onJobDone?.(
+      combine(id, `model switch to ${switchTo.modelId}`, request.tenant, true, startedAt, reports, stopped),
+    );
+  });
+  const here = planned.filter((p) => seesReportOf(p.descriptor)).length;
+  return {
+    kind: 'job',
+    jobId,
+    text:
+      `Started switching the index from model ${from} to ${switchTo.modelId} (job ${jobId}): ${planned.length} ` +
+      `sources (${here} of them here) are indexed again with it behind the index; searches keep using ${from} ` +
+      'until the swap.',
+  };
+}
+
+/** The indexed chat channels of every tenant whose platform this bot is connected to. */
+async function chatTargets(
+  context: RequestContext,
+): Promise<{ descriptor: SourceDescriptor; target: SwitchTarget }[]> {
+  const entries = await context.channels.list();
+  return entries.flatMap((entry) => {
+    const provider = context.chatHistory.for(entry.tenant);
+    if (!provider) return [];
+    const source = provider.open(entry);
+    const descriptor = { id: source.id, kind: 'chat' as const, path: `#${entry.name}`, tenant: entry.tenant };
+    return [{ descriptor, target: { tenant: entry.tenant, source: source.id, open: async () => source } }];
+  });
 }
 
 /** One report for a job over several sources: counts added up, failures listed (a source that stopped, too). */

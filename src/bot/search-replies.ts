@@ -1,3 +1,4 @@
+import { refusal } from '../util/errors.js';
 import { renderResults } from '../render/results.js';
 import type { SearchPage, SearchShape } from '../search/service.js';
 import { encodeCursor, type QuerySession } from '../search/sessions.js';
@@ -40,6 +41,10 @@ export async function answerPage(
   offset: number,
 ): Promise<Reply> {
   const { config, request, search, scope } = context;
+  // A remembered query vector of the model the index held before a switch would rank the new index at random.
+  if (session.createdAt < context.model.swappedAt || session.vector.length !== context.embedder.dims) {
+    throw refusal('more', 'The index moved to a new model since that search; run the search again.');
+  }
   const page = await search.page(session.vector, scope, offset, session.count, session.text, session.shape);
   if (page.hits.length === 0) {
     if (offset > 0) return { kind: 'text', text: `No more results for ${session.title}.` };

@@ -4,11 +4,22 @@ import cliProgress from 'cli-progress';
 import { InvalidArgumentError, type Command } from 'commander';
 import { checkModelFolders, loadConfig } from '../config/load.js';
 import { indexSource, summaryLine, type IndexProgress, type IndexReport } from '../indexer/index-source.js';
+import { registeredTargets, switchModel } from '../indexer/switch-model.js';
 import { parseShard, type Shard } from '../indexer/shard.js';
 import { openEmbedder } from '../model/index.js';
 import { openTextReader } from '../ocr/index.js';
 import { withConfiguredGlobs } from '../indexer/configured-globs.js';
-import { describeSource, openSourceRegistry, type SourceDescriptor } from '../indexer/source-registry.js';
+import {
+  describeSource,
+  openSourceRegistry,
+  type SourceDescriptor,
+  type SourceRegistry,
+} from '../indexer/source-registry.js';
+import type { Config } from '../config/schema.js';
+import type { Embedder } from '../model/types.js';
+import type { Leases } from '../store/leases/types.js';
+import type { VectorStore } from '../store/types.js';
+import type { Logger } from '../util/log.js';
 import { LeaseHeldError } from '../store/leases/hold.js';
 import { openLeases } from '../store/leases/open.js';
 import { openStore } from '../store/open.js';
@@ -19,6 +30,7 @@ import { sharedTenant } from '../store/tenants.js';
 interface IndexFlags {
   tenant: string;
   full?: boolean;
+  switchModel?: boolean;
   dryRun?: boolean;
   keepMissing?: boolean;
   shard?: Shard;
@@ -46,6 +58,10 @@ export function registerIndexCommand(program: Command): void {
       sharedTenant,
     )
     .option('--full', 'rebuild this source from scratch behind the index (searches keep answering meanwhile)')
+    .option(
+      '--switch-model',
+      'move the index to the configured model (LOOKALIKE_MODEL / LOOKALIKE_MODEL_DIR): this source and every registered folder and URL list are rebuilt with it behind the index, searches keep the old model until the swap; run again to resume a stopped switch',
+    )
     .option('--dry-run', 'report what would change, write nothing')
     .option('--keep-missing', 'keep the documents of files that disappeared')
     .option(
@@ -111,6 +127,9 @@ async function runIndexCommand(input: string, flags: IndexFlags): Promise<void> 
   if (flags.full && flags.shard && flags.shard.count > 1) {
     throw new InputError('--full', 'rebuilds the whole source at once and cannot be combined with --shard');
   }
+  if (flags.switchModel && ((flags.shard && flags.shard.count > 1) || flags.dryRun)) {
+    throw new InputError('--switch-model', 'rebuilds the whole index at once: not with --shard or --dry-run');
+  }
   const registry = openSourceRegistry(config);
   const descriptor = withConfiguredGlobs(
     await describeSource(input, {
@@ -128,7 +147,8 @@ async function runIndexCommand(input: string, flags: IndexFlags): Promise<void> 
     throw error;
   });
   const leases = await openLeases(config);
-  const reader = flags.dryRun ? undefined : await openTextReader(config);
+  // A switch reads no text: what was read is carried over from the old index.
+  const reader = flags.dryRun || flags.switchModel ? undefined : await openTextReader(config);
   const cancel = new AbortController();
   // SIGINT (Ctrl-C) or SIGTERM (a service manager): stop at the next safe point; the next run resumes. Should
   // the safe point not come within the grace period, exit anyway: a run killed at any moment converges too.
@@ -143,24 +163,41 @@ async function runIndexCommand(input: string, flags: IndexFlags): Promise<void> 
   process.once('SIGINT', onInterrupt);
   process.once('SIGTERM', onInterrupt);
   const display = progressDisplay(descriptor, Boolean(process.stderr.isTTY));
-  let report: IndexReport;
+  let reports: { report: IndexReport; descriptor: SourceDescriptor }[];
   try {
-    report = await indexSource({
-      source,
-      store,
-      embedder,
-      ...(reader && { reader }),
-      logger,
-      leases,
-      full: flags.full ?? false,
-      dryRun: flags.dryRun ?? false,
-      keepMissing: flags.keepMissing ?? false,
-      ...(flags.shard && { shard: flags.shard }),
-      concurrency: flags.concurrency ?? config.LOOKALIKE_CONCURRENCY,
-      batchSize: flags.batch ?? config.LOOKALIKE_BATCH_SIZE,
-      onProgress: display.update,
-      signal: cancel.signal,
-    });
+    reports = flags.switchModel
+      ? await runSwitch(descriptor, {
+          registry,
+          store,
+          embedder,
+          logger,
+          leases,
+          flags,
+          config,
+          display,
+          cancel,
+        })
+      : [
+          {
+            descriptor,
+            report: await indexSource({
+              source,
+              store,
+              embedder,
+              ...(reader && { reader }),
+              logger,
+              leases,
+              full: flags.full ?? false,
+              dryRun: flags.dryRun ?? false,
+              keepMissing: flags.keepMissing ?? false,
+              ...(flags.shard && { shard: flags.shard }),
+              concurrency: flags.concurrency ?? config.LOOKALIKE_CONCURRENCY,
+              batchSize: flags.batch ?? config.LOOKALIKE_BATCH_SIZE,
+              onProgress: display.update,
+              signal: cancel.signal,
+            }),
+          },
+        ];
   } catch (error) {
     display.stop();
     // A run refused because another one holds the source is not a run of its own.
@@ -178,12 +215,57 @@ async function runIndexCommand(input: string, flags: IndexFlags): Promise<void> 
     await reader?.close();
   }
   display.stop();
-  // A dry run writes nothing, the source list included.
-  if (!report.dryRun) await registry.record(descriptor, { report });
-  if (flags.report) await writeFile(path.resolve(flags.report), `${JSON.stringify(report, null, 2)}\n`);
-  process.stdout.write(summaryText(report, descriptor));
-  const indexed = report.new + report.updated + report.unchanged;
-  if (indexed === 0 && report.failed.length > 0) process.exitCode = 1; // nothing could be read
+  for (const { report, descriptor: source } of reports) {
+    // A dry run writes nothing, the source list included.
+    if (!report.dryRun) await registry.record(source, { report });
+    process.stdout.write(summaryText(report, source));
+  }
+  if (flags.report) {
+    const written = flags.switchModel ? reports.map((r) => r.report) : reports[0]?.report;
+    await writeFile(path.resolve(flags.report), `${JSON.stringify(written, null, 2)}\n`);
+  }
+  const indexed = reports.reduce((n, { report: r }) => n + r.new + r.updated + r.unchanged, 0);
+  const failed = reports.reduce((n, { report: r }) => n + r.failed.length, 0);
+  if (indexed === 0 && failed > 0) process.exitCode = 1; // nothing could be read
+}
+
+interface SwitchParts {
+  registry: SourceRegistry;
+  store: VectorStore;
+  embedder: Embedder;
+  logger: Logger;
+  leases: Leases;
+  flags: IndexFlags;
+  config: Config;
+  display: ReturnType<typeof progressDisplay>;
+  cancel: AbortController;
+}
+
+/** `--switch-model`: this source and every registered folder and URL list, rebuilt with the configured model. */
+async function runSwitch(descriptor: SourceDescriptor, parts: SwitchParts) {
+  const { registry, store, embedder, flags, config } = parts;
+  const planned = await registeredTargets(registry, [descriptor]);
+  const stats = await store.stats();
+  process.stderr.write(
+    `Switching index ${stats.index} from model ${stats.modelId ?? '(none)'} to ${embedder.modelId}: ` +
+      `${planned.length} source${planned.length === 1 ? '' : 's'} to index again; searches keep the old model until the swap.\n`,
+  );
+  const result = await switchModel({
+    store,
+    embedder,
+    targets: planned.map((p) => p.target),
+    logger: parts.logger,
+    leases: parts.leases,
+    keepMissing: flags.keepMissing ?? false,
+    concurrency: flags.concurrency ?? config.LOOKALIKE_CONCURRENCY,
+    batchSize: flags.batch ?? config.LOOKALIKE_BATCH_SIZE,
+    onProgress: parts.display.update,
+    signal: parts.cancel.signal,
+  });
+  process.stderr.write(
+    `${result.resumed ? 'Resumed and finished' : 'Finished'} the switch: index ${stats.index} now holds model ${result.to} only.\n`,
+  );
+  return result.reports.map((report, i) => ({ report, descriptor: planned[i]!.descriptor }));
 }
 
 function summaryText(report: IndexReport, source: SourceDescriptor): string {

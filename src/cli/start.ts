@@ -3,7 +3,10 @@ import { createBot } from '../bot/create.js';
 import type { ChatAdapter } from '../bot/types.js';
 import { checkModelFolders, ConfigError, loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
-import { openEmbedder } from '../model/index.js';
+import { openEmbedder, openStampedEmbedder } from '../model/index.js';
+import type { Embedder } from '../model/types.js';
+import { ActiveModel } from '../search/active-model.js';
+import type { VectorStore } from '../store/types.js';
 import { openTextReader } from '../ocr/index.js';
 import { ChatChannels } from '../sources/chat/channels.js';
 import { LiveChatIndexer } from '../indexer/live-chat.js';
@@ -37,14 +40,16 @@ async function startBot(config: Config, logger: Logger): Promise<void> {
   const status = new ConnectionStatus(logger);
   checkModelFolders(config);
   await ensureModels(config); // first start: fetches the default model unless a model folder is there
-  const embedder = measuredEmbedder(await openEmbedder(config));
+  const configured = measuredEmbedder(await openEmbedder(config));
   const store = measuredStore(
     await openStore(config).catch(async (error: unknown) => {
-      await embedder.close();
+      await configured.close();
       throw error;
     }),
   );
+  const { embedder, switchTo } = await servingModel(config, configured, store, logger);
   await store.ensureIndex({ dims: embedder.dims, modelId: embedder.modelId });
+  const model = new ActiveModel(embedder);
   const leases = await openLeases(config);
   const remembered = await openSessions(config);
   const reader = await openTextReader(config);
@@ -56,6 +61,8 @@ async function startBot(config: Config, logger: Logger): Promise<void> {
   const bot = createBot({
     config,
     embedder,
+    model,
+    ...(switchTo && { switchTo }),
     ...(reader && { reader }),
     store,
     logger,
@@ -69,7 +76,13 @@ async function startBot(config: Config, logger: Logger): Promise<void> {
   // Following live posts needs Discord's message intents: only ask for them once an admin added a channel.
   const live =
     chat && (await channels.list()).length > 0
-      ? new LiveChatIndexer({ store, embedder, ...(reader && { reader }), logger, channels })
+      ? new LiveChatIndexer({
+          store,
+          embedder: model.following(),
+          ...(reader && { reader }),
+          logger,
+          channels,
+        })
       : undefined;
 
   let stopping: Promise<void> | undefined;
@@ -117,7 +130,9 @@ async function startBot(config: Config, logger: Logger): Promise<void> {
       await leases.close();
       await remembered.close();
       await store.close();
-      await embedder.close();
+      // After a switch the configured model is the one in use (the old one was closed at the swap).
+      await model.embedder.close();
+      if (switchTo && switchTo !== model.embedder) await switchTo.close();
       await reader?.close();
       await ops?.close();
       clearTimeout(deadline);
@@ -133,7 +148,7 @@ async function startBot(config: Config, logger: Logger): Promise<void> {
       port: config.LOOKALIKE_HTTP_PORT,
       metrics,
       logger,
-      readiness: () => readiness(store, embedder.modelId, status, platforms),
+      readiness: () => readiness(store, model.embedder.modelId, status, platforms),
     }).catch(async (error: unknown) => {
       await shutdown('ops listener failed');
       throw error;
@@ -151,6 +166,35 @@ async function startBot(config: Config, logger: Logger): Promise<void> {
     await consoleDone;
     await shutdown('console input ended');
   }
+}
+
+/**
+ * The model the bot searches with: the configured one, unless the index holds another. Then the index's own model
+ * serves (when it is in the model cache) and the configured one waits for an admin's `/reindex full`, which
+ * switches the index to it without downtime. Without the index's model at hand, ensureIndex refuses as before.
+ */
+async function servingModel(
+  config: Config,
+  configured: Embedder,
+  store: VectorStore,
+  logger: Logger,
+): Promise<{ embedder: Embedder; switchTo?: Embedder }> {
+  const held = await store.stats();
+  if (held.modelId === undefined || held.modelId === configured.modelId) return { embedder: configured };
+  const opened = await openStampedEmbedder(config, held.modelId);
+  const stamped = opened && measuredEmbedder(opened);
+  if (!stamped) {
+    logger.warn(
+      `index ${held.index} holds model ${held.modelId}, which is not in the model cache: this bot cannot serve it ` +
+        `while switching to ${configured.modelId}`,
+    );
+    return { embedder: configured };
+  }
+  logger.info(
+    `index ${held.index} holds model ${held.modelId}: serving with it until an admin's /reindex full switches ` +
+      `the index to the configured ${configured.modelId}`,
+  );
+  return { embedder: stamped, switchTo: configured };
 }
 
 /** /readyz: the model is loaded (it is, once the bot runs), the store answers with this model's stamp, platforms are connected. */

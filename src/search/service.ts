@@ -1,6 +1,6 @@
 import type { Embedder, ImageInput } from '../model/types.js';
 import { modelMismatch } from '../store/model-stamp.js';
-import type { DocFilter, Hit, TenantScope, VectorStore } from '../store/types.js';
+import type { DocFilter, Hit, IndexSpec, TenantScope, VectorStore } from '../store/types.js';
 import { InputError, refusal } from '../util/errors.js';
 import { fuseRanks } from './fusion.js';
 import { foldNearCopies } from './near-copies.js';
@@ -131,17 +131,22 @@ export class SearchService {
       text
         ? this.store.findText({ words: text.words, phrase: text.phrase, k, scope, ...(filter && { filter }) })
         : [],
-    ]);
+    ]).catch(async (error: unknown) => {
+      // A query of other dims than the index's (the stores check it before asking anything): the index was built
+      // with, or switched to, another model. Any other failure (an outage) is passed on as it is, at once.
+      if (!(error instanceof InputError)) throw error;
+      const stats = await this.store.stats().catch(() => undefined);
+      if (stats?.modelId !== undefined && stats.dims !== vector.length) {
+        throw this.mismatch(stats.index, { dims: stats.dims ?? 0, modelId: stats.modelId });
+      }
+      throw error;
+    });
     // Vectors of another model rank at random: refuse rather than answer (e.g. the index was rebuilt with another
     // model after this process started, or a search runs with another LOOKALIKE_MODEL than the indexer did).
     const foreign = byVector.find((hit) => hit.model_id !== this.embedder.modelId);
     if (foreign) {
       const stats = await this.store.stats();
-      const stored = { dims: stats.dims ?? vector.length, modelId: foreign.model_id };
-      throw modelMismatch(this.store.backend, stats.index, stored, {
-        dims: this.embedder.dims,
-        modelId: this.embedder.modelId,
-      });
+      throw this.mismatch(stats.index, { dims: stats.dims ?? vector.length, modelId: foreign.model_id });
     }
     const ranked =
       byText.length === 0
@@ -199,6 +204,13 @@ export class SearchService {
       cut: ranked.length - kept,
       lowConfidence,
     };
+  }
+
+  private mismatch(index: string, stored: IndexSpec) {
+    return modelMismatch(this.store.backend, index, stored, {
+      dims: this.embedder.dims,
+      modelId: this.embedder.modelId,
+    });
   }
 
   /** Text-only hits get the cosine of their stored vector, so every hit shows the same kind of score. */

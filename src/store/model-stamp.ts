@@ -12,7 +12,7 @@ function settingFor(modelId: string): string | undefined {
 
 /**
  * An index is stamped with the model (and so the dims) that made its vectors, and never mixes two: the refusal
- * names both models and says the two ways out.
+ * names both models and says the two ways out (the model that built it, or a switch: src/indexer/switch-model.ts).
  */
 export function modelMismatch(
   backend: string,
@@ -25,7 +25,8 @@ export function modelMismatch(
     backend,
     `index "${index}" holds vectors of model "${stored.modelId}" (${stored.dims} dims), but this run uses model ` +
       `"${wanted.modelId}" (${wanted.dims} dims); an index never mixes models. To search it, run with the model ` +
-      `that built it${back ? ` (${back})` : ''}; to move to "${wanted.modelId}", index every source again into a ` +
-      'new index (set LOOKALIKE_INDEX to a new name), then point the bot at it.',
+      `that built it${back ? ` (${back})` : ''}; to move it to "${wanted.modelId}" with no downtime, rebuild it ` +
+      'with that model behind the live index: `lookalike index <folder> --switch-model` (every registered folder ' +
+      'and URL list is indexed again), or `/reindex full` from chat in a bot started with that model.',
   );
 }

@@ -138,6 +138,33 @@ export interface Reindex {
   upsert(docs: ImageDocument[]): Promise<UpsertResult>;
 }
 
+/** How many documents one (tenant, source) slice holds. */
+export interface SliceCount {
+  tenant: string;
+  source: string;
+  count: number;
+}
+
+/**
+ * A model switch under way: a new index stamped with another model (its own dims), built behind the live one,
+ * which keeps answering with the old model until the commit swaps both at once.
+ */
+export interface ModelSwitch {
+  /** The new index (Elasticsearch) or file (embedded). */
+  readonly id: string;
+  readonly spec: IndexSpec;
+  /** Begun again on an unfinished switch to the same model: what it holds was kept. */
+  readonly resumed: boolean;
+  /**
+   * The new index as a store of its own: index runs fill it slice by slice, incrementally, so a switch that
+   * stopped and is begun again resumes where it was. Commit and abort close it.
+   */
+  readonly store: VectorStore;
+}
+
+/** Runs the atomic step of a commit; the caller can change what it holds (its model) in the same moment. */
+export type AtSwap = (swap: () => Promise<void>) => Promise<void>;
+
 export interface VectorStore {
   readonly backend: 'elasticsearch' | 'embedded';
   /** Creates the index if missing; refuses (clear error) when it exists with other dims or another model. */
@@ -187,5 +214,21 @@ export interface VectorStore {
    */
   commitReindex(reindex: Reindex): Promise<void>;
   abortReindex(reindex: Reindex): Promise<void>;
+  /** Every (tenant, source) slice the index holds, with its size (none before the index exists). */
+  slices(): Promise<SliceCount[]>;
+  /**
+   * Starts a model switch: a new, empty index stamped with `spec`, which must differ from the live index's
+   * model. An unfinished switch to the same model is resumed; one to another model is dropped. A switch cannot
+   * copy any vectors of the old model: the caller refills every slice.
+   */
+  beginModelSwitch(spec: IndexSpec): Promise<ModelSwitch>;
+  /**
+   * Makes the switch's index the live one in one atomic step, after any slow preparation (Elasticsearch's merge,
+   * the embedded store's copy), so searches answer from the old index until that step and from the new one
+   * after it. `atSwap`, when given, runs that step. The old model's vectors are dropped afterwards.
+   */
+  commitModelSwitch(change: ModelSwitch, atSwap?: AtSwap): Promise<void>;
+  /** Drops a switch's index; the live one is untouched. */
+  abortModelSwitch(change: ModelSwitch): Promise<void>;
   close(): Promise<void>;
 }

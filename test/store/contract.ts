@@ -75,7 +75,9 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
         expect(error).toBeInstanceOf(Error);
         expect((error as Error).message).toContain(contractModel);
         expect((error as Error).message).toContain('other-model');
-        expect((error as Error).message).toMatch(/run with the model that built it.*set LOOKALIKE_INDEX/);
+        expect((error as Error).message).toMatch(
+          /run with the model that built it.*--switch-model.*\/reindex full/,
+        );
       });
     });
 

@@ -1,8 +1,8 @@
-import type { TransportRequestOptions } from '@elastic/elasticsearch';
+import type { estypes, TransportRequestOptions } from '@elastic/elasticsearch';
 import type { Config } from '../../config/schema.js';
 import { InputError, ServiceError } from '../../util/errors.js';
 import { thumbnailProblem } from '../validate.js';
-import type { ImageMeta, IndexSpec, Reindex, VectorStore } from '../types.js';
+import type { ImageMeta, IndexSpec, ModelSwitch, Reindex, SliceCount, VectorStore } from '../types.js';
 import { defaultBulkSettings, deleteDocuments, writeDocuments, type BulkSettings } from './bulk.js';
 import { connect } from './connect.js';
 import { copyAllBut } from './copy.js';
@@ -24,13 +24,15 @@ import {
 import { cosineFromScore, knnSearch, scopeQuery, textSearch } from './query.js';
 import { lookupWords, rankTextMatches } from '../text-match.js';
 import {
+  claimAndDelete,
   listLeftovers,
   rebuildAlias,
   rebuildMapping,
   removeAbandoned,
+  switchMapping,
   type LeftoverIndex,
 } from './rebuilds.js';
-import { mergeRebuild, swapAlias } from './reindex.js';
+import { dropReplaced, mergeRebuild, pointAlias, swapAlias } from './reindex.js';
 import { retryTransient } from './retry.js';
 
 export interface ElasticsearchStoreOptions {
@@ -68,6 +70,17 @@ const scanPage = 1_000;
 /** The server's default cap on hits per search (index.max_result_window). */
 const maxResults = 10_000;
 const pitKeepAlive = '2m';
+/** Slices listed per page of the composite aggregation. */
+const slicePage = 1_000;
+
+function checkSpec(spec: IndexSpec): void {
+  if (!Number.isInteger(spec.dims) || spec.dims < 1 || spec.dims > 4096) {
+    throw new InputError('dims', `must be a whole number from 1 to 4096, got ${spec.dims}`);
+  }
+  if (!spec.modelId) throw new InputError('modelId', 'is empty');
+}
+
+const sameSpec = (a: IndexSpec, b: IndexSpec) => a.dims === b.dims && a.modelId === b.modelId;
 
 /**
  * The Elasticsearch VectorStore: one document per image in a concrete index `<alias>-<timestamp>`,
@@ -158,10 +171,7 @@ export async function createElasticsearchStore(
     backend: 'elasticsearch',
 
     async ensureIndex(spec: IndexSpec) {
-      if (!Number.isInteger(spec.dims) || spec.dims < 1 || spec.dims > 4096) {
-        throw new InputError('dims', `must be a whole number from 1 to 4096, got ${spec.dims}`);
-      }
-      if (!spec.modelId) throw new InputError('modelId', 'is empty');
+      checkSpec(spec);
       const existing = await readAlias(client, alias, target);
       if (!existing) {
         checkIndexOptions(spec, indexOptions, features);
@@ -536,6 +546,113 @@ export async function createElasticsearchStore(
       if (!pending) return;
       await deleteIndex(client, pending.to, target);
       pendingReindexes.delete(reindex.id);
+    },
+
+    async slices() {
+      if (!(await readAlias(client, alias, target))) return [];
+      await seeOwnWrites();
+      const slices: SliceCount[] = [];
+      let after: Record<string, estypes.FieldValue> | undefined;
+      for (;;) {
+        const response = await call(`list the sources in "${alias}"`, () =>
+          client.search({
+            index: alias,
+            size: 0,
+            aggs: {
+              slices: {
+                composite: {
+                  size: slicePage,
+                  sources: [
+                    { tenant: { terms: { field: 'tenant' } } },
+                    { source: { terms: { field: 'source' } } },
+                  ],
+                  ...(after && { after }),
+                },
+              },
+            },
+          }),
+        );
+        const found = response.aggregations?.slices as estypes.AggregationsCompositeAggregate | undefined;
+        const buckets = (found?.buckets ?? []) as estypes.AggregationsCompositeBucket[];
+        for (const bucket of buckets) {
+          slices.push({
+            tenant: String(bucket.key.tenant),
+            source: String(bucket.key.source),
+            count: bucket.doc_count,
+          });
+        }
+        if (buckets.length < slicePage || !found?.after_key) return slices;
+        after = found.after_key;
+      }
+    },
+
+    async beginModelSwitch(spec) {
+      checkSpec(spec);
+      const live = await readAlias(client, alias, target);
+      if (!live) {
+        throw new ServiceError(
+          'elasticsearch',
+          `index "${alias}" does not exist: nothing to switch, just index`,
+        );
+      }
+      if (sameSpec(live.spec, spec)) {
+        throw new InputError('model', `index "${alias}" already holds vectors of "${spec.modelId}"`);
+      }
+      checkIndexOptions(spec, indexOptions, features);
+      const switches = (await listLeftovers(client, alias, target)).filter(
+        (l) => l.state === 'unfinished rebuild' && l.switchTo !== undefined,
+      );
+      const resumable = switches.find((l) => sameSpec(l.switchTo as IndexSpec, spec));
+      // An unfinished switch to another model is of no use to this one.
+      for (const other of switches)
+        if (other !== resumable) await claimAndDelete(client, other.index, target);
+      let index = resumable?.index;
+      if (index) {
+        // What the stopped run wrote may not be searchable yet; the resumed runs scan it to skip it.
+        const resumed = index;
+        await call(`refresh "${resumed}"`, () => client.indices.refresh({ index: resumed }));
+      } else {
+        const began = new Date();
+        index = concreteIndexName(alias, began);
+        await createIndex(
+          client,
+          index,
+          switchMapping(buildMappings(spec, indexOptions), began),
+          target,
+          { [rebuildAlias(index)]: { is_write_index: true } },
+          settings,
+        );
+      }
+      // The new index is reached through its rebuild alias, which the commit removes in the swap.
+      const store = await createElasticsearchStore(
+        { ...config, LOOKALIKE_INDEX: rebuildAlias(index) },
+        options,
+      );
+      try {
+        await store.ensureIndex(spec);
+      } catch (err) {
+        await store.close();
+        throw err;
+      }
+      return { id: index, spec, resumed: resumable !== undefined, store } satisfies ModelSwitch;
+    },
+
+    async commitModelSwitch(change, atSwap) {
+      await change.store.close();
+      const live = await readAlias(client, alias, target);
+      if (!live) throw new ServiceError('elasticsearch', `index "${alias}" vanished during the model switch`);
+      await mergeRebuild(client, change.id, target);
+      const swap = async () => {
+        await pointAlias(client, alias, live.index, change.id, target);
+        known = undefined;
+      };
+      await (atSwap ? atSwap(swap) : swap());
+      await dropReplaced(client, live.index, target);
+    },
+
+    async abortModelSwitch(change) {
+      await change.store.close();
+      await claimAndDelete(client, change.id, target);
     },
 
     async close() {

@@ -1,5 +1,6 @@
 import type { Client, estypes } from '@elastic/elasticsearch';
 import { isNotFound, toServiceError } from './errors.js';
+import type { IndexSpec } from '../types.js';
 import { deleteIndex } from './indices.js';
 import { specFromMapping } from './mapping.js';
 
@@ -26,6 +27,13 @@ export function rebuildMapping(
   return { ...mapping, _meta: { ...mapping._meta, lookalike: { ...lookalike, rebuild } } };
 }
 
+/** The mapping of a model switch's index: a new model's (`mapping`), marked as a switch and when it began. */
+export function switchMapping(mapping: estypes.MappingTypeMapping, began: Date): estypes.MappingTypeMapping {
+  const lookalike = mapping._meta?.lookalike as Record<string, unknown>;
+  const rebuild = { model_switch: true, began_at: began.toISOString() };
+  return { ...mapping, _meta: { ...mapping._meta, lookalike: { ...lookalike, rebuild } } };
+}
+
 /** An index of this alias that nothing reads. */
 export interface LeftoverIndex {
   index: string;
@@ -36,6 +44,8 @@ export interface LeftoverIndex {
   state: 'unfinished rebuild' | 'unused';
   tenant?: string;
   source?: string;
+  /** A model switch's index, with the model it is stamped with (every slice is refilled). */
+  switchTo?: IndexSpec;
   /** When the rebuild began, else when the index was created (ms since the epoch; NaN when unknown). */
   sinceMs: number;
 }
@@ -60,7 +70,9 @@ export async function listLeftovers(client: Client, alias: string, target: strin
     if (!ours.test(index) || !specFromMapping(state.mappings)) return [];
     const aliases = Object.keys(state.aliases ?? {});
     if (aliases.includes(alias)) return [];
-    const rebuild = state.mappings?._meta?.lookalike?.rebuild as Partial<Slice & { began_at: string }>;
+    const rebuild = state.mappings?._meta?.lookalike?.rebuild as Partial<
+      Slice & { began_at: string; model_switch: boolean }
+    >;
     const created = Number(state.settings?.index?.creation_date);
     const began = Date.parse(rebuild?.began_at ?? '');
     return [
@@ -69,6 +81,7 @@ export async function listLeftovers(client: Client, alias: string, target: strin
         state: aliases.includes(rebuildAlias(index)) ? 'unfinished rebuild' : 'unused',
         ...(rebuild?.tenant !== undefined && { tenant: rebuild.tenant }),
         ...(rebuild?.source !== undefined && { source: rebuild.source }),
+        ...(rebuild?.model_switch === true && { switchTo: specFromMapping(state.mappings) }),
         sinceMs: Number.isNaN(began) ? created : began,
       },
     ];
@@ -95,18 +108,24 @@ export async function removeAbandoned(
     if (leftover.state !== 'unfinished rebuild') continue;
     const sameSlice = leftover.tenant === slice.tenant && leftover.source === slice.source;
     if (!sameSlice && !(now - leftover.sinceMs > abandonAfterMs)) continue;
-    try {
-      await client.indices.updateAliases({
-        actions: [
-          { remove: { index: leftover.index, alias: rebuildAlias(leftover.index), must_exist: true } },
-        ],
-      });
-    } catch (err) {
-      if (isNotFound(err)) continue;
-      throw toServiceError(err, `claim the unfinished rebuild "${leftover.index}"`, target);
-    }
-    await deleteIndex(client, leftover.index, target);
-    removed.push(leftover.index);
+    if (await claimAndDelete(client, leftover.index, target)) removed.push(leftover.index);
   }
   return removed;
+}
+
+/**
+ * Deletes an unfinished rebuild after claiming it (removing its rebuild alias, must_exist); false, leaving it
+ * alone, when its owner committed it or another cleanup claimed it first.
+ */
+export async function claimAndDelete(client: Client, index: string, target: string): Promise<boolean> {
+  try {
+    await client.indices.updateAliases({
+      actions: [{ remove: { index, alias: rebuildAlias(index), must_exist: true } }],
+    });
+  } catch (err) {
+    if (isNotFound(err)) return false;
+    throw toServiceError(err, `claim the unfinished rebuild "${index}"`, target);
+  }
+  await deleteIndex(client, index, target);
+  return true;
 }

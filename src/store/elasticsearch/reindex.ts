@@ -61,9 +61,8 @@ export async function mergeRebuild(client: Client, index: string, target: string
  * Points the alias at the rebuild `to` instead of `from` and removes `to`'s rebuild alias, in one `_aliases`
  * call: readers see one index or the other, never neither. It fails, changing nothing, when the alias no
  * longer points at `from` or when `to` is no longer an unfinished rebuild (a cleanup claimed it).
- * Then drops `from`.
  */
-export async function swapAlias(
+export async function pointAlias(
   client: Client,
   alias: string,
   from: string,
@@ -81,6 +80,22 @@ export async function swapAlias(
   } catch (err) {
     throw toServiceError(err, `move alias "${alias}" from "${from}" to "${to}"`, target);
   }
+}
+
+/** Drops the index an alias pointed at before a swap, once searches that resolved the alias before it are done. */
+export async function dropReplaced(client: Client, from: string, target: string): Promise<void> {
   await sleep(oldIndexGraceMs);
   await deleteIndex(client, from, target);
+}
+
+/** pointAlias, then the old index is dropped. */
+export async function swapAlias(
+  client: Client,
+  alias: string,
+  from: string,
+  to: string,
+  target: string,
+): Promise<void> {
+  await pointAlias(client, alias, from, to, target);
+  await dropReplaced(client, from, target);
 }

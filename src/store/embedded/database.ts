@@ -244,6 +244,9 @@ export class StoreDatabase {
          WHERE t.image_id IN (SELECT value FROM json_each(@ids))
            AND t.sha256 = json_extract(d.meta, '$.sha256') AND ${scopeClause}`,
       ),
+      slices: r.prepare<[], { tenant: string; source: string; count: number }>(
+        'SELECT tenant, source, count(*) AS count FROM docs GROUP BY tenant, source ORDER BY tenant, source',
+      ),
       textMatches: r
         .prepare<[TextLookup], string>(
           `SELECT d.meta FROM doc_text JOIN docs d ON d.rowid = doc_text.rowid
@@ -309,6 +312,12 @@ export class StoreDatabase {
       pruneTombstones: w.prepare(`UPDATE state SET pruned_through = max(pruned_through,
         coalesce((SELECT max(seq) FROM tombstones WHERE deleted_at < @before), 0))`),
       dropTombstones: w.prepare('DELETE FROM tombstones WHERE deleted_at < @before'),
+      // A model switch drops every live document (the new ones come from another file: prepareSwitch).
+      dropDocs: w.prepare(`DELETE FROM docs WHERE rowid IN (SELECT rowid FROM docs LIMIT ${stepRows})`),
+      dropAllReindexes: w.prepare('DELETE FROM reindexes'),
+      // Every process holding an older seq reloads its mirror in full (the dims may have changed).
+      pruneAll: w.prepare('UPDATE state SET pruned_through = seq'),
+      dropAllTombstones: w.prepare('DELETE FROM tombstones'),
     };
     this.writing(() => {
       const before = Date.now() - tombstoneRetentionMs;
@@ -375,6 +384,11 @@ export class StoreDatabase {
 
   idsDeletedAfter(seq: number): string[] {
     return this.sql.tombstonesAfter.all(seq).map((r) => r.image_id);
+  }
+
+  /** Every (tenant, source) with its document count. */
+  slices(): { tenant: string; source: string; count: number }[] {
+    return this.sql.slices.all();
   }
 
   /** Facts for stats(): sizes on disk and the settings in force. */
@@ -508,6 +522,52 @@ export class StoreDatabase {
       return true;
     } catch (error) {
       if (this.writer.inTransaction) this.writer.exec('ROLLBACK');
+      throw error;
+    }
+  }
+
+  /**
+   * Replaces every document with those of another store file (a model switch's) and takes its model and dims, in
+   * ONE transaction run in steps: queries keep reading the old documents meanwhile. Returns the step that
+   * commits it (and undoes it when called with `false`): the caller decides the moment of the swap.
+   */
+  async prepareSwitch(file: string, pause: () => Promise<void>): Promise<(commit: boolean) => void> {
+    this.writer.prepare('ATTACH DATABASE ? AS incoming').run(file);
+    let attached = true;
+    const finish = (commit: boolean) => {
+      if (!attached) return;
+      attached = false;
+      try {
+        if (commit) this.writer.exec('COMMIT');
+      } finally {
+        if (this.writer.inTransaction) this.writer.exec('ROLLBACK');
+        this.writer.pragma('wal_autocheckpoint = 1000');
+        this.writer.exec('DETACH DATABASE incoming');
+      }
+    };
+    try {
+      this.writer.exec('BEGIN IMMEDIATE');
+      const w = this.writer;
+      const spec = w.prepare<[], StoreState>('SELECT dims, model_id FROM incoming.state').get();
+      if (!spec || spec.dims === null || spec.model_id === null) throw new Error(`${file} holds no index`);
+      while (this.sql.dropDocs.run().changes > 0) await pause();
+      const seq = this.nextSeq();
+      const rowids = w.prepare<[], number>('SELECT rowid FROM incoming.docs ORDER BY rowid').pluck().all();
+      const publish = w.prepare(`INSERT INTO docs (${docColumns})
+        SELECT image_id, tenant, source, channel_id, meta, ?, embedding FROM incoming.docs WHERE rowid IN ${inList}`);
+      for (const step of steps(rowids)) {
+        publish.run(seq, step);
+        await pause();
+      }
+      this.setSpec(spec.dims, spec.model_id);
+      this.sql.pruneAll.run();
+      this.sql.dropAllTombstones.run();
+      // Unfinished rebuilds of single slices hold the old model's vectors: they can no longer be committed.
+      this.sql.dropAllReindexes.run();
+      this.writer.pragma('wal_autocheckpoint = 0');
+      return finish;
+    } catch (error) {
+      finish(false);
       throw error;
     }
   }

@@ -1,12 +1,17 @@
 import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import type {
   DocFilter,
   Hit,
   ImageDocument,
+  AtSwap,
   ImageMeta,
   IndexSpec,
   KnnQuery,
+  ModelSwitch,
   Reindex,
+  SliceCount,
   StoreStats,
   TenantScope,
   TextQuery,
@@ -18,7 +23,7 @@ import type {
 } from '../types.js';
 import { lookupWords, rankTextMatches } from '../text-match.js';
 import { InputError, ServiceError } from '../../util/errors.js';
-import { fromBlob, toRow, type DocRow, type Slice, type StoreDatabase, type VectorRow } from './database.js';
+import { StoreDatabase, fromBlob, toRow, type DocRow, type Slice, type VectorRow } from './database.js';
 import { modelMismatch } from '../model-stamp.js';
 import { checkFilter, checkQuery, checkScope, documentProblem, thumbnailProblem } from '../validate.js';
 import { VectorTable, type Placement, type RowFacts } from './vector-table.js';
@@ -235,6 +240,63 @@ export class EmbeddedStore implements VectorStore {
     });
   }
 
+  async slices(): Promise<SliceCount[]> {
+    return this.read('slices', () => this.db.slices());
+  }
+
+  /**
+   * The switch's index is a store file of its own beside the live one (`<index>.switch.sqlite`), so it can be
+   * filled like any store and survives a stopped run; the live file is not touched until the commit.
+   */
+  async beginModelSwitch(spec: IndexSpec): Promise<ModelSwitch> {
+    const live = await this.read('beginModelSwitch', () => this.spec());
+    if (live.modelId === spec.modelId && live.dims === spec.dims) {
+      throw new InputError('model', `index "${this.index}" already holds vectors of "${spec.modelId}"`);
+    }
+    const file = switchFile(this.db.file);
+    let db = new StoreDatabase(file, 'NORMAL');
+    const held = db.state();
+    const resumed = held.model_id === spec.modelId && held.dims === spec.dims;
+    if (!resumed && held.dims !== null) {
+      // An unfinished switch to another model: it is of no use to this one.
+      db.close();
+      await removeStoreFile(file);
+      db = new StoreDatabase(file, 'NORMAL');
+    }
+    const store = new EmbeddedStore(db, `${this.index} (switching to ${spec.modelId})`, this.threads);
+    await store.ensureIndex(spec);
+    return { id: file, spec, resumed, store };
+  }
+
+  async commitModelSwitch(change: ModelSwitch, atSwap?: AtSwap): Promise<void> {
+    await change.store.close();
+    if (change.id !== switchFile(this.db.file) || !existsSync(change.id)) {
+      throw new ServiceError(service, `no model switch of index "${this.index}" is open at ${change.id}`);
+    }
+    await this.write('commitModelSwitch', async () => {
+      // Queries keep reading the old documents until finish(true) commits the whole replacement.
+      const finish = await this.db.prepareSwitch(change.id, pause);
+      const swap = async () => {
+        finish(true);
+        this.catchUp();
+      };
+      try {
+        await (atSwap ? atSwap(swap) : swap());
+      } finally {
+        finish(false); // undoes it unless the swap ran
+      }
+      await removeStoreFile(change.id);
+      await pause();
+      this.db.checkpoint();
+      await this.db.purgeStaging(pause);
+    });
+  }
+
+  async abortModelSwitch(change: ModelSwitch): Promise<void> {
+    await change.store.close();
+    await removeStoreFile(change.id);
+  }
+
   /** Finishes the writes already asked for, then closes; later calls are refused. */
   async close(): Promise<void> {
     if (this.closed) return;
@@ -306,8 +368,9 @@ export class EmbeddedStore implements VectorStore {
       this.seenVersion = this.db.dataVersion();
       const state = this.db.state();
       if (state.dims === null) return;
-      if (!this.table || this.seenSeq < state.pruned_through) {
-        // First load, or the tombstones we would need are gone: rebuild, then swap in.
+      if (!this.table || this.seenSeq < state.pruned_through || this.table.dims !== state.dims) {
+        // First load, the tombstones we would need are gone, or another model's vectors replaced every
+        // document (a model switch): rebuild, then swap in.
         const table = new VectorTable(state.dims, this.threads);
         for (const p of this.db.placements()) table.reserve(placeOf(p), p.rows);
         mirror(table, this.db.allVectors());
@@ -334,6 +397,13 @@ export class EmbeddedStore implements VectorStore {
 }
 
 const pause = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** Where a model switch of the store in `file` builds its index. */
+const switchFile = (file: string) => file.replace(/\.sqlite$/, '.switch.sqlite');
+
+async function removeStoreFile(file: string): Promise<void> {
+  for (const suffix of ['', '-wal', '-shm']) await rm(`${file}${suffix}`, { force: true });
+}
 
 function mirror(table: VectorTable, rows: Iterable<VectorRow>): void {
   for (const row of rows) table.put(row.image_id, placeOf(row), fromBlob(row.embedding), factsOf(row));

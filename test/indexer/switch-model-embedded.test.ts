@@ -1,0 +1,3 @@
+import { switchSuite } from './switch-model-suite.js';
+
+switchSuite('embedded');
