@@ -56,7 +56,7 @@ afterAll(async () => {
 
 describe('replies after the source folder is gone', () => {
   it('the console’s contact sheet shows every image', async () => {
-    const run = await runCli(['start'], isolatedEnv(dataDir), `/find a photo --count ${count}\n`);
+    const run = await runCli(['start'], isolatedEnv(dataDir), `/find a photo --count ${count} all:true\n`);
     expect(run.code, run.stderr).toBe(0);
     const file = /Contact sheet: (.+)$/m.exec(run.stdout)?.[1];
     expect(file, run.stdout).toBeDefined();
@@ -71,7 +71,7 @@ describe('replies after the source folder is gone', () => {
     try {
       await waitForOutput(bot, /discord: connected/);
       const who = discordPeople(fake, guild, adminRoleId);
-      const x = await interact(fake, chatInput(who.alice, 'find', { text: 'a photo', count }));
+      const x = await interact(fake, chatInput(who.alice, 'find', { text: 'a photo', count, all: true }));
       const edit = x.calls.filter((c) => c.method === 'PATCH').at(-1)!;
       const [sheet, ...images] = edit.files;
       expect(await placeholderTiles(sheet!.bytes, count)).toEqual([]);
@@ -111,7 +111,7 @@ describe('replies after the source folder is gone', () => {
       await new SlackUser(fake, socketTransport(fake), slackPeople.alice).command(
         channels.general.id,
         '/find',
-        `a photo count:${count}`,
+        `a photo count:${count} all:true`,
       );
       const { results, sheet } = await waitForResults(fake, channels.general.id, since);
       expect(ranks(results)).toHaveLength(count);
