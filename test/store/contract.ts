@@ -14,6 +14,8 @@
  * channel_id; per-document upsert failures carry the document's image_id.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Embedder } from '../../src/model/types.js';
+import { SearchService } from '../../src/search/service.js';
 import type { ImageDocument, Reindex, TenantScope, VectorStore } from '../../src/store/types.js';
 import { contractDims as dims, contractModel, ids, makeDoc, metaOf, sortedIds } from './helpers/docs.js';
 import { atCosine, exactRanking, randomUnit } from './helpers/vectors.js';
@@ -714,6 +716,69 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
         await store.delete(['after']);
         await settle();
         expect(await found('new words')).toEqual([]);
+      });
+    });
+    // Shaping is the search service's, but it runs over what each store returns, so every store runs it.
+    describe('answers shaped by the search service', () => {
+      const query = randomUnit(dims, 1);
+      const embedder = { modelId: contractModel, dims } as unknown as Embedder;
+      const best = atCosine(query, 0.9, 2);
+      const shapedDocs = [
+        makeDoc({ image_id: 'best', image_embedding: best, date: Date.UTC(2024, 0, 1), date_kind: 'taken' }),
+        // A near-copy of the best (a resized or re-encoded copy): folded under it.
+        makeDoc({
+          image_id: 'copy',
+          image_embedding: atCosine(best, 0.995, 3),
+          date: Date.UTC(2024, 0, 2),
+          date_kind: 'taken',
+        }),
+        makeDoc({
+          image_id: 'good',
+          image_embedding: atCosine(query, 0.8, 4),
+          date: Date.UTC(2024, 5, 1),
+          date_kind: 'posted',
+        }),
+        // The background: barely related images, far below the best.
+        ...Array.from({ length: 20 }, (_, i) =>
+          makeDoc({ image_id: `weak-${i}`, image_embedding: atCosine(query, 0.05 + i * 0.005, 10 + i) }),
+        ),
+      ];
+      beforeEach(async () => {
+        await write(shapedDocs);
+      });
+
+      it('folds near-copies under the better hit and cuts hits far below the best, saying how many', async () => {
+        const page = await new SearchService(embedder, store).page(query, tenantA, 0, 10, undefined, {
+          sort: 'relevance',
+          all: false,
+        });
+        expect(ids(page.hits)).toEqual(['best', 'good']);
+        expect(ids(page.hits[0]!.nearCopies)).toEqual(['copy']);
+        expect(page.cut).toBe(20);
+        expect(page.hasMore).toBe(false);
+      });
+
+      it('shows everything with all, and by date newest first while still cutting the weak ones', async () => {
+        const search = new SearchService(embedder, store);
+        const all = await search.page(query, tenantA, 0, 30, undefined, { sort: 'relevance', all: true });
+        expect(all.hits).toHaveLength(shapedDocs.length);
+        expect(all.cut).toBe(0);
+        const byDate = await search.page(query, tenantA, 0, 10, undefined, { sort: 'date', all: false });
+        expect(ids(byDate.hits)).toEqual(['good', 'best']);
+      });
+
+      it('filters inside the search, and says when the best match is weak for the model', async () => {
+        const search = new SearchService(embedder, store, undefined, {
+          nearCopyCosine: 0.97,
+          lowConfidence: 0.95,
+        });
+        const page = await search.page(query, tenantA, 0, 10, undefined, {
+          sort: 'relevance',
+          all: true,
+          filter: { date: { from: Date.UTC(2024, 0, 2) } },
+        });
+        expect(ids(page.hits)).toEqual(['copy', 'good']);
+        expect(page.lowConfidence).toBe(true);
       });
     });
   });
