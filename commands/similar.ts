@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { prepareQuery } from '../src/bot/query.js';
 import { answerQuery } from '../src/bot/search-replies.js';
 import { defineCommand, type RequestContext } from '../src/bot/command.js';
 import type { ImageRef } from '../src/bot/types.js';
@@ -21,6 +22,12 @@ export const similar = defineCommand({
         type: 'string',
         maxLength: 64,
       },
+      {
+        name: 'text',
+        description: 'Words that adjust it: at night, -people, in:#trips, sort:date (the /find language)',
+        type: 'string',
+        maxLength: 500,
+      },
       { name: 'count', description: 'How many results (1-20)', type: 'integer', min: 1, max: 20, default: 5 },
     ],
   },
@@ -34,18 +41,34 @@ export const similar = defineCommand({
         'Give exactly one picture to match: an attached image, a url, or a result (e.g. result:2).',
       );
     }
-    const { count } = options;
-    if (options.result !== undefined) {
-      const { imageId, label } = await resultReference(context, options.result);
-      const vector = await context.search.storedVector(imageId, context.scope);
-      return answerQuery(context, { vector, title: `images like ${label}`, count });
-    }
-    const image: ImageRef = request.image ?? { url: options.url! };
-    const input = await imageInput(context, image);
-    const vector = await context.search.imageVector(input);
-    return answerQuery(context, { vector, title: `images like ${input.name}`, count });
+    const { label, vector } = await pictureVector(context, options);
+    // The words adjust the picture's direction and bring the query language's filters, order and `all`.
+    const words = options.text?.trim() ?? '';
+    const query = await prepareQuery(context, words, vector);
+    return answerQuery(context, {
+      vector: query.vector!,
+      title: words ? `images like ${label}, ${words}` : `images like ${label}`,
+      count: query.parsed.count ?? options.count,
+      shape: query.shape,
+      // Only `text:"..."` asks for words in the images; descriptive words here steer the picture.
+      ...(query.parsed.words !== undefined && query.text && { text: query.text }),
+    });
   },
 });
+
+/** The one picture given: a result of the asker's last search, an attachment or a link. */
+async function pictureVector(
+  context: RequestContext,
+  picture: { result?: string | undefined; url?: string | undefined },
+): Promise<{ label: string; vector: Float32Array }> {
+  if (picture.result !== undefined) {
+    const { imageId, label } = await resultReference(context, picture.result);
+    return { label, vector: await context.search.storedVector(imageId, context.scope) };
+  }
+  const image: ImageRef = context.request.image ?? { url: picture.url! };
+  const input = await imageInput(context, image);
+  return { label: input.name, vector: await context.search.imageVector(input) };
+}
 
 /** `2` or `#2`: the second result this person was shown last; anything else is taken as an image id. */
 async function resultReference(

@@ -2,15 +2,21 @@ import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { CommandRequest, CommandSpec, ImageRef } from '../../src/bot/types.js';
 import { InputError } from '../../src/util/errors.js';
-import { isResultReference, splitCommandText, takesImage, withText } from '../shared/command-text.js';
+import {
+  isResultReference,
+  pictureAndWords,
+  splitCommandText,
+  takesImage,
+  withText,
+} from '../shared/command-text.js';
 
 export type ParsedLine = Pick<CommandRequest, 'command' | 'options' | 'image'>;
 
 /**
  * One console line to a request. `/find snowy mountain --count 3` (or `count:3`): the words go to the
  * command's text option, as in Slack (see splitCommandText). For a command taking an image, the words are a
- * file path (read here), a link (`url`), or a result (`#2` or an image id, `result`). Undefined for a blank
- * line.
+ * file path (read here), a link (`url`), or a result (`#2` or an image id, `result`), and words after a
+ * link, result or a path without spaces adjust the picture (`text`). Undefined for a blank line.
  */
 export async function parseLine(
   line: string,
@@ -30,8 +36,16 @@ export async function parseLine(
 
   const { options, rest } = splitCommandText(spec, words.join(' '));
   if (rest === '' || !takesImage(spec)) return { command: spec.name, options: withText(spec, options, rest) };
-  const argument = await imageArgument(rest);
-  return { command: spec.name, options: { ...options, ...argument.options }, image: argument.image };
+  // A path with spaces is the whole rest; otherwise the first word is the picture and the others adjust it.
+  const { picture, words: adjust } = (await isFile(rest))
+    ? { picture: rest, words: undefined }
+    : pictureAndWords(rest);
+  const argument = await imageArgument(picture);
+  return {
+    command: spec.name,
+    options: { ...(adjust !== undefined && { text: adjust }), ...options, ...argument.options },
+    image: argument.image,
+  };
 }
 
 /** What `/similar <argument>` points at. */

@@ -71,3 +71,9 @@ export function withText(spec: CommandSpec, options: Options, rest: string): Opt
 /** A result by rank (`#2`, `2`) or by image id. */
 export const isResultReference = (argument: string): boolean =>
   /^#?\d{1,3}$/.test(argument) || /^[A-Za-z0-9_-]{8,64}$/.test(argument);
+
+/** `similar <picture> [words…]`: the first word points at the picture, the words after it adjust it. */
+export function pictureAndWords(rest: string): { picture: string; words?: string } {
+  const [picture = '', ...words] = rest.split(/\s+/);
+  return { picture, ...(words.length > 0 && { words: words.join(' ') }) };
+}

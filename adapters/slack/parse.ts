@@ -1,17 +1,25 @@
 import type { CommandRequest, CommandSpec } from '../../src/bot/types.js';
 import { InputError } from '../../src/util/errors.js';
-import { isResultReference, splitCommandText, takesImage, withText } from '../shared/command-text.js';
+import {
+  isResultReference,
+  pictureAndWords,
+  splitCommandText,
+  takesImage,
+  withText,
+} from '../shared/command-text.js';
 
 type Options = CommandRequest['options'];
 
 /**
  * A slash command's text to the command's options (see splitCommandText: `snowy mountain count:10`). For a
- * command taking an image the words are a link (`url`) or a result (`#2`, or an image id).
+ * command taking an image the first word is a link (`url`) or a result (`#2`, or an image id), and the words
+ * after it adjust the picture (`text`: `/similar #2 at night -people`).
  */
 export function parseCommandText(spec: CommandSpec, text: string): Options {
   const { options, rest } = splitCommandText(spec, text, unwrapLink);
   if (rest === '' || !takesImage(spec)) return withText(spec, options, rest);
-  return { ...options, ...imageArgument(rest) };
+  const { picture, words } = pictureAndWords(rest);
+  return { ...(words !== undefined && { text: words }), ...options, ...imageArgument(picture) };
 }
 
 /** What `similar <argument>` points at: a link, or a result by rank (`#2`) or image id. */

@@ -18,11 +18,16 @@ export interface PreparedQuery {
 /**
  * Turns the query language into a search: each term's vector (words through the model, `#n` through the
  * asker's last search), their weighted sum, the filters resolved to ids, and what to match in the text read
- * from images. A query of one plain phrase searches exactly as before the language existed.
+ * from images. A query of one plain phrase searches exactly as before the language existed. `base`: an
+ * image's vector that the words adjust (`/similar` with "at night" or "-people"), counted once.
  */
-export async function prepareQuery(context: RequestContext, query: string): Promise<PreparedQuery> {
-  const parsed = parseQuery(query);
-  const vectors = await Promise.all(
+export async function prepareQuery(
+  context: RequestContext,
+  query: string,
+  base?: Float32Array,
+): Promise<PreparedQuery> {
+  const parsed = parseQuery(query, base !== undefined);
+  const termVectors = await Promise.all(
     parsed.terms.map(async ({ target, weight }) => ({
       weight,
       vector:
@@ -31,6 +36,7 @@ export async function prepareQuery(context: RequestContext, query: string): Prom
           : await context.search.storedVector(await resultId(context, target.rank), context.scope),
     })),
   );
+  const vectors = base ? [{ weight: 1, vector: base }, ...termVectors] : termVectors;
   const shape = await shapeOf(parsed, chatNames(context));
   const phrases = parsed.terms.flatMap((t) => ('text' in t.target && t.weight > 0 ? [t.target.text] : []));
   const text: FindText | undefined =

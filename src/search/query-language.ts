@@ -75,8 +75,11 @@ type Token =
   | { kind: 'result'; rank: number; weight?: number; raw: string }
   | { kind: 'filter'; key: string; value: string; raw: string };
 
-/** Parses a query; every problem is an InputError naming the part of the query that is wrong. */
-export function parseQuery(text: string): ParsedQuery {
+/**
+ * Parses a query; every problem is an InputError naming the part of the query that is wrong. `withBase`: an
+ * image already gives the direction (`/similar` with words), so the words may all pull away from something.
+ */
+export function parseQuery(text: string, withBase = false): ParsedQuery {
   const tokens = tokenize(text);
   const query: ParsedQuery = { terms: [], filters: {}, sort: 'relevance', all: false };
   let sign: 1 | -1 = 1;
@@ -130,7 +133,8 @@ export function parseQuery(text: string): ParsedQuery {
       `a query combines at most ${maxTerms} phrases; this one has ${query.terms.length}`,
     );
   }
-  if (query.terms.length > 0 && query.terms.every((t) => t.weight < 0) && query.words === undefined) {
+  const onlyAway = query.terms.length > 0 && query.terms.every((t) => t.weight < 0);
+  if (onlyAway && !withBase && query.words === undefined) {
     throw new InputError(
       text.slice(0, 60),
       'say what to look for, not only what to leave out (e.g. "mountain -people" rather than "-people")',

@@ -186,7 +186,7 @@ export class SearchService {
       const hits = ranked.map((hit) => ({ ...hit, nearCopies: [] }));
       return { hits: shape.sort === 'date' ? byDate(hits) : hits, cut: 0, lowConfidence };
     }
-    const kept = byWords ? ranked.length : relevanceCut(ranked.map((h) => h.score));
+    const kept = byWords ? ranked.length : this.keptByRelevance(ranked);
     const candidates = ranked.slice(0, kept);
     const vectors = await this.store.getVectors(
       candidates.map((h) => h.image_id),
@@ -204,6 +204,17 @@ export class SearchService {
       cut: ranked.length - kept,
       lowConfidence,
     };
+  }
+
+  /**
+   * How many ranked hits pass the relevance cut. Hits that are copies of the query itself (a picture searched
+   * by example finds itself at 1.0) all stay and do not set the level: the cut is relative to the best other
+   * image, or a self-match would cut every merely similar one.
+   */
+  private keptByRelevance(ranked: Hit[]): number {
+    const copies = ranked.findIndex((h) => h.score < this.answerSettings.nearCopyCosine);
+    if (copies < 0) return ranked.length;
+    return copies + relevanceCut(ranked.slice(copies).map((h) => h.score));
   }
 
   private mismatch(index: string, stored: IndexSpec) {

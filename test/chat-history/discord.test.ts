@@ -2,7 +2,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDownloadLimiter } from '../../src/sources/chat/downloads.js';
 import { discordHistorySource } from '../../adapters/discord/history/source.js';
 import { indexSource } from '../../src/indexer/index-source.js';
-import { chatInput, message } from '../discord/fake-discord/payloads.js';
+import {
+  chatInput,
+  message,
+  pickChannel,
+  pickUser,
+  type OptionValue,
+} from '../discord/fake-discord/payloads.js';
 import { interact } from '../discord/harness.js';
 import { photo, startDiscordWorld, type DiscordWorld } from './discord-fixture.js';
 import { backends, chatTestBot, type ChatTestBot } from './test-bot.js';
@@ -93,6 +99,41 @@ describe.each(backends)('Discord channel history (%s store)', (backend) => {
     const outsider = await linksFor(world.outsider, 'a flower');
     expect(outsider).toContain(openLink);
     expect(outsider).not.toContain(hiddenLink);
+  });
+
+  it('filters /find by channel and poster inside the search, never widening what a member may see, and orders by date', async () => {
+    // The first test indexed cat.jpg and coffee.jpg in #general, flower.jpg in #secret, all from the poster.
+    const find = async (asker: DiscordWorld['insider'], options: Record<string, OptionValue>) => {
+      const options_ = { text: 'a photo', count: 20, all: true, ...options };
+      const x = await interact(world.fake, chatInput(asker, 'find', options_));
+      // A refusal is answered privately: at once in the callback, or after deferral in a follow-up.
+      const refused =
+        (x.callback.body as { data?: { content?: string } }).data?.content ?? x.followUps[0]?.content;
+      return x.message?.embeds[0]?.description ?? x.message?.content ?? refused ?? '';
+    };
+    const channelsOf = (answer: string) =>
+      new Set([...answer.matchAll(/discord\.com\/channels\/\d+\/(\d+)\/\d+\)/g)].map((m) => m[1]));
+    const hits = (answer: string) => answer.match(/^\*\*#\d+\*\*/gm)?.length ?? 0;
+
+    const inSecret = await find(world.insider, { in: pickChannel(world.secret, 'secret') });
+    expect(channelsOf(inSecret)).toEqual(new Set([world.secret]));
+    expect(hits(inSecret)).toBe(1);
+    // The same filter in the query language, by the channel's name.
+    const named = await find(world.insider, { text: 'a photo in:#general' });
+    expect(channelsOf(named)).toEqual(new Set([world.general]));
+    expect(hits(named)).toBe(2);
+    // Naming a channel the asker cannot view finds nothing there: a filter never widens the search.
+    expect(await find(world.outsider, { in: pickChannel(world.secret, 'secret') })).toMatch(
+      /^Nothing here matches those filters/,
+    );
+    expect(hits(await find(world.insider, { from: pickUser(world.poster) }))).toBe(3);
+    expect(await find(world.insider, { from: pickUser(world.insider.member.user) })).toMatch(
+      /^Nothing here matches those filters/,
+    );
+    const byDate = await find(world.insider, { sort: 'date' });
+    expect(byDate).toMatch(/posted \d{4}-\d{2}-\d{2}/);
+    expect(byDate).toContain('Newest first');
+    expect(await find(world.insider, { after: '2024-13' })).toMatch(/after:2024-13/);
   });
 
   it('drops the images of deleted messages on the next walk', async () => {

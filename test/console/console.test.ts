@@ -188,9 +188,9 @@ describe('npm start without chat tokens: the console, end to end', () => {
     expect(hits[0]!.score).toBeGreaterThan(0.999);
 
     const human = await runCli(['similar', path.join(photos.dir, 'photo-coffee.jpg'), '-n', '1'], env);
-    // The same photo, then a note: the others are far below it, so the relative cut leaves them out.
+    // The same photo, then a note: the cut, relative to the best other photo, leaves out those far below it.
     expect(human.stdout).toMatch(
-      /^1\. 1\.000 {2}photo-coffee\.jpg\n3 weaker matches left out \(--all shows them\)\n$/,
+      /^1\. 1\.000 {2}photo-coffee\.jpg\n2 weaker matches left out \(--all shows them\)\n$/,
     );
     const elsewhere = await runCli(
       ['find', 'cat', '--tenant', 'guild-9', '--json'],

@@ -767,6 +767,28 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
         expect(ids(byDate.hits)).toEqual(['good', 'best']);
       });
 
+      it('by example: the picture itself stays, and the cut is relative to the best other image', async () => {
+        const picture = randomUnit(dims, 50);
+        const scope = { tenant: 'tenant-b' };
+        await write([
+          makeDoc({ image_id: 'itself', image_embedding: picture, tenant: 'tenant-b' }),
+          makeDoc({ image_id: 'alike', image_embedding: atCosine(picture, 0.4, 51), tenant: 'tenant-b' }),
+          ...Array.from({ length: 10 }, (_, i) =>
+            makeDoc({
+              image_id: `far-${i}`,
+              image_embedding: atCosine(picture, 0.05 + i * 0.005, 60 + i),
+              tenant: 'tenant-b',
+            }),
+          ),
+        ]);
+        const page = await new SearchService(embedder, store).page(picture, scope, 0, 10, undefined, {
+          sort: 'relevance',
+          all: false,
+        });
+        expect(ids(page.hits)).toEqual(['itself', 'alike']);
+        expect(page.cut).toBe(10);
+      });
+
       it('filters inside the search, and says when the best match is weak for the model', async () => {
         const search = new SearchService(embedder, store, undefined, {
           nearCopyCosine: 0.97,

@@ -245,24 +245,60 @@ function base(asker: Asker) {
   };
 }
 
-export type OptionValue = string | number | boolean | APIAttachment;
+/** A channel or a member picked in a channel or user option: Discord sends the id and the picked object. */
+export interface PickedChannel {
+  pick: 'channel';
+  channel: { id: string; name: string };
+}
+export interface PickedUser {
+  pick: 'user';
+  user: APIUser;
+}
+export type OptionValue = string | number | boolean | APIAttachment | PickedChannel | PickedUser;
 
-/** Options as Discord nests them: `{ name, type, value }`; an attachment's value is its id, resolved separately. */
+export const pickChannel = (id: string, name: string): PickedChannel => ({
+  pick: 'channel',
+  channel: { id, name },
+});
+export const pickUser = (picked: APIUser): PickedUser => ({ pick: 'user', user: picked });
+
+interface Resolved {
+  attachments: Record<string, APIAttachment>;
+  channels: Record<string, { id: string; name: string; type: ChannelType.GuildText; permissions: string }>;
+  users: Record<string, APIUser>;
+}
+
+/**
+ * Options as Discord nests them: `{ name, type, value }`; an attachment's, channel's or user's value is its id,
+ * and the object itself comes in `resolved`.
+ */
 function commandOptions(options: Record<string, OptionValue>): {
   options: APIApplicationCommandInteractionDataOption[];
-  attachments: Record<string, APIAttachment>;
+  resolved: Partial<Resolved>;
 } {
-  const attachments: Record<string, APIAttachment> = {};
+  const resolved: Resolved = { attachments: {}, channels: {}, users: {} };
   const list = Object.entries(options).map(([name, value]): APIApplicationCommandInteractionDataOption => {
+    if (typeof value === 'object' && 'pick' in value) {
+      if (value.pick === 'channel') {
+        const { id, name: channelName } = value.channel;
+        resolved.channels[id] = { id, name: channelName, type: ChannelType.GuildText, permissions: '0' };
+        return { name, type: ApplicationCommandOptionType.Channel, value: id };
+      }
+      resolved.users[value.user.id] = value.user;
+      return { name, type: ApplicationCommandOptionType.User, value: value.user.id };
+    }
     if (typeof value === 'object') {
-      attachments[value.id] = value;
+      resolved.attachments[value.id] = value;
       return { name, type: ApplicationCommandOptionType.Attachment, value: value.id };
     }
     if (typeof value === 'boolean') return { name, type: ApplicationCommandOptionType.Boolean, value };
     if (typeof value === 'number') return { name, type: ApplicationCommandOptionType.Integer, value };
     return { name, type: ApplicationCommandOptionType.String, value };
   });
-  return { options: list, attachments };
+  const used = Object.fromEntries(
+    Object.entries(resolved).filter(([, items]) => Object.keys(items).length > 0),
+  );
+  return { options: list, resolved: used };
 }
 
 /** A slash command; `subcommand` nests the options under it (`/lookalike status`). */
@@ -285,9 +321,7 @@ export function chatInput(
       type: ApplicationCommandType.ChatInput,
       guild_id: asker.guild.id,
       options: nested,
-      ...(Object.keys(parsed.attachments).length > 0
-        ? { resolved: { attachments: parsed.attachments } }
-        : {}),
+      ...(Object.keys(parsed.resolved).length > 0 ? { resolved: parsed.resolved } : {}),
     },
   };
 }
