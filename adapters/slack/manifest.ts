@@ -50,7 +50,9 @@ function slackManifest(
         ...url,
         description: c.description,
         usage_hint: c.usageHint,
-        should_escape: false,
+        // Escaped, `in:#trips` and `from:@alice` arrive as ids (`<#C123|trips>`, `<@U123|alice>`), which the
+        // query language's filters take as they are; links arrive as `<https://...>` and are unwrapped.
+        should_escape: true,
       })),
       ...(similar
         ? {

@@ -35,7 +35,7 @@ export async function shapeOf(
   if (filters.channels) {
     filter.channel_id = await Promise.all(
       filters.channels.map(async (text) =>
-        one(`in:${text}`, await names.channel(text), 'no such channel here'),
+        one(`in:${text}`, await names.channel(text).catch(namingPart(`in:${text}`)), 'no such channel here'),
       ),
     );
   }
@@ -50,6 +50,13 @@ export async function shapeOf(
   if (filters.dates) filter.date = filters.dates;
   return { sort: query.sort, all: query.all, ...(Object.keys(filter).length > 0 && { filter }) };
 }
+
+/** A platform's refusal of a name (a channel it cannot see) said about the part of the query that named it. */
+const namingPart =
+  (part: string) =>
+  (error: unknown): never => {
+    throw error instanceof InputError ? new InputError(part, error.reason) : error;
+  };
 
 function named(part: string, ids: string[]): string[] {
   if (ids.length === 0) throw new InputError(part, 'no indexed folder or list has that name');

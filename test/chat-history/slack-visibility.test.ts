@@ -15,6 +15,7 @@ import {
 } from '../slack/harness.js';
 import { memoryLogger } from '../helpers/bot.js';
 import { indexConversation, linkOf, nextEphemeral, postPhotos } from './slack-fixture.js';
+import { photo } from './discord-fixture.js';
 import { backends, chatTestBot, type ChatTestBot } from './test-bot.js';
 import { botScopes } from '../../adapters/slack/manifest.js';
 
@@ -123,6 +124,35 @@ describe.each(backends)('who sees which Slack images (%s store)', (backend) => {
     } finally {
       h.fake.options.scopes = allScopes;
     }
+  });
+
+  it('filters /find by channel and poster as Slack sends them (escaped mentions or names), never widening', async () => {
+    // bob posts a photo in #general too (one of his own: the same bytes would be alice's document); everything
+    // else was posted by alice.
+    const own = h.fake.addFile({ name: 'grey.jpg', bytes: photo('grayscale.jpg'), mimetype: 'image/jpeg' });
+    const bobs = h.fake.userMessage(general(), people.bob.id, 'mine', [own]);
+    await indexConversation(h, test, general());
+    const linksFor = async (who: (typeof people)['alice'], channel: string, text: string) => {
+      const since = Date.now() / 1000;
+      await h.as(who).command(channel, '/find', `${text} all:true count:20`);
+      return linksIn(blocksOf((await waitForResults(h.fake, channel, since)).results));
+    };
+    expect(await linksFor(people.alice, secret, `flower in:<#${secret}|secret>`)).toEqual(
+      [link.flower!, link.china!].sort(),
+    );
+    expect(await linksFor(people.alice, secret, 'flower in:#photos')).toEqual([link.coffee!]);
+    expect(await linksFor(people.alice, general(), `a photo from:<@${people.bob.id}|bob>`)).toEqual([
+      linkOf(bobs),
+    ]);
+    // bob names #secret, which he cannot see: nothing, rather than its images.
+    const since = Date.now() / 1000;
+    await h.as(people.bob).command(general(), '/find', `flower in:<#${secret}|secret>`);
+    const nothing = await h.fake.waitForMessage((m) => m.channel === general() && Number(m.ts) > since);
+    expect(nothing.text).toMatch(/^Nothing here matches those filters/);
+    const unknown = await nextEphemeral(h, people.alice.id, () =>
+      h.as(people.alice).command(general(), '/find', 'flower in:#nowhere'),
+    );
+    expect(unknown.text).toContain('in:#nowhere');
   });
 });
 
