@@ -83,19 +83,27 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
   registerListeners(app, deps);
   app.error(async (error) => logger.error('Slack listener failed', { error }));
   const status = options.status;
+  let started = false;
+  let lastProblem: string | undefined;
   if (settings.mode === 'socket') {
     // Socket Mode's client reports its connection's life; Bolt keeps its receiver private, so it is read here.
     const socket = (app as unknown as { receiver?: { client?: NodeJS.EventEmitter } }).receiver?.client;
     socket?.on('connecting', () => status?.report('slack', 'connecting'));
     socket?.on('connected', () => status?.report('slack', 'connected'));
-    socket?.on('reconnecting', () => status?.report('slack', 'reconnecting'));
+    socket?.on('reconnecting', () => status?.report('slack', 'reconnecting', lastProblem));
     socket?.on('disconnected', (error?: Error) =>
       status?.report('slack', 'disconnected', error?.message ?? 'socket closed'),
     );
+    // A lost connection shows as 'error' then 'close' (the client reconnects on its own, and says 'disconnected'
+    // only when it gives up): report it at once, so /readyz and the log say so while it is down.
+    socket?.on('error', (error?: Error) => (lastProblem = error?.message || 'connection lost'));
+    socket?.on('close', () => {
+      if (started) status?.report('slack', 'disconnected', lastProblem ?? 'connection closed');
+    });
+    socket?.on('connected', () => (lastProblem = undefined));
   }
 
   let server: Server | undefined;
-  let started = false;
   let unregisterHistory = () => {};
   return {
     platform: 'slack',
@@ -217,21 +225,7 @@ function slackSettings(config: Config): SlackSettings {
             'HTTP mode needs the signing secret to verify requests',
           ),
         };
-  // The wrong kind of token (a user token xoxp- where the bot token belongs) is named before Slack is asked.
-  if (botToken && !botToken.startsWith('xoxb-')) {
-    problems.push({
-      key: 'SLACK_BOT_TOKEN',
-      message: botToken.startsWith('xoxp-')
-        ? 'this is a user token (xoxp-); use the Bot User OAuth Token (xoxb-) instead'
-        : 'this is not a bot token (a Bot User OAuth Token starts with xoxb-)',
-    });
-  }
-  if (settings.mode === 'socket' && settings.appToken && !settings.appToken.startsWith('xapp-')) {
-    problems.push({
-      key: 'SLACK_APP_TOKEN',
-      message: 'this is not an app-level token (an app-level token starts with xapp-)',
-    });
-  }
+  // A token of the wrong kind (a user token where the bot token belongs) is refused by parseConfig already.
   if (problems.length > 0) throw new ConfigError(problems);
   return settings;
 }

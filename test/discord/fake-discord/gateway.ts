@@ -36,12 +36,19 @@ export class FakeGateway {
   private readonly sessions = new Map<WebSocket, GatewaySession>();
   private readonly wss: WebSocketServer;
   private readyWaiters: (() => void)[] = [];
+  /** While true, new connections are refused (503), as during a Discord outage or a network cut. */
+  private refusing = false;
 
   constructor(
     server: Server,
     private readonly options: GatewayOptions,
   ) {
-    this.wss = new WebSocketServer({ server, path: options.path });
+    this.wss = new WebSocketServer({
+      server,
+      path: options.path,
+      verifyClient: (_info, accept) =>
+        this.refusing ? accept(false, 503, 'Service Unavailable') : accept(true),
+    });
     this.wss.on('connection', (socket) => this.accept(socket));
   }
 
@@ -54,6 +61,20 @@ export class FakeGateway {
   /** Sends a dispatch (op 0) to every identified session. */
   dispatch(t: GatewayDispatchPayload['t'], d: unknown): void {
     for (const [socket, session] of this.sessions) this.sendDispatch(socket, session, t, d);
+  }
+
+  /**
+   * Cuts every connection without a close frame (what a client sees when the network drops) and refuses new
+   * ones until restore(): the client's reconnects fail meanwhile.
+   */
+  drop(): void {
+    this.refusing = true;
+    for (const socket of this.wss.clients) socket.terminate();
+  }
+
+  /** Accepts connections again (a resuming client gets RESUMED). */
+  restore(): void {
+    this.refusing = false;
   }
 
   async close(): Promise<void> {

@@ -162,6 +162,15 @@ export class FakeDiscord {
     return this.gateway.whenReady();
   }
 
+  /** Drops the gateway connection and refuses reconnects until restoreGateway() (an outage or network cut). */
+  dropGateway(): void {
+    this.gateway.drop();
+  }
+
+  restoreGateway(): void {
+    this.gateway.restore();
+  }
+
   /** Sends INTERACTION_CREATE to the connected bot and starts its 3 s acknowledgement clock. */
   interact(payload: APIInteraction): { id: string; token: string; at: number } {
     const at = Date.now();
