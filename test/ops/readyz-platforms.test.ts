@@ -100,6 +100,21 @@ describe('/readyz and the Discord gateway dropping and coming back', () => {
       valueOf(await scrape(base), 'lookalike_platform_reconnects_total', { platform: 'discord' }),
     ).toBeGreaterThan(reconnects);
   }, 120_000);
+
+  it('stops cleanly on SIGTERM while the gateway is gone', async () => {
+    // The reconnect attempts are held open: SIGTERM arrives while one is still being opened, and its refusal
+    // comes once the bot has let go of the gateway, while the rest of the bot is still stopping.
+    fake.dropGateway({ holdRefusals: true });
+    await until(base, 503);
+    while (fake.heldGatewayRefusals === 0) await new Promise((resolve) => setTimeout(resolve, 20));
+    bot.child.kill('SIGTERM');
+    await waitForOutput(bot, /"msg":"discord gateway: stopped"/, 10_000);
+    fake.releaseGatewayRefusals();
+    const result = await bot.exited;
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toMatch(/"msg":"stopped"/);
+    expect(result.stderr).not.toMatch(/^\s+at /m); // no stack trace
+  }, 60_000);
 });
 
 describe('/readyz and the Slack Socket Mode connection dropping and coming back', () => {
@@ -157,4 +172,15 @@ describe('/readyz and the Slack Socket Mode connection dropping and coming back'
       valueOf(await scrape(base), 'lookalike_platform_reconnects_total', { platform: 'slack' }),
     ).toBeGreaterThan(reconnects);
   }, 120_000);
+
+  it('stops cleanly on SIGTERM while the socket is gone', async () => {
+    fake.socket.drop();
+    await until(base, 503);
+    // The client waits 5 s before its first reconnect, which fails: stop once that attempt is left pending.
+    await new Promise((resolve) => setTimeout(resolve, 6_500));
+    const result = await stopCli(bot);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toMatch(/"msg":"stopped"/);
+    expect(result.stderr).not.toMatch(/^\s+at /m); // no stack trace
+  }, 60_000);
 });

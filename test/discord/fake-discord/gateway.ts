@@ -38,6 +38,8 @@ export class FakeGateway {
   private readyWaiters: (() => void)[] = [];
   /** While true, new connections are refused (503), as during a Discord outage or a network cut. */
   private refusing = false;
+  private holding = false;
+  private readonly heldRefusals: (() => void)[] = [];
 
   constructor(
     server: Server,
@@ -46,8 +48,13 @@ export class FakeGateway {
     this.wss = new WebSocketServer({
       server,
       path: options.path,
-      verifyClient: (_info, accept) =>
-        this.refusing ? accept(false, 503, 'Service Unavailable') : accept(true),
+      verifyClient: (_info, accept) => {
+        if (!this.refusing) return accept(true);
+        // Held until releaseRefusals(), as through a slow network: the client's attempt stays open meanwhile.
+        const refuse = () => accept(false, 503, 'Service Unavailable');
+        if (this.holding) this.heldRefusals.push(refuse);
+        else refuse();
+      },
     });
     this.wss.on('connection', (socket) => this.accept(socket));
   }
@@ -65,11 +72,24 @@ export class FakeGateway {
 
   /**
    * Cuts every connection without a close frame (what a client sees when the network drops) and refuses new
-   * ones until restore(): the client's reconnects fail meanwhile.
+   * ones until restore(): the client's reconnects fail meanwhile (with `holdRefusals`, only when
+   * releaseRefusals() is called).
    */
-  drop(): void {
+  drop(options: { holdRefusals?: boolean } = {}): void {
     this.refusing = true;
+    this.holding = options.holdRefusals ?? false;
     for (const socket of this.wss.clients) socket.terminate();
+  }
+
+  /** Connection attempts held before their refusal (drop with holdRefusals). */
+  get heldRefusalCount(): number {
+    return this.heldRefusals.length;
+  }
+
+  /** Answers every held attempt with its refusal (503), and refuses later ones at once. */
+  releaseRefusals(): void {
+    this.holding = false;
+    for (const refuse of this.heldRefusals.splice(0)) refuse();
   }
 
   /** Accepts connections again (a resuming client gets RESUMED). */

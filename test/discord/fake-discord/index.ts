@@ -163,8 +163,17 @@ export class FakeDiscord {
   }
 
   /** Drops the gateway connection and refuses reconnects until restoreGateway() (an outage or network cut). */
-  dropGateway(): void {
-    this.gateway.drop();
+  dropGateway(options: { holdRefusals?: boolean } = {}): void {
+    this.gateway.drop(options);
+  }
+
+  /** Gateway connection attempts held before their refusal (dropGateway with holdRefusals). */
+  get heldGatewayRefusals(): number {
+    return this.gateway.heldRefusalCount;
+  }
+
+  releaseGatewayRefusals(): void {
+    this.gateway.releaseRefusals();
   }
 
   restoreGateway(): void {
