@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { Client, Events, GatewayIntentBits } from 'discord.js';
+import { Client, Events, GatewayIntentBits, WebSocketShardEvents } from 'discord.js';
 import type { Bot, ChatAdapter } from '../../src/bot/types.js';
 import { ConfigError } from '../../src/config/load.js';
 import type { Config } from '../../src/config/schema.js';
@@ -69,7 +69,22 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): ChatAdapte
   client.on(Events.Error, (error) => logger.error('discord: client error', { error }));
   const status = options.status;
   let lastProblem: string | undefined;
-  client.on(Events.ShardReady, () => status?.report('discord', 'connected'));
+  let stopping = false;
+  const watched = new Set<number>();
+  client.on(Events.ShardReady, (shardId) => {
+    // A lost connection surfaces as the shard's close (with its code) before discord.js reconnects on its own:
+    // report it at once, so /readyz and the log say why while the gateway is gone.
+    const shard = client.ws.shards.get(shardId);
+    if (shard && !watched.has(shardId)) {
+      watched.add(shardId);
+      shard.on(WebSocketShardEvents.Close, (event: { code: number }) => {
+        if (stopping || fatalCloseCodes.has(event.code)) return; // ShardDisconnect reports those
+        lastProblem = `gateway closed (${event.code})`;
+        status?.report('discord', 'disconnected', lastProblem);
+      });
+    }
+    status?.report('discord', 'connected');
+  });
   client.on(Events.ShardResume, () => status?.report('discord', 'resumed'));
   client.on(Events.ShardReconnecting, () => status?.report('discord', 'reconnecting', lastProblem));
   client.on(Events.ShardError, (error) => {
@@ -132,6 +147,7 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): ChatAdapte
       logger.info('discord: connected', { user: client.user?.tag, servers: client.guilds.cache.size });
     },
     async stop() {
+      stopping = true;
       status?.report('discord', 'stopped');
       unregisterHistory();
       await interactions.idle();

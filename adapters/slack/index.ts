@@ -40,6 +40,8 @@ export interface SlackAdapterOptions {
   live?: LiveChatIndexer;
   /** Where the connection's state is reported (logs, /readyz). */
   status?: ConnectionStatus;
+  /** Socket Mode: how long start() waits for the connection (default 10 s). */
+  connectTimeoutMs?: number;
 }
 
 export interface SlackAdapter extends ChatAdapter {
@@ -83,19 +85,30 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
   registerListeners(app, deps);
   app.error(async (error) => logger.error('Slack listener failed', { error }));
   const status = options.status;
+  let started = false;
+  let lastProblem: string | undefined;
+  // Socket Mode's client reports its connection's life; Bolt keeps its receiver private, so it is read here.
+  const socket =
+    settings.mode === 'socket'
+      ? (app as unknown as { receiver?: { client?: NodeJS.EventEmitter } }).receiver?.client
+      : undefined;
   if (settings.mode === 'socket') {
-    // Socket Mode's client reports its connection's life; Bolt keeps its receiver private, so it is read here.
-    const socket = (app as unknown as { receiver?: { client?: NodeJS.EventEmitter } }).receiver?.client;
     socket?.on('connecting', () => status?.report('slack', 'connecting'));
     socket?.on('connected', () => status?.report('slack', 'connected'));
-    socket?.on('reconnecting', () => status?.report('slack', 'reconnecting'));
+    socket?.on('reconnecting', () => status?.report('slack', 'reconnecting', lastProblem));
     socket?.on('disconnected', (error?: Error) =>
       status?.report('slack', 'disconnected', error?.message ?? 'socket closed'),
     );
+    // A lost connection shows as 'error' then 'close' (the client reconnects on its own, and says 'disconnected'
+    // only when it gives up): report it at once, so /readyz and the log say so while it is down.
+    socket?.on('error', (error?: Error) => (lastProblem = error?.message || 'connection lost'));
+    socket?.on('close', () => {
+      if (started) status?.report('slack', 'disconnected', lastProblem ?? 'connection closed');
+    });
+    socket?.on('connected', () => (lastProblem = undefined));
   }
 
   let server: Server | undefined;
-  let started = false;
   let unregisterHistory = () => {};
   return {
     platform: 'slack',
@@ -127,7 +140,7 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
         logger.info('Slack bot listening for requests', { address: server.address() });
         status?.report('slack', 'connected', 'HTTP mode: listening for requests');
       } else {
-        await app.start();
+        await socketModeStarted(app, socket, config, options.connectTimeoutMs ?? 10_000, () => lastProblem);
         logger.info('Slack bot connected (Socket Mode)');
       }
       started = true;
@@ -138,10 +151,44 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
       status?.report('slack', 'stopped');
       unregisterHistory();
       server = undefined;
+      socket?.removeAllListeners('disconnected'); // see socketModeStarted: reconnects in flight would reject
       await app.stop();
     },
     address: () => (server?.address() as AddressInfo | null) ?? undefined,
   };
+}
+
+/**
+ * Starts Socket Mode within `timeoutMs`. Its client retries a connection that cannot be opened forever (it asks
+ * for a new address and tries again), so a blocked or dead Socket Mode address would leave the bot silent:
+ * past the deadline it stops trying and says so, naming SLACK_API_URL when that is where the address came from.
+ */
+async function socketModeStarted(
+  app: App,
+  socket: NodeJS.EventEmitter | undefined,
+  config: Config,
+  timeoutMs: number,
+  lastProblem: () => string | undefined,
+): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), timeoutMs)));
+  try {
+    if ((await Promise.race([app.start(), late])) !== 'late') return;
+  } finally {
+    clearTimeout(timer);
+  }
+  // Each reconnect attempt of the client waits on its own promise for 'disconnected', which stopping emits; the
+  // client holds none of those promises, so each would be an unhandled rejection (without a reason) that ends
+  // the process before the error below is said. Nothing else here listens for 'disconnected' by now.
+  socket?.removeAllListeners('disconnected');
+  await app.stop().catch(() => undefined);
+  const where = config.SLACK_API_URL ? ` (SLACK_API_URL=${config.SLACK_API_URL})` : '';
+  const problem = lastProblem();
+  throw new ServiceError(
+    'slack',
+    `could not open the Slack Socket Mode connection${where} within ${timeoutMs / 1000} s` +
+      `${problem ? `: ${problem}` : ''} (check the network and proxy between this machine and Slack)`,
+  );
 }
 
 /** Where the Web API is, for messages: SLACK_API_URL when set. */
@@ -217,21 +264,7 @@ function slackSettings(config: Config): SlackSettings {
             'HTTP mode needs the signing secret to verify requests',
           ),
         };
-  // The wrong kind of token (a user token xoxp- where the bot token belongs) is named before Slack is asked.
-  if (botToken && !botToken.startsWith('xoxb-')) {
-    problems.push({
-      key: 'SLACK_BOT_TOKEN',
-      message: botToken.startsWith('xoxp-')
-        ? 'this is a user token (xoxp-); use the Bot User OAuth Token (xoxb-) instead'
-        : 'this is not a bot token (a Bot User OAuth Token starts with xoxb-)',
-    });
-  }
-  if (settings.mode === 'socket' && settings.appToken && !settings.appToken.startsWith('xapp-')) {
-    problems.push({
-      key: 'SLACK_APP_TOKEN',
-      message: 'this is not an app-level token (an app-level token starts with xapp-)',
-    });
-  }
+  // A token of the wrong kind (a user token where the bot token belongs) is refused by parseConfig already.
   if (problems.length > 0) throw new ConfigError(problems);
   return settings;
 }

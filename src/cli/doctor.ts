@@ -155,11 +155,29 @@ async function modelChecks(config: Config): Promise<{ checks: Check[]; embedder?
   }
 }
 
+/** What to change when the store cannot be opened: the credentials, the CA, or the address, as the failure says. */
+function storeFix(config: Config, error: unknown): string {
+  if (!config.ELASTICSEARCH_URL && !config.ELASTICSEARCH_CLOUD_ID) return 'check LOOKALIKE_DATA_DIR';
+  const cause = (error as { cause?: { statusCode?: number; message?: string } }).cause;
+  if (cause?.statusCode === 401) {
+    if (config.ELASTICSEARCH_API_KEY) {
+      return 'ELASTICSEARCH_API_KEY was refused: create a new API key (Kibana › Stack Management › API keys) and set it';
+    }
+    if (config.ELASTICSEARCH_USERNAME) {
+      return 'ELASTICSEARCH_USERNAME / ELASTICSEARCH_PASSWORD were refused: correct them, or use ELASTICSEARCH_API_KEY';
+    }
+    return 'the cluster has security on: set ELASTICSEARCH_API_KEY (or ELASTICSEARCH_USERNAME and ELASTICSEARCH_PASSWORD)';
+  }
+  if (cause?.statusCode === 403) {
+    return 'give the API key or user of ELASTICSEARCH_API_KEY / ELASTICSEARCH_USERNAME the index privileges on the lookalike indices';
+  }
+  if (/certificate|self[- ]signed|SSL|TLS/i.test(cause?.message ?? '')) {
+    return "set ELASTICSEARCH_CA_CERT to the CA that signed the cluster's certificate (ELASTICSEARCH_TLS_VERIFY=false only for a test cluster)";
+  }
+  return 'start Elasticsearch, or correct ELASTICSEARCH_URL / ELASTICSEARCH_CLOUD_ID';
+}
+
 async function storeChecks(config: Config, embedder: Embedder | undefined): Promise<Check[]> {
-  const fix =
-    config.ELASTICSEARCH_URL || config.ELASTICSEARCH_CLOUD_ID
-      ? 'start Elasticsearch or correct ELASTICSEARCH_URL / ELASTICSEARCH_CLOUD_ID and the credentials'
-      : 'check LOOKALIKE_DATA_DIR';
   let store: Awaited<ReturnType<typeof openStore>> | undefined;
   try {
     store = await openStore(config);
@@ -188,7 +206,7 @@ async function storeChecks(config: Config, embedder: Embedder | undefined): Prom
     }
     return checks;
   } catch (error) {
-    return [{ name: 'store', ok: false, detail: errorText(error), fix }];
+    return [{ name: 'store', ok: false, detail: errorText(error), fix: storeFix(config, error) }];
   } finally {
     await store?.close().catch(() => undefined);
   }

@@ -7,6 +7,7 @@ import { registerIndexCommand } from './index-command.js';
 import { registerSearchCommands } from './search.js';
 import { registerStartCommand } from './start.js';
 import { redactorFromEnvironment } from '../util/redact.js';
+import { shutdown } from './shutdown-state.js';
 
 const program = new Command('lookalike')
   .description('Find images by words or by example: CLIP embeddings, Elasticsearch or an embedded store.')
@@ -22,6 +23,15 @@ registerDoctorCommand(program);
 // Errors nobody caught end the process through the same redacting printer, never Node's raw dump.
 const fatal = (error: unknown) => {
   const redact = redactorFromEnvironment();
+  if (shutdown.inProgress) {
+    // A platform library tearing down a connection it was still opening (a gateway or socket retrying through
+    // an outage) can throw from an event nobody listens to any more. The process is already stopping at a
+    // safe point; finishing that is better than exiting 1 with a stack trace.
+    console.error(
+      redact(`lookalike: while stopping: ${error instanceof Error ? error.message : String(error)}`),
+    );
+    return;
+  }
   console.error(
     redact(`lookalike: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`),
   );

@@ -18,6 +18,7 @@ import { ConnectionStatus, type PartStatus } from '../ops/status.js';
 import { openStore } from '../store/open.js';
 import { createLogger, type Logger } from '../util/log.js';
 import { ensureModels } from './models.js';
+import { shutdown as shutdownState } from './shutdown-state.js';
 
 /** `lookalike start` (what `npm start` runs): the bot on Discord and/or Slack when their tokens are set, else a console. */
 export function registerStartCommand(program: Command): void {
@@ -116,6 +117,7 @@ async function startBot(config: Config, logger: Logger): Promise<void> {
   const shutdown = (reason: string) =>
     (stopping ??= (async () => {
       logger.info(`shutting down (${reason})`, { deadlineMs: config.LOOKALIKE_SHUTDOWN_TIMEOUT_MS });
+      shutdownState.inProgress = true;
       accepting = false; // new requests get "restarting, try again in a minute"
       ops?.draining();
       const deadline = setTimeout(() => {

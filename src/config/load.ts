@@ -1,6 +1,7 @@
 import { statSync } from 'node:fs';
 import { config as readDotenv } from 'dotenv';
 import { configSchema, type Config } from './schema.js';
+import { slackTokenProblems } from './slack-tokens.js';
 
 export class ConfigError extends Error {
   constructor(readonly problems: { key: string; message: string }[]) {
@@ -27,7 +28,11 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       : result.error.issues.map((i) => ({ key: String(i.path[0] ?? '?'), message: i.message }))),
   ];
   if (problems.length > 0 || !result.success) throw new ConfigError(problems);
-  const pathProblems = [...checkFolders(result.data), ...checkPorts(result.data)];
+  const pathProblems = [
+    ...checkFolders(result.data),
+    ...checkPorts(result.data),
+    ...slackTokenProblems(result.data),
+  ];
   if (pathProblems.length > 0) throw new ConfigError(pathProblems);
   return result.data;
 }

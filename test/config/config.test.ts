@@ -56,6 +56,38 @@ describe('config', () => {
     }
   });
 
+  it('names a Slack token of the wrong kind, and where it belongs', () => {
+    const problems = (env: Record<string, string>) => {
+      try {
+        parseConfig(env);
+        return [];
+      } catch (error) {
+        return (error as ConfigError).problems.map((p) => `${p.key}: ${p.message}`);
+      }
+    };
+    expect(problems({ SLACK_BOT_TOKEN: 'xoxb-1-2-abc', SLACK_APP_TOKEN: 'xapp-1-A1-abc' })).toEqual([]);
+    expect(problems({ SLACK_BOT_TOKEN: 'xoxp-1-2-3-abc' })).toEqual([
+      'SLACK_BOT_TOKEN: this is a user token (xoxp-); use the Bot User OAuth Token (xoxb-) from "OAuth & Permissions" instead',
+    ]);
+    // Swapped: each named, each pointed to the other key.
+    expect(problems({ SLACK_BOT_TOKEN: 'xapp-1-A1-abc', SLACK_APP_TOKEN: 'xoxb-1-2-abc' })).toEqual([
+      expect.stringMatching(
+        /^SLACK_BOT_TOKEN: this is an app-level token \(xapp-\), which belongs in SLACK_APP_TOKEN/,
+      ),
+      expect.stringMatching(
+        /^SLACK_APP_TOKEN: this is a bot token \(xoxb-\), which belongs in SLACK_BOT_TOKEN/,
+      ),
+    ]);
+    expect(problems({ SLACK_APP_TOKEN: 'xoxp-1-2-3-abc' })).toEqual([
+      expect.stringMatching(
+        /^SLACK_APP_TOKEN: this is a user token \(xoxp-\); Socket Mode needs an app-level token/,
+      ),
+    ]);
+    expect(problems({ SLACK_BOT_TOKEN: 'secret-without-prefix' })).toEqual([
+      'SLACK_BOT_TOKEN: this is not a bot token (a Bot User OAuth Token starts with xoxb-)',
+    ]);
+  });
+
   it('.env.example documents every setting', () => {
     const example = readFileSync(path.resolve(import.meta.dirname, '../../.env.example'), 'utf8');
     const missing = Object.keys(configSchema.shape).filter((key) => !example.includes(`${key}=`));

@@ -5,9 +5,11 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers/bot.js';
-import { isolatedEnv, runCli, startCli, stopCli, waitForOutput } from '../helpers/cli.js';
+import { isolatedEnv, startCli, stopCli, waitForOutput } from '../helpers/cli.js';
 import { FakeDiscord } from '../discord/fake-discord/index.js';
 import { discordEnv, fakeGuild, token } from '../discord/harness.js';
+import { FakeSlack } from '../slack/fake-slack/index.js';
+import { appToken, botToken, team } from '../slack/harness.js';
 import { opsUrl } from './prometheus.js';
 
 const guild = fakeGuild('Ops club');
@@ -101,9 +103,9 @@ describe('Discord', () => {
   });
 });
 
-describe('bad start settings', () => {
-  it('stops at once naming SLACK_BOT_TOKEN when the fake Slack refuses it', async () => {
-    const result = await runCli(
+describe('Slack', () => {
+  it('stops within 10 s with one clear error naming SLACK_BOT_TOKEN when the token is refused', async () => {
+    const run = startCli(
       ['start'],
       isolatedEnv(data.dir, {
         SLACK_BOT_TOKEN: 'xoxb-1111-2222-revokedtokenvalue',
@@ -111,9 +113,41 @@ describe('bad start settings', () => {
         SLACK_API_URL: `${await slackRefusing()}/api/`,
       }),
     );
+    await waitForOutput(run, /starting lookalike/);
+    const started = Date.now();
+    const result = await run.exited;
+    expect(Date.now() - started).toBeLessThan(10_000);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('SLACK_BOT_TOKEN: Slack refused it (invalid_auth)');
+    expect(afterStart(result.stderr).match(/Slack refused it/g)).toHaveLength(1);
     expect(result.stderr).not.toContain('revokedtokenvalue');
+  });
+
+  it('stops within 10 s naming Socket Mode when its connection cannot be opened', async () => {
+    // The Web API answers and hands out a Socket Mode address, but that address refuses every connection.
+    const slack = await FakeSlack.start({ botToken, appToken, teams: [team], channels: [] });
+    slack.socket.drop();
+    try {
+      const run = startCli(
+        ['start'],
+        isolatedEnv(data.dir, {
+          SLACK_BOT_TOKEN: botToken,
+          SLACK_APP_TOKEN: appToken,
+          SLACK_API_URL: slack.apiUrl,
+        }),
+      );
+      await waitForOutput(run, /starting lookalike/);
+      const started = Date.now();
+      const result = await run.exited;
+      expect(Date.now() - started).toBeLessThan(12_000);
+      expect(result.code).toBe(1);
+      const error = `lookalike: could not open the Slack Socket Mode connection (SLACK_API_URL=${slack.apiUrl}) within 10 s`;
+      expect(result.stderr).toContain(error);
+      expect(afterStart(result.stderr).split(error)).toHaveLength(2);
+      expect(afterStart(result.stderr)).toMatch(/"msg":"slack connection: connecting"/);
+    } finally {
+      await slack.close();
+    }
   });
 });
 

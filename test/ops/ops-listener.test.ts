@@ -3,6 +3,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { photoFolder, tempDir } from '../helpers/bot.js';
 import { isolatedEnv, runCli, startCli, stopCli, waitForOutput, type RunningCli } from '../helpers/cli.js';
+import { FakeSlack } from '../slack/fake-slack/index.js';
+import { botToken, signingSecret, team } from '../slack/harness.js';
 import { opsUrl, scrape, valueOf } from './prometheus.js';
 
 describe('the ops listener of `lookalike start`', () => {
@@ -136,5 +138,31 @@ describe('ops listener settings', () => {
     );
     expect(clash.code).toBe(2);
     expect(clash.stderr).toContain('LOOKALIKE_HTTP_PORT: 3000 is also SLACK_PORT');
+  });
+
+  it('names SLACK_PORT when the port for Slack requests (HTTP mode) is taken', async () => {
+    const { createServer } = await import('node:net');
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '0.0.0.0', resolve));
+    const port = String((taken.address() as { port: number }).port);
+    const slack = await FakeSlack.start({ botToken, teams: [team], channels: [] });
+    try {
+      const busy = await runCli(
+        ['start'],
+        isolatedEnv(data.dir, {
+          LOOKALIKE_HTTP_PORT: '0',
+          SLACK_MODE: 'http',
+          SLACK_PORT: port,
+          SLACK_BOT_TOKEN: botToken,
+          SLACK_SIGNING_SECRET: signingSecret,
+          SLACK_API_URL: slack.apiUrl,
+        }),
+      );
+      expect(busy.code).toBe(2);
+      expect(busy.stderr).toContain(`SLACK_PORT: port ${port} is already in use`);
+    } finally {
+      taken.close();
+      await slack.close();
+    }
   });
 });

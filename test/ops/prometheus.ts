@@ -3,6 +3,9 @@ import type { RunningCli } from '../helpers/cli.js';
 // A strict reader of the Prometheus text exposition format (version 0.0.4): every line must be a HELP, a TYPE
 // or a sample of a family declared before it, with valid names, escaped label values and float values; any
 // other line fails the test that scrapes it. (The one parser on npm drops histogram counts and labels.)
+// Checked against the Prometheus project's own Python parser (prometheus-client 0.26.0,
+// text_string_to_metric_families) on a scrape of `lookalike start` after three commands: both read the same
+// 192 samples with the same names, labels and values.
 
 export interface Sample {
   name: string;

@@ -1,6 +1,7 @@
 // `lookalike index` stopped the way a service manager stops it (SIGTERM) after its first batch is written:
 // it stops promptly at a safe point, says so, records the interrupted run, and a second run ends exactly as
-// one uninterrupted run does (nothing lost, nothing duplicated).
+// one uninterrupted run does (nothing lost, nothing duplicated). On both stores: the embedded one, and the real
+// Elasticsearch (ES_PORT).
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,10 +11,16 @@ import type { Embedder } from '../../src/model/types.js';
 import { folderSourceId, openFolderSource } from '../../src/sources/folder.js';
 import { tempDir } from '../helpers/bot.js';
 import { isolatedEnv, runCli, startCli } from '../helpers/cli.js';
-import { backendConfig, openTestStore, sliceState, type TestStore } from '../indexer/helpers/stores.js';
+import {
+  backendConfig,
+  backends,
+  openTestStore,
+  sliceState,
+  type TestStore,
+} from '../indexer/helpers/stores.js';
 import { generatedFolder } from '../indexer/helpers/tree.js';
 
-describe('lookalike index stopped with SIGTERM', () => {
+describe.each(backends)('lookalike index on the %s store stopped with SIGTERM', (backend) => {
   let folder: Awaited<ReturnType<typeof generatedFolder>>;
   let data: Awaited<ReturnType<typeof tempDir>>;
   let embedder: Embedder;
@@ -32,8 +39,16 @@ describe('lookalike index stopped with SIGTERM', () => {
   });
 
   it('stops at a safe point, and the next run converges with nothing lost or duplicated', async () => {
-    const dir = path.join(data.dir, 'stopped');
-    const env = isolatedEnv(dir, { LOG_LEVEL: 'debug' });
+    const dir = path.join(data.dir, `${backend}-stopped`);
+    const stoppedConfig = backendConfig(backend, dir);
+    const env = isolatedEnv(dir, {
+      LOOKALIKE_LOG_LEVEL: 'debug',
+      LOOKALIKE_STORE: stoppedConfig.LOOKALIKE_STORE,
+      ...(backend === 'elasticsearch' && {
+        ELASTICSEARCH_URL: stoppedConfig.ELASTICSEARCH_URL!,
+        LOOKALIKE_INDEX: stoppedConfig.LOOKALIKE_INDEX,
+      }),
+    });
     const args = ['index', folder.root, '--batch', '4', '--concurrency', '2'];
 
     const run = startCli(args, env);
@@ -56,12 +71,14 @@ describe('lookalike index stopped with SIGTERM', () => {
     const second = await runCli(args, env);
     expect(second.code, second.stderr).toBe(0);
 
-    const stoppedStore = await openTestStore('embedded', dir, backendConfig('embedded', dir));
-    const cleanDir = path.join(data.dir, 'clean');
-    const cleanStore = await openTestStore('embedded', cleanDir, backendConfig('embedded', cleanDir));
+    const stoppedStore = await openTestStore(backend, dir, stoppedConfig);
+    const cleanDir = path.join(data.dir, `${backend}-clean`);
+    const cleanStore = await openTestStore(backend, cleanDir, backendConfig(backend, cleanDir));
     opened.push(stoppedStore, cleanStore);
     const source = await openFolderSource({ root: folder.root, tenant: '*', maxBytes: 50_000_000 });
     await indexSource({ source, store: cleanStore.store, embedder, batchSize: 4, concurrency: 2 });
+    await cleanStore.refresh();
+    await stoppedStore.refresh();
     const expected = await sliceState(cleanStore.store, '*', folderSourceId(folder.root));
     expect(expected.length).toBeGreaterThan(0);
     expect(await sliceState(stoppedStore.store, '*', folderSourceId(folder.root))).toEqual(expected);

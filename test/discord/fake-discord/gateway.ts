@@ -36,12 +36,26 @@ export class FakeGateway {
   private readonly sessions = new Map<WebSocket, GatewaySession>();
   private readonly wss: WebSocketServer;
   private readyWaiters: (() => void)[] = [];
+  /** While true, new connections are refused (503), as during a Discord outage or a network cut. */
+  private refusing = false;
+  private holding = false;
+  private readonly heldRefusals: (() => void)[] = [];
 
   constructor(
     server: Server,
     private readonly options: GatewayOptions,
   ) {
-    this.wss = new WebSocketServer({ server, path: options.path });
+    this.wss = new WebSocketServer({
+      server,
+      path: options.path,
+      verifyClient: (_info, accept) => {
+        if (!this.refusing) return accept(true);
+        // Held until releaseRefusals(), as through a slow network: the client's attempt stays open meanwhile.
+        const refuse = () => accept(false, 503, 'Service Unavailable');
+        if (this.holding) this.heldRefusals.push(refuse);
+        else refuse();
+      },
+    });
     this.wss.on('connection', (socket) => this.accept(socket));
   }
 
@@ -54,6 +68,33 @@ export class FakeGateway {
   /** Sends a dispatch (op 0) to every identified session. */
   dispatch(t: GatewayDispatchPayload['t'], d: unknown): void {
     for (const [socket, session] of this.sessions) this.sendDispatch(socket, session, t, d);
+  }
+
+  /**
+   * Cuts every connection without a close frame (what a client sees when the network drops) and refuses new
+   * ones until restore(): the client's reconnects fail meanwhile (with `holdRefusals`, only when
+   * releaseRefusals() is called).
+   */
+  drop(options: { holdRefusals?: boolean } = {}): void {
+    this.refusing = true;
+    this.holding = options.holdRefusals ?? false;
+    for (const socket of this.wss.clients) socket.terminate();
+  }
+
+  /** Connection attempts held before their refusal (drop with holdRefusals). */
+  get heldRefusalCount(): number {
+    return this.heldRefusals.length;
+  }
+
+  /** Answers every held attempt with its refusal (503), and refuses later ones at once. */
+  releaseRefusals(): void {
+    this.holding = false;
+    for (const refuse of this.heldRefusals.splice(0)) refuse();
+  }
+
+  /** Accepts connections again (a resuming client gets RESUMED). */
+  restore(): void {
+    this.refusing = false;
   }
 
   async close(): Promise<void> {

@@ -162,6 +162,24 @@ export class FakeDiscord {
     return this.gateway.whenReady();
   }
 
+  /** Drops the gateway connection and refuses reconnects until restoreGateway() (an outage or network cut). */
+  dropGateway(options: { holdRefusals?: boolean } = {}): void {
+    this.gateway.drop(options);
+  }
+
+  /** Gateway connection attempts held before their refusal (dropGateway with holdRefusals). */
+  get heldGatewayRefusals(): number {
+    return this.gateway.heldRefusalCount;
+  }
+
+  releaseGatewayRefusals(): void {
+    this.gateway.releaseRefusals();
+  }
+
+  restoreGateway(): void {
+    this.gateway.restore();
+  }
+
   /** Sends INTERACTION_CREATE to the connected bot and starts its 3 s acknowledgement clock. */
   interact(payload: APIInteraction): { id: string; token: string; at: number } {
     const at = Date.now();

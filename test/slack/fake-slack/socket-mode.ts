@@ -20,12 +20,19 @@ export class FakeSocketMode {
   private readonly wss: WebSocketServer;
   private readonly waiting = new Map<string, (ack: SocketAck) => void>();
   private connectedWaiters: (() => void)[] = [];
+  /** While true, new connections are refused (503), as during a Slack outage or a network cut. */
+  private refusing = false;
 
   constructor(
     server: Server,
     private readonly path: string,
   ) {
-    this.wss = new WebSocketServer({ server, path });
+    this.wss = new WebSocketServer({
+      server,
+      path,
+      verifyClient: (_info, accept) =>
+        this.refusing ? accept(false, 503, 'Service Unavailable') : accept(true),
+    });
     this.wss.on('connection', (socket) => this.accept(socket));
   }
 
@@ -62,6 +69,20 @@ export class FakeSocketMode {
       });
       socket.send(message);
     });
+  }
+
+  /**
+   * Cuts every connection without a close frame (what an app sees when the network drops) and refuses new
+   * ones until restore(): the app's reconnects fail meanwhile.
+   */
+  drop(): void {
+    this.refusing = true;
+    for (const socket of this.wss.clients) socket.terminate();
+  }
+
+  /** Accepts connections again. */
+  restore(): void {
+    this.refusing = false;
   }
 
   async close(): Promise<void> {
