@@ -51,9 +51,18 @@ export class EmbeddedStore implements VectorStore {
     private readonly db: StoreDatabase,
     private readonly index: string,
     private readonly threads: number,
-    private readonly ann: AnnSettings = defaultAnnSettings,
+    ann: AnnSettings = defaultAnnSettings,
   ) {
+    this.ann = { ...ann };
     this.catchUp();
+  }
+
+  /** Shared with the table, so `tuneAnn` reaches searches at once. */
+  private readonly ann: AnnSettings;
+
+  /** Changes how the approximate index searches (probes, filteredDepth), e.g. for a benchmark's sweep. */
+  tuneAnn(settings: Partial<Pick<AnnSettings, 'probes' | 'filteredDepth'>>): void {
+    Object.assign(this.ann, settings);
   }
 
   /** Resolves once the approximate indexes of large partitions are built (they build in the background). */
