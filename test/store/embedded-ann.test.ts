@@ -146,17 +146,15 @@ describe('embedded store approximate index', () => {
         createEmbeddedStore({ dataDir, index: 'images', threads: 1, ann: { threshold: 5_000 } });
       let store = await open();
       await store.ensureIndex({ dims, modelId: 'm' });
-      const docs = data
-        .slice(0, 6_000)
-        .map((vector, i) =>
-          makeDoc({
-            image_id: `id-${i}`,
-            tenant: 't',
-            model_id: 'm',
-            image_embedding: vector,
-            author_id: `u${i % 100}`,
-          }),
-        );
+      const docs = data.slice(0, 6_000).map((vector, i) =>
+        makeDoc({
+          image_id: `id-${i}`,
+          tenant: 't',
+          model_id: 'm',
+          image_embedding: vector,
+          author_id: `u${i % 100}`,
+        }),
+      );
       for (let i = 0; i < docs.length; i += 1_000) await store.upsert(docs.slice(i, i + 1_000));
       await store.indexed();
       expect((await store.stats()).details.indexedPartitions).toBe(1);
