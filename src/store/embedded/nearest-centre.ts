@@ -1,4 +1,7 @@
-import ort from 'onnxruntime-node';
+import type ort from 'onnxruntime-node';
+
+/** Loaded on the first index build only: most stores never pass the threshold, and loading it costs. */
+const runtime = () => import('onnxruntime-node').then((m) => m.default);
 
 /**
  * For many rows at once, which of a set of centres each is closest to (largest inner product): the bulk step
@@ -27,6 +30,7 @@ export class NearestCentre {
     for (let c = 0; c < centreCount; c++) {
       for (let j = 0; j < dims; j++) transposed[j * centreCount + c] = centres[c * dims + j]!;
     }
+    const ort = await runtime();
     const weights = new ort.Tensor('float32', transposed, [dims, centreCount]);
     const session = await (this.session ??= ort.InferenceSession.create(matmulModel(), {
       intraOpNumThreads: this.threads,
