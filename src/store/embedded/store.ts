@@ -434,11 +434,15 @@ function mirror(table: VectorTable, rows: Iterable<VectorRow>): void {
   for (const row of rows) table.put(row.image_id, placeOf(row), fromBlob(row.embedding), factsOf(row));
 }
 
+/**
+ * Always the same three keys in the same order (absent ones undefined): a row filter reads them on every row
+ * of a partition, and objects of one shape read several times faster than the mixed shapes spreads make.
+ */
 function factsOf(row: VectorRow): RowFacts {
   return {
-    ...(row.author_id !== null && { author: row.author_id }),
-    ...(row.format !== null && { format: row.format }),
-    ...(row.date !== null && { date: row.date }),
+    author: row.author_id ?? undefined,
+    format: row.format ?? undefined,
+    date: row.date ?? undefined,
   };
 }
 
