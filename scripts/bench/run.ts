@@ -25,6 +25,23 @@ const benches: Record<string, string[]> = {
   'stores-embedded': ['scripts/bench/stores-embedded.ts'],
   'stores-elasticsearch': ['scripts/bench/stores-elasticsearch.ts'],
   ocr: ['scripts/bench/ocr.ts'],
+  // The #12 search-scale check in a quick form: 100k documents, both stores, every filter at 1% and 10%, the
+  // answer shaping's cost. The full curve and the cluster are bench/scale-embedded.md and scale-cluster.md.
+  scale: [
+    'scripts/bench/scale.ts',
+    '--sizes',
+    '100000',
+    '--queries',
+    '30',
+    '--types',
+    'int8_hnsw',
+    '--nc',
+    '200,1000',
+    '--probes',
+    '24',
+    '--out',
+    'bench/scale-100k.md',
+  ],
 };
 const chosen = args.only ? args.only.split(',') : Object.keys(benches);
 const unknown = chosen.filter((name) => !(name in benches));
@@ -35,7 +52,7 @@ if (unknown.length > 0) {
 
 if (
   !process.env.ELASTICSEARCH_URL &&
-  chosen.some((n) => n === 'indexer' || n === 'stores-elasticsearch' || n === 'ocr')
+  chosen.some((n) => n === 'indexer' || n === 'stores-elasticsearch' || n === 'ocr' || n === 'scale')
 ) {
   execFileSync('bash', ['scripts/elasticsearch/start.sh'], { stdio: 'inherit' });
   process.env.ELASTICSEARCH_URL = `http://127.0.0.1:${process.env.ES_PORT ?? '9200'}`;

@@ -1,8 +1,12 @@
-// How cost grows with size: load rate, size on disk and in memory, recall@10 against exact search and
-// p50 / p95 latency, for the embedded store (exact) and Elasticsearch (int8_hnsw and bbq_hnsw with
-// rescoring, a num_candidates sweep), unfiltered and with a 1% filter, at each of --sizes (one index per
-// store grown from size to size, so the curve costs one load of the largest size). Results written to --out:
-// bench/scale-embedded.md and bench/scale-cluster.md hold the runs the README sizing section is drawn from.
+// How cost grows with size: load rate, size on disk and in memory, recall@10 against exact filtered search
+// and p50 / p95 latency, for the embedded store (exact below its index threshold, its inverted-file index
+// above, a --probes sweep) and Elasticsearch (int8_hnsw and bbq_hnsw with rescoring, a num_candidates sweep),
+// unfiltered and with the filters the search language makes (channel, author, date range, type, source),
+// each keeping 1% and 10% of the documents, at each of --sizes (one index per store grown from size to size,
+// so the curve costs one load of the largest size). Also what the SearchService adds per answer: the
+// relevance cut and near-copy folding over its 100 candidates (src/search/relevance.ts, near-copies.ts).
+// Results written to --out: bench/scale-embedded.md, bench/scale-cluster.md and bench/scale-100k.md hold the
+// runs the README sizing section is drawn from.
 //
 //   ELASTICSEARCH_URL=<the 3-node cluster: bash scripts/elasticsearch/cluster.sh urls> \
 //     node bin/run-ts.js scripts/bench/scale.ts --sizes 10000,100000 --queries 50
@@ -13,7 +17,15 @@ import { parseArgs } from 'node:util';
 import { Client } from '@elastic/elasticsearch';
 import { parseConfig } from '../../src/config/load.js';
 import { createElasticsearchStore } from '../../src/store/elasticsearch/index.js';
-import { createEmbeddedStore, embeddedStoreFile } from '../../src/store/embedded/index.js';
+import {
+  createEmbeddedStore,
+  embeddedStoreFile,
+  type EmbeddedStore,
+} from '../../src/store/embedded/index.js';
+import { defaultAnnSettings } from '../../src/store/embedded/ivf.js';
+import { foldNearCopies } from '../../src/search/near-copies.js';
+import { relevanceCut } from '../../src/search/relevance.js';
+import { maxResultDepth } from '../../src/search/service.js';
 import type { DocFilter, ImageDocument, VectorStore } from '../../src/store/types.js';
 import { loadAverage, ms, percentile, rowOf, seeded } from './vectors.js';
 
@@ -25,6 +37,10 @@ const { values: args } = parseArgs({
     types: { type: 'string', default: 'int8_hnsw,bbq_hnsw' },
     nc: { type: 'string', default: '50,100,200,500,1000' },
     stores: { type: 'string', default: 'embedded,elasticsearch' },
+    /** Scopes to measure (names as in the tables, comma-separated), or all. */
+    filters: { type: 'string', default: 'all' },
+    /** Lists the embedded store's index probes per unfiltered query (its accuracy knob). */
+    probes: { type: 'string', default: String(defaultAnnSettings.probes) },
     out: { type: 'string', default: 'bench/scale.md' },
   },
 });
@@ -34,6 +50,7 @@ const queryCount = Number(args.queries);
 const types = args.types.split(',') as ('int8_hnsw' | 'bbq_hnsw')[];
 const ncs = args.nc.split(',').map(Number);
 const stores = args.stores.split(',');
+const probeSweep = args.probes.split(',').map(Number);
 const largest = Math.max(...sizes);
 const tenant = 'bench';
 const started = Date.now();
@@ -72,15 +89,36 @@ function vectorOf(i: number): Float32Array {
   return v;
 }
 
-/** 1% of documents are in channel `rare`: the filtered queries' scope. */
-const isRare = (i: number) => i % 100 === 7;
+// What the filters test, independent of each other and of the vectors: channel and source decide the embedded
+// store's partitions, author, date and type are tested row by row. Each has a value held by 1% of documents
+// and a set of values held by 10%.
+const day = 24 * 60 * 60 * 1000;
+const epoch = Date.UTC(2020, 0, 1);
+/** Uniform in [0, 1), fixed per (document, attribute). */
+const draw = (i: number, attribute: number) => seeded(i * 7919 + attribute * 104729 + 13)();
+const channelOf = (i: number) => (i % 100 === 7 ? 'rare' : i % 10 === 3 ? 'tenth' : 'common');
+const sourceOf = (i: number) => {
+  const u = draw(i, 1);
+  return u < 0.01 ? 'folder:/rare' : u < 0.11 ? 'folder:/tenth' : 'folder:/bench';
+};
+const authorOf = (i: number) => `u${Math.floor(draw(i, 2) * 100)}`;
+/** 100 periods of 30 days: one period holds 1% of the documents. */
+const dateOf = (i: number) => epoch + Math.floor(draw(i, 3) * 100 * 30 * day);
+const formatOf = (i: number) => {
+  const u = draw(i, 4);
+  return u < 0.01 ? 'gif' : u < 0.11 ? 'png' : 'jpeg';
+};
 const docOf = (i: number, vector: Float32Array): ImageDocument => ({
   image_id: `img-${i}`,
   image_name: `img-${i}.jpg`,
   relative_path: `photos/${i}.jpg`,
-  source: 'folder:/bench',
+  source: sourceOf(i),
   tenant,
-  channel_id: isRare(i) ? 'rare' : 'common',
+  channel_id: channelOf(i),
+  author_id: authorOf(i),
+  date: dateOf(i),
+  date_kind: 'taken',
+  format: formatOf(i),
   sha256: `sha-${i}`,
   width: 640,
   height: 480,
@@ -107,10 +145,34 @@ interface Scope {
   filter?: DocFilter;
   visible: (i: number) => boolean;
 }
-const scopes: Scope[] = [
+const tenAuthors = Array.from({ length: 10 }, (_, n) => `u${n}`);
+const allScopes: Scope[] = [
   { name: 'unfiltered', visible: () => true },
-  { name: '1% filter', filter: { channel_id: ['rare'] }, visible: isRare },
+  { name: 'channel 1%', filter: { channel_id: ['rare'] }, visible: (i) => channelOf(i) === 'rare' },
+  { name: 'channel 10%', filter: { channel_id: ['tenth'] }, visible: (i) => channelOf(i) === 'tenth' },
+  { name: 'author 1%', filter: { author_id: ['u0'] }, visible: (i) => authorOf(i) === 'u0' },
+  { name: 'author 10%', filter: { author_id: tenAuthors }, visible: (i) => tenAuthors.includes(authorOf(i)) },
+  {
+    name: 'date 1%',
+    filter: { date: { from: epoch, until: epoch + 30 * day } },
+    visible: (i) => dateOf(i) < epoch + 30 * day,
+  },
+  {
+    name: 'date 10%',
+    filter: { date: { from: epoch + 300 * day, until: epoch + 600 * day } },
+    visible: (i) => dateOf(i) >= epoch + 300 * day && dateOf(i) < epoch + 600 * day,
+  },
+  { name: 'type 1%', filter: { format: ['gif'] }, visible: (i) => formatOf(i) === 'gif' },
+  { name: 'type 10%', filter: { format: ['png'] }, visible: (i) => formatOf(i) === 'png' },
+  { name: 'source 1%', filter: { source: ['folder:/rare'] }, visible: (i) => sourceOf(i) === 'folder:/rare' },
+  {
+    name: 'source 10%',
+    filter: { source: ['folder:/tenth'] },
+    visible: (i) => sourceOf(i) === 'folder:/tenth',
+  },
 ];
+const scopes =
+  args.filters === 'all' ? allScopes : allScopes.filter((s) => args.filters.split(',').includes(s.name));
 
 function exactTop10(size: number, q: Float32Array, visible: (i: number) => boolean): Set<string> {
   const best: { i: number; s: number }[] = [];
@@ -133,7 +195,8 @@ interface Row {
   store: string;
   size: number;
   scope: string;
-  nc?: number;
+  /** num_candidates (Elasticsearch), `probes N` (the embedded store's index) or `exact`. */
+  knob: string;
   recall: number;
   p50: number;
   p95: number;
@@ -150,37 +213,53 @@ interface SizeRow {
   memoryMB: number;
   memoryNote: string;
 }
+/** What the SearchService adds to one answer over its candidates (unfiltered queries, k = maxResultDepth). */
+interface ShapeRow {
+  store: string;
+  size: number;
+  /** Relevance cut + near-copy folding, computed over the candidates. */
+  computeP50: number;
+  computeP95: number;
+  /** The one getVectors call folding needs (a store round trip for Elasticsearch). */
+  vectorsP50: number;
+  vectorsP95: number;
+  load: string;
+}
 const rows: Row[] = [];
+const shapeRows: ShapeRow[] = [];
 const sizeRows: SizeRow[] = [];
 
-async function measure(store: VectorStore, name: string, size: number, truth: Map<string, Set<string>[]>) {
+/** One query as the bot asks it, with the store's knob set (numCandidates for Elasticsearch). */
+type Ask = (q: Float32Array, k: number, filter: DocFilter | undefined) => ReturnType<VectorStore['knn']>;
+
+async function measure(
+  store: VectorStore,
+  name: string,
+  size: number,
+  truth: Map<string, Set<string>[]>,
+  knobs: { label: string; ask: Ask }[],
+) {
   for (const scope of scopes) {
-    for (const nc of name === 'embedded' ? [undefined] : ncs) {
+    for (const knob of knobs) {
       const run = async () => {
         const latencies: number[] = [];
         let found = 0;
+        let wanted = 0;
         let failed = 0;
         for (const [qi, q] of queries.entries()) {
           const t = process.hrtime.bigint();
-          const hits = await store
-            .knn({
-              vector: q,
-              k: 10,
-              scope: { tenant },
-              ...(scope.filter && { filter: scope.filter }),
-              ...(nc !== undefined && { numCandidates: nc }),
-            })
-            .catch(() => {
-              failed++;
-              return [];
-            });
+          const hits = await knob.ask(q, 10, scope.filter).catch(() => {
+            failed++;
+            return [];
+          });
           latencies.push(ms(t));
           const exact = truth.get(scope.name)![qi]!;
+          wanted += exact.size;
           found += hits.filter((h) => exact.has(h.image_id)).length;
         }
         latencies.sort((a, b) => a - b);
         return {
-          recall: found / (10 * queries.length),
+          recall: found / Math.max(1, wanted),
           p50: percentile(latencies, 0.5),
           p95: percentile(latencies, 0.95),
           failed,
@@ -192,15 +271,66 @@ async function measure(store: VectorStore, name: string, size: number, truth: Ma
         store: name,
         size,
         scope: scope.name,
-        ...(nc !== undefined && { nc }),
+        knob: knob.label,
         ...m,
         load: os.loadavg()[0]!.toFixed(1),
       });
       console.log(
-        `${name} ${size} ${scope.name} nc=${nc ?? '-'}: recall ${m.recall.toFixed(3)} p50 ${m.p50.toFixed(1)} p95 ${m.p95.toFixed(1)} (load ${loadAverage()})`,
+        `${name} ${size} ${scope.name} ${knob.label}: recall ${m.recall.toFixed(3)} p50 ${m.p50.toFixed(1)} p95 ${m.p95.toFixed(1)} (load ${loadAverage()})`,
       );
     }
   }
+  await measureShaping(store, name, size, knobs[0]!.ask);
+}
+
+/**
+ * The answer shaping the SearchService does after the kNN (service.ts `shaped`): the relevance cut over the
+ * candidates' scores, one getVectors for those kept, then folding near-copies (cosine 0.97, the default).
+ */
+async function measureShaping(store: VectorStore, name: string, size: number, ask: Ask) {
+  const compute: number[] = [];
+  const fetch: number[] = [];
+  for (let round = 0; round < 2; round++) {
+    compute.length = 0;
+    fetch.length = 0;
+    for (const q of queries) {
+      const ranked = await ask(q, maxResultDepth, undefined);
+      let t = process.hrtime.bigint();
+      const kept = ranked.slice(0, relevanceCut(ranked.map((h) => h.score)));
+      let spent = ms(t);
+      t = process.hrtime.bigint();
+      const vectors = await store.getVectors(
+        kept.map((h) => h.image_id),
+        { tenant },
+      );
+      fetch.push(ms(t));
+      t = process.hrtime.bigint();
+      foldNearCopies(
+        kept.flatMap((hit) => {
+          const vector = vectors.get(hit.image_id);
+          return vector ? [{ item: hit, vector }] : [];
+        }),
+        0.97,
+      );
+      spent += ms(t);
+      compute.push(spent);
+    }
+  }
+  compute.sort((a, b) => a - b);
+  fetch.sort((a, b) => a - b);
+  const row = {
+    store: name,
+    size,
+    computeP50: percentile(compute, 0.5),
+    computeP95: percentile(compute, 0.95),
+    vectorsP50: percentile(fetch, 0.5),
+    vectorsP95: percentile(fetch, 0.95),
+    load: os.loadavg()[0]!.toFixed(1),
+  };
+  shapeRows.push(row);
+  console.log(
+    `${name} ${size} shaping: cut+fold p95 ${row.computeP95.toFixed(2)} ms, getVectors p95 ${row.vectorsP95.toFixed(2)} ms`,
+  );
 }
 
 async function grow(store: VectorStore, from: number, to: number, batch: number): Promise<number> {
@@ -222,32 +352,71 @@ const filesBytes = (file: string) =>
     .filter((f) => f.startsWith(path.basename(file)))
     .reduce((n, f) => n + statSync(path.join(path.dirname(file), f)).size, 0);
 
+const embeddedNotes: string[] = [];
+
 async function benchEmbedded(truths: Map<number, Map<string, Set<string>[]>>) {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'lookalike-scale-'));
+  const open = () =>
+    createEmbeddedStore({ dataDir: dir, index: 'scale', threads: os.availableParallelism() });
   try {
-    const store = await createEmbeddedStore({
-      dataDir: dir,
-      index: 'scale',
-      threads: os.availableParallelism(),
-    });
+    let store: EmbeddedStore = await open();
     await store.ensureIndex({ dims, modelId: 'bench-model' });
     let have = 0;
     for (const size of sizes) {
       const rssBefore = process.memoryUsage().rss;
       const seconds = await grow(store, have, size, 2_000);
+      const built = process.hrtime.bigint();
+      await store.indexed();
+      const buildSeconds = ms(built) / 1000;
       const added = size - have;
       have = size;
+      const details = (await store.stats()).details;
+      const indexed = Number(details.indexedPartitions);
       sizeRows.push({
         store: 'embedded',
         size,
         loadSeconds: seconds,
         docsPerSecond: added / seconds,
         diskMB: mb(filesBytes(embeddedStoreFile(dir, 'scale'))),
-        memoryMB: Math.round((size * dims * 4) / 1024 / 1024),
-        memoryNote: `vectors in memory (${dims} x 4 bytes each); RSS grew ${mb(process.memoryUsage().rss - rssBefore)} MB`,
+        memoryMB: mb(Number(details.vectorMemoryBytes)),
+        memoryNote:
+          `vectors in memory (${dims} x 4 bytes each, with spare capacity); RSS grew ${mb(process.memoryUsage().rss - rssBefore)} MB; ` +
+          `${indexed} of ${String(details.partitions)} partitions indexed` +
+          (indexed > 0 ? `, index built in ${buildSeconds.toFixed(1)} s after the load (background)` : ''),
       });
-      await measure(store, 'embedded', size, truths.get(size)!);
+      const probing = (probes: number) => ({
+        label: `probes ${probes}`,
+        ask: ((q, k, filter) => {
+          store.tuneAnn({ probes });
+          return store.knn({ vector: q, k, scope: { tenant }, ...(filter && { filter }) });
+        }) as Ask,
+      });
+      const exact = {
+        label: 'exact',
+        ask: ((q, k, filter) =>
+          store.knn({ vector: q, k, scope: { tenant }, ...(filter && { filter }) })) as Ask,
+      };
+      await measure(
+        store,
+        'embedded',
+        size,
+        truths.get(size)!,
+        indexed > 0 ? probeSweep.map(probing) : [exact],
+      );
+      store.tuneAnn({ probes: defaultAnnSettings.probes });
     }
+    // What opening the file costs: the SQLite rows read into memory, then the index rebuilt in the background.
+    await store.close();
+    let t = process.hrtime.bigint();
+    store = await open();
+    const openSeconds = ms(t) / 1000;
+    t = process.hrtime.bigint();
+    await store.indexed();
+    embeddedNotes.push(
+      `Opening the ${have}-document file again: ${openSeconds.toFixed(1)} s to read the vectors into memory ` +
+        `(exact search answers from then on), ${(ms(t) / 1000).toFixed(1)} s more to rebuild the index in the ` +
+        `background (load ${loadAverage()}).`,
+    );
     await store.close();
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -293,7 +462,23 @@ async function benchElasticsearch(
           `quantised vectors + graph of one copy (page cache); float vectors ${mb(vectorData.floats)} MB, ` +
           `read to rescore; primaries ${mb(primaries)} MB on disk (x2 with the replica)`,
       });
-      await measure(store, name, size, truths.get(size)!);
+      await measure(
+        store,
+        name,
+        size,
+        truths.get(size)!,
+        ncs.map((nc) => ({
+          label: String(nc),
+          ask: ((q, k, filter) =>
+            store.knn({
+              vector: q,
+              k,
+              scope: { tenant },
+              numCandidates: nc,
+              ...(filter && { filter }),
+            })) as Ask,
+        })),
+      );
     }
   } finally {
     await store.close();
@@ -331,8 +516,10 @@ const lines = [
   '# How cost grows with size (scripts/bench/scale.ts)',
   '',
   `Data: ${dims}-d unit vectors, rank ${rank} latent space with ${clusters} clusters plus noise; one tenant; 1% of`,
-  'documents in the filtered channel. Queries: stored rows with a little noise, k = 10, one at a time, timed',
-  'around `store.knn` as the bot calls it. Recall@10 is against brute force over the documents the scope sees.',
+  "Filters: channel and source (the embedded store's partitions), author, date range and type (tested per row),",
+  'each with a value kept by 1% and a set kept by 10% of the documents, independent of the vectors. Queries: stored',
+  'rows with a little noise, k = 10, one at a time, timed around `store.knn` as the bot calls it. Recall@10 is',
+  'against brute force over the documents the filter keeps.',
   `Machine: 2 cores shared with other engineers' test runs; load average ${loadAtStart} at the start,`,
   `${loadAverage()} at the end (1 / 5 / 15 min); the "load" column is the 1-minute figure per row.`,
   `Run time ${fmt((Date.now() - started) / 60_000)} min.`,
@@ -340,7 +527,7 @@ const lines = [
   'Command:',
   '',
   '```',
-  `ELASTICSEARCH_URL=${process.env.ELASTICSEARCH_URL ?? ''} node bin/run-ts.js scripts/bench/scale.ts --sizes ${args.sizes} --queries ${queryCount} --types ${args.types} --nc ${args.nc} --stores ${args.stores}`,
+  `ELASTICSEARCH_URL=${process.env.ELASTICSEARCH_URL ?? ''} node bin/run-ts.js scripts/bench/scale.ts --sizes ${args.sizes} --queries ${queryCount} --types ${args.types} --nc ${args.nc} --probes ${args.probes} --stores ${args.stores} --filters '${args.filters}' --out ${args.out}`,
   '```',
   '',
   '## Load and size',
@@ -352,13 +539,29 @@ const lines = [
       `| ${r.store} | ${r.size} | ${fmt(r.loadSeconds)} | ${Math.round(r.docsPerSecond)} | ${r.diskMB} | ${r.memoryMB} | ${r.memoryNote} |`,
   ),
   '',
+  ...embeddedNotes.flatMap((note) => [note, '']),
   '## Recall and latency',
   '',
-  '| store | documents | scope | num_candidates | recall@10 | p50 ms | p95 ms | failed (2 s) | load |',
+  'num_candidates for Elasticsearch; for the embedded store `exact` (below its index threshold) or the lists its',
+  'index probes per unfiltered query (a filtered one probes on until as many rows passed its filter).',
+  '',
+  '| store | documents | scope | num_candidates / probes | recall@10 | p50 ms | p95 ms | failed (2 s) | load |',
   '| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |',
   ...rows.map(
     (r) =>
-      `| ${r.store} | ${r.size} | ${r.scope} | ${r.nc ?? 'exact'} | ${r.recall.toFixed(3)} | ${fmt(r.p50)} | ${fmt(r.p95)} | ${r.failed} | ${r.load} |`,
+      `| ${r.store} | ${r.size} | ${r.scope} | ${r.knob} | ${r.recall.toFixed(3)} | ${fmt(r.p50)} | ${fmt(r.p95)} | ${r.failed} | ${r.load} |`,
+  ),
+  '',
+  `## What the answer shaping adds (relevance cut + near-copy folding over ${maxResultDepth} candidates)`,
+  '',
+  'As the SearchService does it after the kNN, unfiltered queries: the cut and the folding computed over the',
+  "candidates, and the one getVectors call that fetches the kept candidates' vectors for the folding.",
+  '',
+  '| store | documents | cut + fold p50 ms | p95 ms | getVectors p50 ms | p95 ms | load |',
+  '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+  ...shapeRows.map(
+    (r) =>
+      `| ${r.store} | ${r.size} | ${fmt(r.computeP50, 2)} | ${fmt(r.computeP95, 2)} | ${fmt(r.vectorsP50, 2)} | ${fmt(r.vectorsP95, 2)} | ${r.load} |`,
   ),
   '',
 ];

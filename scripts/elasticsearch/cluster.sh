@@ -12,6 +12,8 @@
 #
 #   ES_CLUSTER_DIR=/tmp/lookalike-es-cluster3  ES_CLUSTER_HTTP_PORT=9241 (9241-9243)
 #   ES_CLUSTER_TRANSPORT_PORT=9341 (9341-9343)  ES_CLUSTER_HEAP=512m (per node)  ES_VERSION, ES_JAVA_HOME as start.sh
+#   ES_CLUSTER_NAME=lookalike-cluster (a second cluster on the same machine, e.g. for benchmarks, takes its own
+#   name, folder and ports, so the two never join)
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -19,6 +21,7 @@ DIR="${ES_CLUSTER_DIR:-/tmp/lookalike-es-cluster3}"
 HTTP_PORT="${ES_CLUSTER_HTTP_PORT:-9241}"
 TRANSPORT_PORT="${ES_CLUSTER_TRANSPORT_PORT:-9341}"
 HEAP="${ES_CLUSTER_HEAP:-512m}"
+NAME="${ES_CLUSTER_NAME:-lookalike-cluster}"
 NODES=(1 2 3)
 
 say() { printf '[es:cluster] %s\n' "$*"; }
@@ -46,7 +49,7 @@ node_settings() {
     names+=("es-$m")
   done
   # initial_master_nodes only matters for the very first election; a restarted node reads its data instead.
-  echo "cluster.name=lookalike-cluster" "node.name=es-$n" "discovery.type=multi-node" \
+  echo "cluster.name=$NAME" "node.name=es-$n" "discovery.type=multi-node" \
     "transport.port=$((TRANSPORT_PORT + n - 1))" \
     "discovery.seed_hosts=$(IFS=,; echo "${seeds[*]}")" \
     "cluster.initial_master_nodes=$(IFS=,; echo "${names[*]}")"
