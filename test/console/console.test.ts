@@ -41,6 +41,11 @@ describe('npm start without chat tokens: the console, end to end', () => {
     `/similar ${path.join(derivedImagesDir, 'photo-china-half.jpg')}`,
     `/similar ${path.join(derivedImagesDir, 'photo-cat-half.jpg')}`,
     '/similar #2 --count 2',
+    '/similar #1 at night -cat all:true',
+    '/find 2:cat + "a photo" -#1 sort:date all:true',
+    '/find a photo type:gif',
+    '/find a photo source:nowhere',
+    '/find a photo -',
     '/similar no/such/file.jpg',
     '/status',
     '/reindex',
@@ -116,6 +121,27 @@ describe('npm start without chat tokens: the console, end to end', () => {
     const byRank = out.get('/similar #2 --count 2')!;
     expect(byRank[0]).toMatch(/^Results 1-2 for images like result #2 of images like photo-cat-half\.jpg:$/);
     expect(out.get('/similar no/such/file.jpg')).toEqual(['error: no/such/file.jpg: no such file']);
+  });
+
+  it('speaks the query language: words that adjust a picture, weights, results as terms, filters, date order', () => {
+    const adjusted = out.get('/similar #1 at night -cat all:true')!;
+    expect(adjusted[0]).toBe(
+      'Results 1-4 for images like result #1 of images like result #2 of images like photo-cat-half.jpg, at night -cat all:true:',
+    );
+    const combined = out.get('/find 2:cat + "a photo" -#1 sort:date all:true')!;
+    expect(rankedNames(combined).sort()).toEqual([...photoNames].sort());
+    // Newest first, each with the date it is ordered by: a folder's photos carry their file's time.
+    expect(
+      combined.filter((l) => /^#\d+ .* \((taken|posted|modified) \d{4}-\d{2}-\d{2}\)$/.test(l)),
+    ).toHaveLength(4);
+    expect(combined).toContain(
+      'Newest first, by the date each image was taken (else posted, else last changed).',
+    );
+    expect(out.get('/find a photo type:gif')).toEqual(['Nothing here matches those filters for “a photo”.']);
+    expect(out.get('/find a photo source:nowhere')![0]).toBe(
+      'error: source:nowhere: no indexed folder or list has that name',
+    );
+    expect(out.get('/find a photo -')![0]).toBe('error: -: a + or - needs a word after it');
   });
 
   it('reports status and the last run, reindexes the shared folder as the host operator, and explains mistakes', () => {

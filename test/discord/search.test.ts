@@ -188,6 +188,23 @@ describe('Discord adapter: searching', () => {
     expect(x.message!.embeds[0]!.description).toMatch(/^\*\*#1\*\* · 1\.000 · /);
   });
 
+  it('/similar takes words that adjust the picture, in the query language, and refuses a bad part by name', async () => {
+    const x = await interact(
+      h.fake,
+      chatInput(h.alice, 'similar', { result: '1', text: 'at night -flower sort:date all:true' }),
+    );
+    expect(x.message?.embeds[0]?.title).toMatch(
+      /images like result #1 of .*, at night -flower sort:date all:true/,
+    );
+    expect(x.message!.embeds[0]!.description).toContain('Newest first');
+    expectRanksUpTo(x.message, 5);
+    const bad = await interact(
+      h.fake,
+      chatInput(h.alice, 'similar', { result: '1', text: 'during:2024-99' }),
+    );
+    expect(bad.followUps[0]?.content ?? '').toContain('during:2024-99');
+  });
+
   it('pages through to the end: every result once, ranks continuing, no More on the last page', async () => {
     let page = h.fake.messages.get(firstPage!.id)!;
     for (let guard = 0; buttons(page).some((b) => b.label === 'More') && guard < 10; guard++) {
