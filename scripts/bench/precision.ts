@@ -58,7 +58,9 @@ function textQueries(modelDir: string, n: number): string[] {
     .slice(100, 3100);
   const random = seeded(14);
   const pick = () => words[Math.floor(random() * words.length)] as string;
-  return Array.from({ length: n }, () => Array.from({ length: 2 + Math.floor(random() * 2) }, pick).join(' '));
+  return Array.from({ length: n }, () =>
+    Array.from({ length: 2 + Math.floor(random() * 2) }, pick).join(' '),
+  );
 }
 
 async function child(precision: Precision, work: string): Promise<void> {
@@ -202,7 +204,16 @@ async function main(): Promise<void> {
   for (const precision of precisions) {
     const out = execFileSync(
       process.execPath,
-      [path.join(root, 'bin/run-ts.js'), import.meta.filename, '--model', args.model, '--child', precision, '--work', work],
+      [
+        path.join(root, 'bin/run-ts.js'),
+        import.meta.filename,
+        '--model',
+        args.model,
+        '--child',
+        precision,
+        '--work',
+        work,
+      ],
       { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] },
     );
     results[precision] = JSON.parse(out.trim().split('\n').at(-1) as string) as ChildResult;

@@ -47,6 +47,9 @@ function openAt(
     threads: config.LOOKALIKE_THREADS,
     limits: { maxBytes: config.LOOKALIKE_MAX_IMAGE_BYTES, maxPixels: config.LOOKALIKE_MAX_IMAGE_PIXELS },
     batchSize: config.LOOKALIKE_BATCH_SIZE,
+    ...(config.LOOKALIKE_VISION_IDLE_SECONDS > 0 && {
+      visionIdleMs: config.LOOKALIKE_VISION_IDLE_SECONDS * 1000,
+    }),
   });
 }
 
