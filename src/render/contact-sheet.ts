@@ -21,6 +21,7 @@ const labelHeight = 44;
 const gap = 8;
 const maxColumns = 5;
 const background = { r: 32, g: 34, b: 37 };
+const backgroundPixel = Buffer.from([background.r, background.g, background.b]);
 /** The colour of a tile whose image has no thumbnail. */
 export const placeholderFill = '#4f545c';
 
@@ -57,12 +58,7 @@ export async function renderContactSheet(tiles: SheetTile[], options: SheetOptio
   ]);
   // Everything is copied into one raw canvas here (row copies and one blend, well under a millisecond): a
   // libvips composite layer per tile cost as much as decoding them (bench/thumbnails.md).
-  const canvas = Buffer.alloc(width * height * 3);
-  for (let i = 0; i < canvas.length; i += 3) {
-    canvas[i] = background.r;
-    canvas[i + 1] = background.g;
-    canvas[i + 2] = background.b;
-  }
+  const canvas = Buffer.alloc(width * height * 3, backgroundPixel);
   for (const { input, left, top } of placed) paste(canvas, width, input, left, top);
   strips.forEach((strip, r) => blend(canvas, strip, at(r * columns).top + tileSize));
   return sharp(canvas, { raw: { width, height, channels: 3 } })
