@@ -53,7 +53,9 @@ export async function renderContactSheet(tiles: SheetTile[], options: SheetOptio
     tiles.slice(r * columns, (r + 1) * columns),
   );
   const [placed, strips] = await Promise.all([
-    Promise.all(tiles.map(async (tile, i) => ({ ...at(i), input: await tileImage(tile, options.maxPixels) }))),
+    Promise.all(
+      tiles.map(async (tile, i) => ({ ...at(i), input: await tileImage(tile, options.maxPixels) })),
+    ),
     Promise.all(rows.map((row) => labelStrip(row, width))),
   ]);
   // Everything is copied into one raw canvas here (row copies and one blend, well under a millisecond): a
