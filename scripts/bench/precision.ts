@@ -244,6 +244,9 @@ Model: \`${args.model}\` (fp32 graphs and the \`_quantized\` ones beside them: i
 text queries of two or three words drawn from the tokenizer's vocabulary (e.g. "${texts[0]}", "${texts[1]}").
 Each precision embeds the whole corpus and every query with its own graphs, in its own process, and ranks by
 cosine, as an index built and searched at that precision does.
+Random weights rank differently from trained ones (their photos crowd together, see the spread below, so small
+changes reorder them more easily): read these as a lower bound and run the bench on a trained export for yours.
+The default precision chosen from this, and why: README, "Default precision".
 
 ## Ranking: overlap of the top 10
 
