@@ -49,6 +49,19 @@ async function child(precision: string): Promise<void> {
   steps.push(['**idle bot**: image model released after 2 s without images', process.memoryUsage().rss]);
   await embedder.embedTexts(['a blue boat']);
   steps.push(['+ a text query (idle bot at work)', process.memoryUsage().rss]);
+  const { renderContactSheet } = await import('../../src/render/contact-sheet.js');
+  const { makeThumbnail } = await import('../../src/indexer/thumbnail.js');
+  const thumbnail = await makeThumbnail('cat', photo);
+  for (let i = 0; i < 200; i++) {
+    const tiles = Array.from({ length: 5 }, (_, k) => ({
+      rank: k + 1,
+      score: 0.3,
+      name: `p${i}-${k}`,
+      bytes: thumbnail,
+    }));
+    await renderContactSheet(tiles, { maxPixels: config.LOOKALIKE_MAX_IMAGE_PIXELS });
+  }
+  steps.push(['+ 200 contact sheets of 5 (replies)', process.memoryUsage().rss]);
   const peak = process.resourceUsage().maxRSS * 1024;
   console.log(JSON.stringify({ precision, steps: steps.map(([s, r]) => [s, mib(r)]), peak: mib(peak) }));
   await store.close();
