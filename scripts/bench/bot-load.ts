@@ -29,6 +29,7 @@ const { values: args } = parseArgs({
     concurrent: { type: 'string', default: '50' },
     rounds: { type: 'string', default: '3' },
     sequential: { type: 'string', default: '20' },
+    precision: { type: 'string', default: 'fp32' },
     out: { type: 'string', default: path.join(import.meta.dirname, '../../bench/bot-load.md') },
   },
 });
@@ -56,6 +57,7 @@ const words = [
 const dataDir = mkdtempSync(path.join(os.tmpdir(), 'lookalike-bot-load-'));
 const config = parseConfig({
   LOOKALIKE_MODEL_DIR: args.model,
+  LOOKALIKE_PRECISION: args.precision,
   LOOKALIKE_DATA_DIR: dataDir,
   LOOKALIKE_STORE: 'embedded',
   // Generous limits: this measures the work, not the gates.
@@ -237,14 +239,14 @@ try {
     );
     console.error(label, { single, load });
   }
-  const command = `node bin/run-ts.js scripts/bench/bot-load.ts --model ${args.model} --docs ${docCount} --concurrent ${concurrent} --rounds ${rounds}`;
+  const command = `node bin/run-ts.js scripts/bench/bot-load.ts --model ${args.model} --docs ${docCount} --concurrent ${concurrent} --rounds ${rounds} --sequential ${sequential}${args.precision === 'fp32' ? '' : ` --precision ${args.precision}`}`;
   const report = [
     '# Bot core under load',
     '',
     `\`find\` requests through the whole bot core: gates, bounded queue, micro-batched text model, embedded-store`,
     `kNN over ${docCount} documents (512-d, random unit vectors, scoped to one tenant + shared), and the reply`,
     `rendered with sharp (contact sheet of 5 thumbnails from the fixture photos + the top 4 images as attachments).`,
-    `Model: ${embedder.modelId} (full-size ViT-B/32, random weights: the same compute as the real one), fp32,`,
+    `Model: ${embedder.modelId} (full-size ViT-B/32, random weights: the same compute as the real one),`,
     `${config.LOOKALIKE_THREADS} inference threads, on ${os.availableParallelism()} cores (${os.cpus()[0]?.model ?? 'unknown CPU'}), Node ${process.version};`,
     `load average at the end ${os
       .loadavg()

@@ -43,7 +43,11 @@ export interface BotOptions {
   /** The command set (commands/index.ts); injected because src/ never imports commands/. */
   commands: readonly Command[];
   logger: Logger;
-  /** Text micro-batching: window and largest batch (defaults: 4 ms, LOOKALIKE_BATCH_SIZE texts). */
+  /**
+   * Text micro-batching: window and largest batch (defaults: 0 ms, LOOKALIKE_BATCH_SIZE texts). No window by
+   * default: a text arriving while the model is idle runs at once (a wait would add to every lone /find), and
+   * under load texts still gather while the model runs the batch before theirs.
+   */
   batching?: Partial<TextBatcherOptions>;
   /** Requests embedding or searching at once (default: LOOKALIKE_BATCH_SIZE, so their texts share a batch). */
   inferenceConcurrency?: number;
@@ -82,7 +86,7 @@ export function createBot(options: BotOptions): Bot {
         embedder,
         options.store,
         {
-          windowMs: options.batching?.windowMs ?? 4,
+          windowMs: options.batching?.windowMs ?? 0,
           maxBatch: options.batching?.maxBatch ?? config.LOOKALIKE_BATCH_SIZE,
         },
         {

@@ -45,6 +45,8 @@ export const configSchema = z.object({
   LOOKALIKE_THREADS: int(1, 256).default(os.availableParallelism()),
   LOOKALIKE_MAX_IMAGE_BYTES: int(1).default(50 * 1024 * 1024),
   LOOKALIKE_MAX_IMAGE_PIXELS: int(1).default(100_000_000),
+  // The image model leaves memory after this many seconds without an image to embed (0: it stays loaded).
+  LOOKALIKE_VISION_IDLE_SECONDS: int(0).default(300),
 
   // Store: Elasticsearch when a URL or Cloud ID is set, else the embedded store.
   LOOKALIKE_STORE: z.enum(['auto', 'elasticsearch', 'embedded']).default('auto'),

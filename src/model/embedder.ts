@@ -1,6 +1,7 @@
 import ort from 'onnxruntime-node';
 import { InputError, ServiceError } from '../util/errors.js';
 import type { Precision } from './folder.js';
+import { ResidentTower } from './resident-tower.js';
 import { Tower } from './tower.js';
 import type { Size } from './geometry.js';
 import { openModelParts, type ModelParts } from './parts.js';
@@ -19,6 +20,11 @@ export interface EmbedderOptions {
   limits: ImageLimits;
   /** Images per inference batch inside embedImages / texts per batch inside embedTexts. */
   batchSize: number;
+  /**
+   * Release the vision tower after this long without an image to embed (it loads again when one comes);
+   * without it the tower stays in memory.
+   */
+  visionIdleMs?: number;
 }
 
 /** A query longer than this is refused rather than tokenised (the model reads 77 tokens anyway). */
@@ -51,7 +57,13 @@ export async function createEmbedder(options: EmbedderOptions): Promise<Embedder
       new ImagePreprocessor(parts.vision.plan, options.limits),
       parts.text.tokenizer,
       feeds,
-      vision,
+      new ResidentTower(
+        parts.vision.graph,
+        parts.vision.spec,
+        threads,
+        options.visionIdleMs ?? Number.POSITIVE_INFINITY,
+        vision,
+      ),
       text,
       options.batchSize,
     );
@@ -157,7 +169,7 @@ class OnnxEmbedder implements Embedder {
     private readonly preprocessor: ImagePreprocessor,
     private readonly tokenizer: TextTokenizer,
     private readonly feeds: TextFeeds,
-    private readonly vision: Tower,
+    private readonly vision: ResidentTower,
     private readonly text: Tower,
     private readonly batchSize: number,
   ) {}

@@ -40,6 +40,9 @@ function openAt(
   // One libvips thread per image: images are decoded side by side on libuv's pool instead, which keeps the
   // cores free for onnxruntime's threads. (sharp's own default is 1 on glibc without jemalloc, cores elsewhere.)
   sharp.concurrency(1);
+  // No libvips operation cache: every reply and every indexed image is new input, so it holds memory (about 36
+  // MiB after 200 contact sheets, bench/memory.md) for hits that do not come.
+  sharp.cache(false);
   return createEmbedder({
     modelDir: dir,
     textModelDir: textDir,
@@ -47,6 +50,9 @@ function openAt(
     threads: config.LOOKALIKE_THREADS,
     limits: { maxBytes: config.LOOKALIKE_MAX_IMAGE_BYTES, maxPixels: config.LOOKALIKE_MAX_IMAGE_PIXELS },
     batchSize: config.LOOKALIKE_BATCH_SIZE,
+    ...(config.LOOKALIKE_VISION_IDLE_SECONDS > 0 && {
+      visionIdleMs: config.LOOKALIKE_VISION_IDLE_SECONDS * 1000,
+    }),
   });
 }
 

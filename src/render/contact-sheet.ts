@@ -21,6 +21,7 @@ const labelHeight = 44;
 const gap = 8;
 const maxColumns = 5;
 const background = { r: 32, g: 34, b: 37 };
+const backgroundPixel = Buffer.from([background.r, background.g, background.b]);
 /** The colour of a tile whose image has no thumbnail. */
 export const placeholderFill = '#4f545c';
 
@@ -41,30 +42,52 @@ export function contactSheetSize(count: number): { width: number; height: number
  */
 export async function renderContactSheet(tiles: SheetTile[], options: SheetOptions): Promise<Buffer> {
   const { width, height, columns } = contactSheetSize(tiles.length);
-  const placed = await Promise.all(
-    tiles.map(async (tile, i) => {
-      const left = gap + (i % columns) * (tileSize + gap);
-      const top = gap + Math.floor(i / columns) * (tileSize + labelHeight + gap);
-      return { tile, left, top, input: await tileImage(tile, options.maxPixels) };
-    }),
+  const at = (i: number) => ({
+    left: gap + (i % columns) * (tileSize + gap),
+    top: gap + Math.floor(i / columns) * (tileSize + labelHeight + gap),
+  });
+  // Tiles and labels are drawn side by side on libuv's pool. Labels are one SVG strip per row, not one SVG
+  // over the whole sheet: librsvg's cost follows the area it renders (a full-sheet overlay cost about as
+  // much as decoding all five tiles, bench/thumbnails.md).
+  const rows = Array.from({ length: Math.ceil(tiles.length / columns) }, (_, r) =>
+    tiles.slice(r * columns, (r + 1) * columns),
   );
-  const labels = placed.map(({ tile, left, top }) => label(tile, left, top + tileSize));
-  const overlay = Buffer.from(
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}">${labels.join('')}</svg>`,
-  );
-  // Tiles are copied into one raw canvas here (row copies, well under a millisecond): a libvips composite
-  // layer per tile cost as much as decoding them (bench/thumbnails.md). Only the labels are composited.
-  const canvas = Buffer.alloc(width * height * 3);
-  for (let i = 0; i < canvas.length; i += 3) {
-    canvas[i] = background.r;
-    canvas[i + 1] = background.g;
-    canvas[i + 2] = background.b;
-  }
+  const [placed, strips] = await Promise.all([
+    Promise.all(
+      tiles.map(async (tile, i) => ({ ...at(i), input: await tileImage(tile, options.maxPixels) })),
+    ),
+    Promise.all(rows.map((row) => labelStrip(row, width))),
+  ]);
+  // Everything is copied into one raw canvas here (row copies and one blend, well under a millisecond): a
+  // libvips composite layer per tile cost as much as decoding them (bench/thumbnails.md).
+  const canvas = Buffer.alloc(width * height * 3, backgroundPixel);
   for (const { input, left, top } of placed) paste(canvas, width, input, left, top);
+  strips.forEach((strip, r) => blend(canvas, strip, at(r * columns).top + tileSize));
   return sharp(canvas, { raw: { width, height, channels: 3 } })
-    .composite([{ input: overlay, left: 0, top: 0 }])
     .jpeg({ quality: 85 })
     .toBuffer();
+}
+
+/** The labels under one row of tiles: RGBA pixels as wide as the sheet, a label's height. */
+function labelStrip(row: SheetTile[], width: number): Promise<RawTile> {
+  const labels = row.map((tile, i) => label(tile, gap + i * (tileSize + gap), 0));
+  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${labelHeight}">${labels.join('')}</svg>`;
+  return sharp(Buffer.from(svg)).ensureAlpha().raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
+}
+
+/** Draws an RGBA strip over the canvas (full width) at row `top`, by its alpha. */
+function blend(canvas: Buffer, strip: RawTile, top: number): void {
+  const { data } = strip;
+  const start = top * strip.info.width * 3;
+  for (let p = 0, c = start; p < data.length; p += 4, c += 3) {
+    const alpha = data[p + 3] as number;
+    if (alpha === 0) continue;
+    for (let k = 0; k < 3; k++) {
+      canvas[c + k] = Math.round(
+        ((data[p + k] as number) * alpha + (canvas[c + k] as number) * (255 - alpha)) / 255,
+      );
+    }
+  }
 }
 
 /** Copies an RGB tile into the canvas, centred in its square. */

@@ -78,7 +78,7 @@ export class SearchService {
   constructor(
     private readonly embedder: Embedder,
     private readonly store: VectorStore,
-    batching: TextBatcherOptions = { windowMs: 4, maxBatch: 16 },
+    batching: TextBatcherOptions = { windowMs: 0, maxBatch: 16 },
     private readonly answerSettings: AnswerSettings = { nearCopyCosine: 0.97 },
   ) {
     this.batcher = new TextBatcher(embedder, batching);
