@@ -141,7 +141,8 @@ async function runIndexCommand(input: string, flags: IndexFlags): Promise<void> 
   );
   const source = await registry.open(descriptor);
 
-  const embedder = await openEmbedder(config);
+  // Indexing embeds images only: the text tower leaves memory once checked (bench/memory.md, indexing peak).
+  const embedder = await openEmbedder(config, { textIdleMs: 0 });
   const store = await openStore(config).catch(async (error: unknown) => {
     await embedder.close();
     throw error;

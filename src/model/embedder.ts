@@ -25,6 +25,11 @@ export interface EmbedderOptions {
    * without it the tower stays in memory.
    */
   visionIdleMs?: number;
+  /**
+   * The same for the text tower. Indexing embeds images only, so it gives 0: the tower is checked at startup,
+   * then leaves memory (~240 MiB fp32) until a text comes.
+   */
+  textIdleMs?: number;
 }
 
 /** A query longer than this is refused rather than tokenised (the model reads 77 tokens anyway). */
@@ -64,7 +69,13 @@ export async function createEmbedder(options: EmbedderOptions): Promise<Embedder
         options.visionIdleMs ?? Number.POSITIVE_INFINITY,
         vision,
       ),
-      text,
+      new ResidentTower(
+        parts.text.graph,
+        parts.text.spec,
+        threads,
+        options.textIdleMs ?? Number.POSITIVE_INFINITY,
+        text,
+      ),
       options.batchSize,
     );
   } catch (error) {
@@ -170,7 +181,7 @@ class OnnxEmbedder implements Embedder {
     private readonly tokenizer: TextTokenizer,
     private readonly feeds: TextFeeds,
     private readonly vision: ResidentTower,
-    private readonly text: Tower,
+    private readonly text: ResidentTower,
     private readonly batchSize: number,
   ) {}
 

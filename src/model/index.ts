@@ -14,7 +14,7 @@ export { createEmbedder, type EmbedderOptions } from './embedder.js';
  * The embedder the configuration asks for: LOOKALIKE_MODEL_DIR (or the fetched catalog model LOOKALIKE_MODEL),
  * optionally LOOKALIKE_TEXT_MODEL_DIR for the text side, at LOOKALIKE_PRECISION with LOOKALIKE_THREADS threads.
  */
-export async function openEmbedder(config: Config): Promise<Embedder> {
+export async function openEmbedder(config: Config, use: { textIdleMs?: number } = {}): Promise<Embedder> {
   const { model, dir, textDir } = configuredModel(config);
   if (model && !existsSync(dir)) {
     throw new ServiceError(
@@ -28,7 +28,7 @@ export async function openEmbedder(config: Config): Promise<Embedder> {
       `no text encoder at ${textDir}: LOOKALIKE_MODEL=${model.name} needs it exported: ${model.textEncoder.export} ${textDir}`,
     );
   }
-  return openAt(config, dir, textDir, config.LOOKALIKE_PRECISION);
+  return openAt(config, dir, textDir, config.LOOKALIKE_PRECISION, use);
 }
 
 function openAt(
@@ -36,6 +36,7 @@ function openAt(
   dir: string,
   textDir: string | undefined,
   precision: Precision,
+  use: { textIdleMs?: number } = {},
 ): Promise<Embedder> {
   // One libvips thread per image: images are decoded side by side on libuv's pool instead, which keeps the
   // cores free for onnxruntime's threads. (sharp's own default is 1 on glibc without jemalloc, cores elsewhere.)
@@ -53,6 +54,7 @@ function openAt(
     ...(config.LOOKALIKE_VISION_IDLE_SECONDS > 0 && {
       visionIdleMs: config.LOOKALIKE_VISION_IDLE_SECONDS * 1000,
     }),
+    ...use,
   });
 }
 

@@ -83,3 +83,20 @@ describe('embedder with visionIdleMs', () => {
     }
   });
 });
+
+describe('embedder with textIdleMs 0, as indexing opens it', () => {
+  it('embeds texts exactly as an embedder that kept its text model, loading it again when asked', async () => {
+    const kept = await tinyEmbedder({});
+    const released = await tinyEmbedder({ textIdleMs: 0 });
+    try {
+      await sleep(50); // the text model leaves memory right after the startup checks
+      const texts = ['a cat', 'a snowy mountain'];
+      const [a, b] = await Promise.all([kept.embedTexts(texts), released.embedTexts(texts)]);
+      expect(b.map((v) => Array.from(v as Float32Array))).toEqual(
+        a.map((v) => Array.from(v as Float32Array)),
+      );
+    } finally {
+      await Promise.all([kept.close(), released.close()]);
+    }
+  });
+});
