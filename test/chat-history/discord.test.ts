@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDownloadLimiter } from '../../src/sources/chat/downloads.js';
 import { discordHistorySource } from '../../adapters/discord/history/source.js';
@@ -10,6 +12,7 @@ import {
   type OptionValue,
 } from '../discord/fake-discord/payloads.js';
 import { interact } from '../discord/harness.js';
+import { derivedImagesDir } from '../helpers/bot.js';
 import { photo, startDiscordWorld, type DiscordWorld } from './discord-fixture.js';
 import { backends, chatTestBot, type ChatTestBot } from './test-bot.js';
 
@@ -134,6 +137,28 @@ describe.each(backends)('Discord channel history (%s store)', (backend) => {
     expect(byDate).toMatch(/posted \d{4}-\d{2}-\d{2}/);
     expect(byDate).toContain('Newest first');
     expect(await find(world.insider, { after: '2024-13' })).toMatch(/after:2024-13/);
+
+    // A resized copy of the cat, posted too: folded under the cat in a shaped answer, listed with all.
+    const copy = world.post(world.general, [
+      {
+        name: 'cat-small.jpg',
+        bytes: readFileSync(path.join(derivedImagesDir, 'photo-cat-half.jpg')),
+        contentType: jpeg,
+      },
+    ]);
+    await index(world.general);
+    const shaped = await find(world.insider, {
+      text: 'a cat',
+      in: pickChannel(world.general, 'general'),
+      all: false,
+    });
+    expect(shaped).toMatch(/cat\.jpg.*\+1 near-copy/);
+    expect(shaped).not.toContain('cat-small.jpg');
+    expect(await find(world.insider, { text: 'a cat', in: pickChannel(world.general, 'general') })).toContain(
+      'cat-small.jpg',
+    );
+    world.fake.messages.delete(copy.id);
+    expect((await index(world.general)).deleted).toBe(1);
   });
 
   it('drops the images of deleted messages on the next walk', async () => {
