@@ -1,7 +1,11 @@
 import type ort from 'onnxruntime-node';
 
 /** Loaded on the first index build only: most stores never pass the threshold, and loading it costs. */
-const runtime = () => import('onnxruntime-node').then((m) => m.default);
+// Its module is CommonJS: `default` under Node's ESM loader, the exports themselves when compiled to require.
+const runtime = () =>
+  import('onnxruntime-node').then(
+    (m) => (m as { default?: typeof ort }).default ?? (m as unknown as typeof ort),
+  );
 
 /**
  * For many rows at once, which of a set of centres each is closest to (largest inner product): the bulk step
