@@ -100,11 +100,13 @@ describe('the cheap test', () => {
     }
   });
 
-  it('shrinks grey and transparent pixels to RGB on white, each pixel the mean of its area', () => {
+  it('shrinks grey and transparent pixels to RGB on white, sampling bilinearly', () => {
+    // Red, red, transparent, transparent: halved, the left pixel is red and the right one white.
     const rgba = new Uint8Array([255, 0, 0, 255, 255, 0, 0, 255, 0, 0, 0, 0, 0, 0, 0, 0]);
     expect(Array.from(shrinkPixels({ data: rgba, width: 4, height: 1, channels: 4 }, 2, 1).data)).toEqual([
       255, 0, 0, 255, 255, 255,
     ]);
+    // Grey 0, 100 over 200, 255: one pixel at the centre, the mean of the four.
     const grey = new Uint8Array([0, 100, 200, 255]);
     expect(Array.from(shrinkPixels({ data: grey, width: 2, height: 2, channels: 1 }, 1, 1).data)).toEqual([
       139, 139, 139,
