@@ -25,6 +25,7 @@ const benches: Record<string, string[]> = {
   'stores-embedded': ['scripts/bench/stores-embedded.ts'],
   'stores-elasticsearch': ['scripts/bench/stores-elasticsearch.ts'],
   ocr: ['scripts/bench/ocr.ts'],
+  'ocr-photos': ['scripts/bench/ocr-photos.ts', '--model', model],
 };
 const chosen = args.only ? args.only.split(',') : Object.keys(benches);
 const unknown = chosen.filter((name) => !(name in benches));
