@@ -60,38 +60,56 @@ export async function resizeForDetector(image: RgbImage, maxSide: number): Promi
  * second sharp job costs more in overhead.
  */
 export function shrinkPixels(source: RawPixels, width: number, height: number): RgbImage {
-  const { data, channels } = source;
-  const grey = channels < 3;
-  const alpha = channels === 2 || channels === 4;
-  // Each channel of one source pixel, on white where it is transparent.
-  const at = (x: number, y: number, c: number) => {
-    const i = (y * source.width + x) * channels;
-    const v = data[grey ? i : i + c] as number;
-    if (!alpha) return v;
-    const a = (data[i + channels - 1] as number) / 255;
-    return v * a + 255 * (1 - a);
-  };
+  const rgb = source.channels === 3 ? source.data : rgbOnWhite(source);
   const out = new Uint8Array(width * height * 3);
-  const scaleX = source.width / width;
-  const scaleY = source.height / height;
+  // Where each output column samples the source (byte offsets of its two pixels, and the right one's weight).
+  const left = new Int32Array(width);
+  const right = new Int32Array(width);
+  const across = new Float32Array(width);
+  for (let x = 0; x < width; x++) {
+    const fx = Math.min(source.width - 1, Math.max(0, ((x + 0.5) * source.width) / width - 0.5));
+    const x0 = Math.floor(fx);
+    left[x] = x0 * 3;
+    right[x] = Math.min(source.width - 1, x0 + 1) * 3;
+    across[x] = fx - x0;
+  }
+  const stride = source.width * 3;
   for (let y = 0; y < height; y++) {
-    const fy = Math.min(source.height - 1, Math.max(0, (y + 0.5) * scaleY - 0.5));
+    const fy = Math.min(source.height - 1, Math.max(0, ((y + 0.5) * source.height) / height - 0.5));
     const y0 = Math.floor(fy);
-    const y1 = Math.min(source.height - 1, y0 + 1);
-    const wy = fy - y0;
+    const top = y0 * stride;
+    const bottom = Math.min(source.height - 1, y0 + 1) * stride;
+    const down = fy - y0;
     for (let x = 0; x < width; x++) {
-      const fx = Math.min(source.width - 1, Math.max(0, (x + 0.5) * scaleX - 0.5));
-      const x0 = Math.floor(fx);
-      const x1 = Math.min(source.width - 1, x0 + 1);
-      const wx = fx - x0;
+      const l = left[x] as number;
+      const r = right[x] as number;
+      const wx = across[x] as number;
+      const o = (y * width + x) * 3;
       for (let c = 0; c < 3; c++) {
-        const top = at(x0, y0, c) * (1 - wx) + at(x1, y0, c) * wx;
-        const bottom = at(x0, y1, c) * (1 - wx) + at(x1, y1, c) * wx;
-        out[(y * width + x) * 3 + c] = Math.round(top * (1 - wy) + bottom * wy);
+        const t = (rgb[top + l + c] as number) * (1 - wx) + (rgb[top + r + c] as number) * wx;
+        const u = (rgb[bottom + l + c] as number) * (1 - wx) + (rgb[bottom + r + c] as number) * wx;
+        out[o + c] = Math.round(t * (1 - down) + u * down);
       }
     }
   }
   return { data: out, width, height };
+}
+
+/** Grey, grey and alpha, or RGBA pixels as RGB, transparency composited on white. */
+function rgbOnWhite(source: RawPixels): Uint8Array {
+  const { data, channels } = source;
+  const alpha = channels === 2 || channels === 4;
+  const count = source.width * source.height;
+  const rgb = new Uint8Array(count * 3);
+  for (let p = 0; p < count; p++) {
+    const i = p * channels;
+    const a = alpha ? (data[i + channels - 1] as number) / 255 : 1;
+    for (let c = 0; c < 3; c++) {
+      const v = data[channels < 3 ? i : i + c] as number;
+      rgb[p * 3 + c] = Math.round(v * a + 255 * (1 - a));
+    }
+  }
+  return rgb;
 }
 
 /**
