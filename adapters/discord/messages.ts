@@ -65,13 +65,15 @@ export function filesWithin(reply: ResultsReply, budgetBytes: number): FileAttac
   return chosen;
 }
 
-/** `**#1** · 0.873 · [beach.jpg](https://…)` or `**#1** · 0.873 · beach.jpg · `holidays/beach.jpg``. */
+/**
+ * `**#1** · 0.873 · [beach.jpg](https://…)` or `**#1** · 0.873 · beach.jpg · `holidays/beach.jpg``, then the
+ * words read in the image that matched a text query: `· “bad gateway”`.
+ */
 function hitLine(h: ReplyHit): string {
   const name = escapeMarkdown(h.hit.image_name);
   const head = `**#${h.rank}** · ${formatScore(h.score)} · `;
-  const details = hitDetails(h)
-    .map((d) => ` · ${d}`)
-    .join('');
+  const words = h.hit.matched?.length ? [`“${escapeMarkdown(h.hit.matched.join(' '))}”`] : [];
+  const details = [...hitDetails(h), ...words].map((d) => ` · ${d}`).join('');
   if (/^https?:\/\//.test(h.location))
     return `${head}[${name.replace(/[[\]]/g, '')}](${h.location})${details}`;
   const path = h.location === h.hit.image_name ? '' : ` · ${inlineCode(h.location.replaceAll('`', "'"))}`;

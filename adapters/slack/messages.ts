@@ -27,8 +27,8 @@ export function slackText(text: string, specs: readonly CommandSpec[]): string {
 }
 
 /**
- * A results page as Block Kit: the title and who asked, one section per hit (rank, score, name, where to open
- * it, and a "Similar to #n" button carrying the hit's image id), and a "More" button carrying the page cursor.
+ * A results page as Block Kit: the title and who asked, one section per hit (rank, score, name, the words that
+ * matched a text query, where to open it, and a "Similar to #n" button carrying the hit's image id), and a "More" button carrying the page cursor.
  */
 export function resultsMessage(reply: ResultsReply, askerId: string): SlackMessage {
   const first = reply.hits[0]?.rank ?? 1;
@@ -42,7 +42,9 @@ export function resultsMessage(reply: ResultsReply, askerId: string): SlackMessa
     const details = hitDetails(h)
       .map((d) => `  _${d}_`)
       .join('');
-    const line = `*#${h.rank}*  \`${formatScore(h.score)}\`  *${escapeMrkdwn(h.hit.image_name)}*${details}${where}`;
+    // The words read in the image that matched a text query, quoted on their own line.
+    const words = h.hit.matched?.length ? `\n“${escapeMrkdwn(h.hit.matched.join(' '))}”` : '';
+    const line = `*#${h.rank}*  \`${formatScore(h.score)}\`  *${escapeMrkdwn(h.hit.image_name)}*${details}${words}${where}`;
     const section: types.SectionBlock = {
       type: 'section',
       text: { type: 'mrkdwn', text: line.slice(0, maxSectionChars) },

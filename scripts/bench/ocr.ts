@@ -1,6 +1,6 @@
 // OCR benchmark on the generated corpus (scripts/ocr-corpus): word recall per kind of image, hit #1 rate of
 // 2-4 word queries through /find's hybrid ranking on both stores, CLIP-only queries unchanged, OCR time and
-// memory per image, and what the cheap test costs when indexing photos without text. Results: bench/ocr.md.
+// memory per image (what the cheap test costs on photos: scripts/bench/ocr-photos.ts). Results: bench/ocr.md.
 //
 //   node bin/run-ts.js scripts/bench/ocr.ts [--per-kind 40] [--seed 19] [--corpus DIR] [--no-elasticsearch]
 //
@@ -8,7 +8,7 @@
 // for fusion (a real CLIP ranks a screenshot that says "502 bad gateway" high as well). Elasticsearch runs
 // need ELASTICSEARCH_URL (npm run es:start).
 import { existsSync } from 'node:fs';
-import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -156,6 +156,7 @@ say(
 const cached: TextReader = {
   modelId: engine.modelId,
   read: async (name, bytes) => results.get(name) ?? engine.read(name, bytes),
+  gate: (pixels) => engine.gate(pixels),
 };
 const random = seeded(Number(args.seed) + 1);
 const shuffled = <T>(list: T[]): T[] =>
@@ -318,58 +319,12 @@ if (misses.length > 0) {
   );
 }
 
-// ---- 3. cost on photos without text ----
-const photos = path.join(work, 'photos');
-await mkdir(photos);
-for (const image of truth.filter((t) => t.kind === 'no-text'))
-  await copyFile(path.join(corpusDir, image.file), path.join(photos, image.file));
-const rounds: { off: number; on: number }[] = [];
-for (let round = 0; round < 5; round++) {
-  const timed: Record<'off' | 'on', number> = { off: 0, on: 0 };
-  for (const mode of round % 2 === 0 ? (['off', 'on'] as const) : (['on', 'off'] as const)) {
-    const dataDir = path.join(work, `cost-${round}-${mode}`);
-    const config = parseConfig({
-      LOOKALIKE_MODEL_DIR: path.join(root, 'test/fixtures/tiny-clip'),
-      LOOKALIKE_DATA_DIR: dataDir,
-      LOOKALIKE_STORE: 'embedded',
-    });
-    const store = await openStore(config);
-    const start = performance.now();
-    await indexSource({
-      source: await openFolderSource({ root: photos, tenant: '*', maxBytes: 50_000_000 }),
-      store,
-      embedder: embedder as Embedder,
-      ...(mode === 'on' && { reader: engine }),
-    });
-    timed[mode] = performance.now() - start;
-    await store.close();
-  }
-  rounds.push(timed);
-}
-const count = truth.filter((t) => t.kind === 'no-text').length;
-const passedOver = count - (perKind.get('no-text')?.read ?? 0);
-const perImage = (ms: number) => ms / count;
-const extra = median(rounds.map((r) => perImage(r.on) - perImage(r.off)));
-// On a shared machine the least disturbed round is the best estimate of what the work itself costs.
-const best = (mode: 'on' | 'off') => perImage(Math.min(...rounds.map((r) => r[mode])));
-const extraBest = best('on') - best('off');
-const fp32Ms = 1000 / 16.5;
-const int8Ms = 1000 / 41.7;
+// ---- 3. cost on photos without text: scripts/bench/ocr-photos.ts (full-size CLIP, OCR off and on) ----
 say();
 say('## Cost on photos without text');
 say();
 say(
-  `${count} photos (640x480 to 1024x768 JPEG) indexed into a fresh embedded store with and without OCR, 5 rounds alternating: ` +
-    `${rounds.map((r) => `${perImage(r.off).toFixed(1)} / ${perImage(r.on).toFixed(1)}`).join(', ')} ms per image (off / on). ` +
-    `OCR adds a median ${extra.toFixed(1)} ms per photo (${extraBest.toFixed(1)} ms between the fastest rounds): the cheap test (a 224-pixel copy: detector pass and flat-colour share), ` +
-    `which passed over ${passedOver} of them.`,
-);
-say();
-say(
-  `The tiny test CLIP costs next to nothing, so the fair comparison is with the full-size model (bench/indexer.md, same kind of machine): ` +
-    `${fp32Ms.toFixed(0)} ms per image in fp32 and ${int8Ms.toFixed(0)} ms quantized (measured at load 2), so by the fastest rounds OCR slows indexing ` +
-    `photos without text by about ${((extraBest / fp32Ms) * 100).toFixed(0)}% (fp32) and ${((extraBest / int8Ms) * 100).toFixed(0)}% (quantized); ` +
-    `the target is <= 10%. Load average at the end ${loadAverage()}.`,
+  'Measured end to end with a full-size CLIP by `scripts/bench/ocr-photos.ts`: bench/ocr-photos.md (the cheap test on this corpus, its cost per photo, and indexing photos with OCR off and on).',
 );
 
 await writeFile(path.join(root, args.out, 'ocr.md'), `${lines.join('\n')}\n`);

@@ -43,6 +43,7 @@ const benches: Record<string, string[]> = {
     '--out',
     'bench/scale-100k.md',
   ],
+  'ocr-photos': ['scripts/bench/ocr-photos.ts', '--model', model],
 };
 const chosen = args.only ? args.only.split(',') : Object.keys(benches);
 const unknown = chosen.filter((name) => !(name in benches));

@@ -95,6 +95,7 @@ async function runIndex(
     await runPipeline(plan.work, run, {
       embedder,
       ...settings,
+      ...(options.reader && { reader: options.reader }),
       ...(options.signal && { signal: options.signal }),
     });
 
@@ -132,6 +133,7 @@ async function runIndex(
         ...(logger && { logger }),
       });
       if (options.reader) {
+        const passedOver = run.textPassedOver;
         text = await readTexts({
           reader: options.reader,
           store,
@@ -142,6 +144,8 @@ async function runIndex(
           ...(options.signal && { signal: options.signal }),
           ...(logger && { logger }),
         });
+        // Photos the pipeline's cheap test passed over were stored with their (empty) text already.
+        text = { ...text, read: text.read + passedOver, passedOver: text.passedOver + passedOver };
       }
     }
 

@@ -1,20 +1,25 @@
 import { createHash } from 'node:crypto';
 import PQueue from 'p-queue';
 import type { Embedder, PreparedImage } from '../model/types.js';
-import type { ImageDocument, ThumbnailUpdate } from '../store/types.js';
+import type { ImageDocument, TextUpdate, ThumbnailUpdate } from '../store/types.js';
 import { InputError } from '../util/errors.js';
 import { Batcher, Slots } from './pipeline-parts.js';
 import type { Work } from './plan.js';
 import { imageFacts, type ImageFacts } from '../sources/image-facts.js';
-import { makeThumbnail } from './thumbnail.js';
+import type { TextReader } from './text.js';
+import { makeThumbnail, makeThumbnailWithPixels } from './thumbnail.js';
 
 export type ReadOutcome =
   { ok: true; bytes: Buffer; sha: string; facts: ImageFacts } | { ok: false; error: InputError };
+
+/** Text known before the text pass: the empty text of an image OCR's cheap test passed over. */
+export type KnownText = Pick<TextUpdate, 'text' | 'text_confidence' | 'text_by'>;
 
 export interface Embedded {
   work: Work;
   image: PreparedImage;
   vector: Float32Array;
+  text?: KnownText;
 }
 
 /** What the run decides at each step; the pipeline only moves bytes, images and vectors between steps. */
@@ -43,6 +48,8 @@ export interface PipelineOptions {
   concurrency: number;
   batchSize: number;
   dryRun: boolean;
+  /** Runs OCR's cheap test on each embedded image's thumbnail pixels (see previewOf). */
+  reader?: Pick<TextReader, 'modelId' | 'gate'>;
   signal?: AbortSignal;
 }
 
@@ -72,23 +79,25 @@ export async function runPipeline(
   // Reading window + decoding + a batch being filled, one being embedded and one being written.
   const slots = new Slots(inFlightLimit(concurrency, batchSize), stop.signal);
   const decoding = new PQueue({ concurrency: decoders });
-  const ready = new Batcher<{ work: Work; image: PreparedImage; sha: string; thumbnail?: Buffer }>(
-    stop.signal,
-  );
+  const ready = new Batcher<{
+    work: Work;
+    image: PreparedImage;
+    sha: string;
+    thumbnail?: Buffer;
+    text?: KnownText;
+  }>(stop.signal);
 
   const decode = async (item: Work, bytes: Buffer, sha: string, embed: boolean) => {
     try {
       const name = item.member.key;
-      // The thumbnail is made from the bytes in hand; one that cannot be made is retried (and reported)
-      // by the thumbnail pass at the end of the run.
-      const [image, thumbnail] = await Promise.all([
+      const [image, preview] = await Promise.all([
         embedder.prepareImage({ name, bytes }),
-        embed ? makeThumbnail(name, bytes).catch(() => undefined) : undefined,
+        embed ? previewOf(name, bytes, options.reader) : undefined,
       ]);
       if (!embed) {
         steps.decodable(item, image);
         slots.release();
-      } else ready.push({ work: item, image, sha, ...(thumbnail && { thumbnail }) });
+      } else ready.push({ work: item, image, sha, ...preview });
     } catch (error) {
       if (!(error instanceof InputError)) return fail(error);
       steps.undecodable(item, error);
@@ -156,6 +165,32 @@ export async function runPipeline(
     options.signal?.removeEventListener('abort', onOutsideAbort);
   }
   if (failure !== undefined) throw failure;
+}
+
+/**
+ * The thumbnail, made from the bytes in hand, and with a reader OCR's cheap test on the thumbnail's pixels
+ * (no decoding of its own). The test runs on the detector's thread while CLIP embeds the batch before, and
+ * a photo it passes over is written with its empty text at once, so the text pass at the end of the run
+ * never opens it again. A thumbnail or a test that fails is left to those passes, which retry and report.
+ */
+async function previewOf(
+  name: string,
+  bytes: Buffer,
+  reader: PipelineOptions['reader'],
+): Promise<{ thumbnail?: Buffer; text?: KnownText }> {
+  if (!reader)
+    return makeThumbnail(name, bytes).then(
+      (thumbnail) => ({ thumbnail }),
+      () => ({}),
+    );
+  try {
+    const { thumbnail, pixels } = await makeThumbnailWithPixels(name, bytes);
+    const verdict = await reader.gate(pixels).catch(() => undefined);
+    if (verdict?.worth !== false) return { thumbnail };
+    return { thumbnail, text: { text: '', text_confidence: 0, text_by: reader.modelId } };
+  } catch {
+    return {};
+  }
 }
 
 /** Items between being read and being stored, at most: what bounds the memory a run holds. */

@@ -38,6 +38,8 @@ export class IndexRun implements PipelineSteps {
   readonly current: Map<string, ImageMeta>;
   /** Documents written in this run (a search-based read may not see them yet). */
   readonly writtenIds = new Set<string>();
+  /** Documents written with the empty text of a photo OCR's cheap test passed over in the pipeline. */
+  textPassedOver = 0;
 
   constructor(
     readonly stored: StoredSlice,
@@ -88,11 +90,13 @@ export class IndexRun implements PipelineSteps {
 
   documents(batch: Embedded[]): ImageDocument[] {
     const documents: ImageDocument[] = [];
-    for (const { work, image, vector } of batch) {
+    for (const { work, image, vector, text } of batch) {
       const group = this.membership.groupOf(work.member) as Group;
       group.width = image.width;
       group.height = image.height;
-      const doc = desiredDocument(group, this.settings.context) as ImageMeta;
+      const desired = desiredDocument(group, this.settings.context) as ImageMeta;
+      // Text known already (a photo OCR's cheap test passed over) is written with the document it belongs to.
+      const doc = text && desired.sha256 === group.sha ? { ...desired, ...text } : desired;
       if (this.replacesHeldKeys(doc)) {
         // Written at the end, after the documents that take over the keys it holds now.
         group.vector = vector;
@@ -102,6 +106,7 @@ export class IndexRun implements PipelineSteps {
       group.written = doc;
       if (this.mayGrow(work.member)) group.vector = vector;
       documents.push({ ...doc, image_embedding: vector });
+      if (doc.text_by !== undefined) this.textPassedOver++;
     }
     return documents;
   }

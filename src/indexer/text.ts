@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import PQueue from 'p-queue';
-import type { OcrResult } from '../ocr/types.js';
+import type { GateVerdict, OcrResult, RawPixels } from '../ocr/types.js';
 import type { ImageMeta, TextUpdate, VectorStore } from '../store/types.js';
 import { InputError } from '../util/errors.js';
 import type { Logger } from '../util/log.js';
@@ -12,6 +12,8 @@ import type { IndexFailure, TextReport } from './types.js';
 export interface TextReader {
   readonly modelId: string;
   read(name: string, bytes: Buffer): Promise<OcrResult>;
+  /** The cheap test alone, on pixels already decoded (the indexing pipeline's thumbnail pixels). */
+  gate(pixels: RawPixels): Promise<GateVerdict>;
 }
 
 /** Documents whose text is written in one store call. */

@@ -1,4 +1,5 @@
 import sharp from 'sharp';
+import type { RawPixels } from '../ocr/types.js';
 import { InputError } from '../util/errors.js';
 
 /**
@@ -23,6 +24,32 @@ export async function makeThumbnail(name: string, bytes: Buffer): Promise<Buffer
       .resize(thumbnailEdge, thumbnailEdge, { fit: 'inside', withoutEnlargement: true })
       .webp({ quality: thumbnailQuality })
       .toBuffer();
+  } catch (error) {
+    throw new InputError(name, `no thumbnail could be made: ${(error as Error).message}`);
+  }
+}
+
+/**
+ * The same thumbnail (byte for byte) and the pixels it was encoded from: decoded once, the pixels also feed
+ * OCR's cheap test (src/ocr/engine.ts gate), which then decodes nothing of its own.
+ */
+export async function makeThumbnailWithPixels(
+  name: string,
+  bytes: Buffer,
+): Promise<{ thumbnail: Buffer; pixels: RawPixels }> {
+  try {
+    const { data, info } = await sharp(bytes, { failOn: 'truncated' })
+      .rotate()
+      .resize(thumbnailEdge, thumbnailEdge, { fit: 'inside', withoutEnlargement: true })
+      .raw({ depth: 'uchar' })
+      .toBuffer({ resolveWithObject: true });
+    const pixels = { data, width: info.width, height: info.height, channels: info.channels };
+    const thumbnail = await sharp(data, {
+      raw: { width: info.width, height: info.height, channels: info.channels },
+    })
+      .webp({ quality: thumbnailQuality })
+      .toBuffer();
+    return { thumbnail, pixels };
   } catch (error) {
     throw new InputError(name, `no thumbnail could be made: ${(error as Error).message}`);
   }

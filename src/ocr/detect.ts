@@ -16,6 +16,16 @@ export async function detectText(
   settings?: BoxSettings,
 ): Promise<TextBox[]> {
   const input = await resizeForDetector(image, side);
+  const boxes = await detectSized(detector, input, settings);
+  return boxes.map((box) => scaleBox(box, image.width / input.width, image.height / input.height));
+}
+
+/** Runs the DB detector on an image whose sides are multiples of 32; boxes in its pixels. */
+export async function detectSized(
+  detector: InferenceThread,
+  input: RgbImage,
+  settings?: BoxSettings,
+): Promise<TextBox[]> {
   const { width, height } = input;
   const plane = width * height;
   const pixels = new Float32Array(3 * plane);
@@ -32,6 +42,5 @@ export async function detectText(
     [outputName],
   );
   const map = result[outputName] as ort.Tensor;
-  const boxes = findTextBoxes({ data: map.data as Float32Array, width, height }, settings);
-  return boxes.map((box) => scaleBox(box, image.width / width, image.height / height));
+  return findTextBoxes({ data: map.data as Float32Array, width, height }, settings);
 }

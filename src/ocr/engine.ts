@@ -1,15 +1,20 @@
 import { sessionOptions } from '../model/tower.js';
 import { InferenceThread } from '../model/inference-thread.js';
 import { ServiceError } from '../util/errors.js';
-import { detectText } from './detect.js';
-import { decodeForOcr, flatShare } from './image.js';
+import { detectSized, detectText } from './detect.js';
+import { decodeForOcr, detectorSize, flatShare, shrinkPixels } from './image.js';
 import { defaultModelFiles, loadCharset, type OcrModelFiles } from './models.js';
 import { recogniseLines } from './recognise.js';
-import type { OcrLine, OcrResult, TextBox } from './types.js';
+import type { GateVerdict, OcrLine, OcrResult, RawPixels, TextBox } from './types.js';
 
 export interface OcrSettings {
-  /** Long side of the small copy that decides whether an image is read at all (see worthReading). */
+  /** Long side of the small copy that decides whether an image is read at all (see gate). */
   gateSide: number;
+  /**
+   * Long side an image is decoded at for the cheap test when no decoded copy is given: the thumbnail's
+   * (src/indexer/thumbnail.ts), so the test sees the same pixels whichever way it is called.
+   */
+  gateSourceSide: number;
   /** A small copy with at least this share of one flat colour looks like a screen or a slide. */
   flatShare: number;
   /** Long side the detector reads at (PaddleOCR's det_limit_side_len). */
@@ -24,6 +29,7 @@ export interface OcrSettings {
 
 export const defaultOcrSettings: OcrSettings = {
   gateSide: 224,
+  gateSourceSide: 320,
   flatShare: 0.3,
   detectSide: 960,
   maxSide: 2048,
@@ -77,15 +83,25 @@ export class OcrEngine {
   }
 
   /**
-   * Whether an image is worth reading, from a small copy: a detector pass finds large text (captions, signs,
-   * titles), and a mostly flat background marks screens and slides, whose small text the small copy blurs.
+   * Whether an image is worth reading, from a small copy made from pixels already decoded (the indexer
+   * passes the thumbnail's, so the test costs no decoding of its own): a mostly flat background marks
+   * screens and slides, whose small text the small copy blurs, and is enough alone; otherwise a detector
+   * pass finds large text (captions, signs, titles).
    */
-  async worthReading(name: string, bytes: Buffer): Promise<{ worth: boolean; boxes: number; flat: number }> {
-    const { gateSide, maxPixels } = this.settings;
-    const small = await decodeForOcr(name, bytes, { maxSide: gateSide, maxPixels });
+  async gate(pixels: RawPixels): Promise<GateVerdict> {
+    const { width, height } = detectorSize(pixels.width, pixels.height, this.settings.gateSide);
+    const small = shrinkPixels(pixels, width, height);
     const flat = flatShare(small);
-    const boxes = (await detectText(this.graphs.detector, small, gateSide)).length;
-    return { worth: boxes > 0 || flat >= this.settings.flatShare, boxes, flat };
+    if (flat >= this.settings.flatShare) return { worth: true, boxes: 0, flat };
+    const boxes = (await detectSized(this.graphs.detector, small)).length;
+    return { worth: boxes > 0, boxes, flat };
+  }
+
+  /** The cheap test (see gate) from the encoded bytes. */
+  async worthReading(name: string, bytes: Buffer): Promise<GateVerdict> {
+    const { gateSourceSide, maxPixels } = this.settings;
+    const decoded = await decodeForOcr(name, bytes, { maxSide: gateSourceSide, maxPixels });
+    return this.gate({ ...decoded, channels: 3 });
   }
 
   /** The text of one image; throws InputError when the bytes cannot be decoded. */

@@ -23,6 +23,26 @@ export interface RgbImage {
   height: number;
 }
 
+/**
+ * Decoded pixels as sharp's raw output gives them: 1 (grey), 2 (grey and alpha), 3 (RGB) or 4 (RGBA) bytes
+ * a pixel, row by row, upright, sRGB.
+ */
+export interface RawPixels {
+  data: Uint8Array;
+  width: number;
+  height: number;
+  channels: number;
+}
+
+/** The cheap test's answer: whether an image is worth reading, and what decided it. */
+export interface GateVerdict {
+  worth: boolean;
+  /** Text boxes the detector found in the small copy (not run when the copy is flat enough alone). */
+  boxes: number;
+  /** Share of the small copy in its most common colour. */
+  flat: number;
+}
+
 export interface OcrLine {
   text: string;
   /** Mean probability of the recognised characters, 0..1. */

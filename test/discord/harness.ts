@@ -4,6 +4,7 @@ import { createDiscordAdapter, type DiscordAdapterOptions } from '../../adapters
 import type { Bot, ChatAdapter } from '../../src/bot/types.js';
 import { parseConfig } from '../../src/config/load.js';
 import type { Config } from '../../src/config/schema.js';
+import { OcrEngine } from '../../src/ocr/engine.js';
 import { createLogger } from '../../src/util/log.js';
 import { createTestBot, indexFolder, type TestBot, type TestBotOptions } from '../helpers/bot.js';
 import { FakeDiscord, type RestCall } from './fake-discord/index.js';
@@ -107,6 +108,8 @@ export interface FileHarnessOptions extends HarnessOptions {
   folder(): Promise<{ dir: string; remove(): Promise<void> }>;
   /** How many images that folder indexes as new. */
   indexed: number;
+  /** Reads the words in the images too, with the real OCR models. */
+  readText?: boolean;
 }
 
 /**
@@ -125,7 +128,13 @@ export function discordHarnessForFile(options: FileHarnessOptions): Harness {
     Object.assign(harness, started);
     const images = await options.folder();
     folder = images;
-    expect((await indexFolder(test, images.dir, started.guild.id)).new).toBe(options.indexed);
+    const reader = options.readText ? await OcrEngine.open({ threads: 1 }) : undefined;
+    try {
+      const report = await indexFolder(test, images.dir, started.guild.id, reader);
+      expect(report.new).toBe(options.indexed);
+    } finally {
+      await reader?.close();
+    }
   });
   afterAll(async () => {
     await started?.close();

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { copyFile } from 'node:fs/promises';
 import path from 'node:path';
 import {
   ComponentType,
@@ -391,5 +392,33 @@ describe('Discord adapter: searching', () => {
     ]);
     expect(h.fake.heartbeats).toBeGreaterThanOrEqual(2);
     expect(h.logs.filter((l) => / (warn|error) /.test(l))).toEqual([]);
+  });
+});
+
+describe('Discord adapter: searching the words in images', () => {
+  // Its own server folder: the four photos and a meme, indexed with the real OCR models.
+  const t = discordHarnessForFile({
+    folder: async () => {
+      const folder = await photoFolder();
+      const meme = path.resolve(import.meta.dirname, '../fixtures/ocr/meme-000.jpg');
+      await copyFile(meme, path.join(folder.dir, 'meme-000.jpg'));
+      return folder;
+    },
+    indexed: 5,
+    readText: true,
+  });
+
+  it('shows the words that matched under the image they were read in', async () => {
+    const x = await interact(t.fake, chatInput(t.alice, 'find', { text: 'yourselves', count: 3 }));
+    const lines = (x.message?.embeds[0]?.description ?? '').split('\n');
+    // The words as they were read (capitals in this meme), quoted after the image's name.
+    expect(lines[0]).toMatch(/^\*\*#1\*\* · \d\.\d{3} · meme-000\.jpg · “[A-Z ]*YOURSELVES[A-Z ]*”$/);
+    expect(lines.slice(1).some((line) => line.includes('“'))).toBe(false);
+  });
+
+  it('shows no words under images found by what they show', async () => {
+    const x = await interact(t.fake, chatInput(t.alice, 'find', { text: 'a cat', count: 5, all: true }));
+    expect(ranks(x.message)).toEqual([1, 2, 3, 4, 5]);
+    expect(x.message?.embeds[0]?.description).not.toContain('“');
   });
 });

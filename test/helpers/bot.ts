@@ -9,7 +9,7 @@ import { createBot, type BotOptions } from '../../src/bot/create.js';
 import type { Bot, CommandRequest } from '../../src/bot/types.js';
 import { parseConfig } from '../../src/config/load.js';
 import type { Config } from '../../src/config/schema.js';
-import { indexSource } from '../../src/indexer/index-source.js';
+import { indexSource, type TextReader } from '../../src/indexer/index-source.js';
 import type { SessionStore } from '../../src/search/sessions.js';
 import type { Leases } from '../../src/store/leases/types.js';
 import type { IndexReport } from '../../src/indexer/types.js';
@@ -124,11 +124,15 @@ export async function createTestBot(options: TestBotOptions = {}): Promise<TestB
   };
 }
 
-/** Indexes a folder the way `lookalike index` does (recorded in the source registry), for `tenant`. */
+/**
+ * Indexes a folder the way `lookalike index` does (recorded in the source registry), for `tenant`; with a
+ * reader, the words in the images are read too.
+ */
 export async function indexFolder(
   test: Pick<TestBot, 'config' | 'store' | 'embedder'>,
   folder: string,
   tenant = '*',
+  reader?: TextReader,
 ): Promise<IndexReport> {
   const registry = openSourceRegistry(test.config);
   const descriptor = await describeSource(folder, { tenant });
@@ -136,6 +140,7 @@ export async function indexFolder(
     source: await registry.open(descriptor),
     store: test.store,
     embedder: test.embedder,
+    ...(reader && { reader }),
   });
   await registry.record(descriptor, { report });
   return report;

@@ -4,7 +4,11 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { wordRecall } from '../../scripts/ocr-corpus/recall.js';
 import type { CorpusImage } from '../../scripts/ocr-corpus/render.js';
+import { makeThumbnailWithPixels } from '../../src/indexer/thumbnail.js';
 import { OcrEngine } from '../../src/ocr/engine.js';
+import { shrinkPixels } from '../../src/ocr/image.js';
+import { openTextReader } from '../../src/ocr/index.js';
+import { parseConfig } from '../../src/config/load.js';
 import { InputError } from '../../src/util/errors.js';
 
 const fixtures = path.resolve(import.meta.dirname, '../fixtures');
@@ -82,5 +86,49 @@ describe('OCR on bad input', () => {
       const result = await engine.read(name, await image(name));
       expect(result.text, name).toBe('');
     }
+  });
+});
+
+describe('the cheap test', () => {
+  it("answers the same on the indexer's thumbnail pixels as on the bytes, for every fixture", async () => {
+    for (const image of truth) {
+      const bytes = await readFile(path.join(corpus, image.file));
+      const { pixels } = await makeThumbnailWithPixels(image.file, bytes);
+      const fromPixels = await engine.gate(pixels);
+      expect(fromPixels.worth, image.file).toBe(image.kind !== 'no-text');
+      expect((await engine.worthReading(image.file, bytes)).worth, image.file).toBe(fromPixels.worth);
+    }
+  });
+
+  it('shrinks grey and transparent pixels to RGB on white, sampling bilinearly', () => {
+    // Red, red, transparent, transparent: halved, the left pixel is red and the right one white.
+    const rgba = new Uint8Array([255, 0, 0, 255, 255, 0, 0, 255, 0, 0, 0, 0, 0, 0, 0, 0]);
+    expect(Array.from(shrinkPixels({ data: rgba, width: 4, height: 1, channels: 4 }, 2, 1).data)).toEqual([
+      255, 0, 0, 255, 255, 255,
+    ]);
+    // Grey 0, 100 over 200, 255: one pixel at the centre, the mean of the four.
+    const grey = new Uint8Array([0, 100, 200, 255]);
+    expect(Array.from(shrinkPixels({ data: grey, width: 2, height: 2, channels: 1 }, 1, 1).data)).toEqual([
+      139, 139, 139,
+    ]);
+  });
+});
+
+describe('the OCR indexing uses', () => {
+  it('loads its models on the first image, not when opened, and reads like the engine', async () => {
+    const config = parseConfig({ LOOKALIKE_THREADS: '1' });
+    const reader = (await openTextReader(config))!;
+    try {
+      expect(reader.modelId).toBe(engine.modelId);
+      expect(reader.loaded).toBe(false);
+      const meme = truth.find((t) => t.kind === 'meme') as CorpusImage;
+      const bytes = await readFile(path.join(corpus, meme.file));
+      const read = await reader.read(meme.file, bytes);
+      expect(reader.loaded).toBe(true);
+      expect(wordRecall(meme, read.text).searchable).toBeGreaterThan(0);
+    } finally {
+      await reader.close();
+    }
+    expect(await openTextReader(parseConfig({ LOOKALIKE_OCR: 'false' }))).toBeUndefined();
   });
 });

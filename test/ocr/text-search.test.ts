@@ -5,7 +5,7 @@ import { copyFile, mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CorpusImage } from '../../scripts/ocr-corpus/render.js';
-import { indexSource } from '../../src/indexer/index-source.js';
+import { indexSource, type TextReader } from '../../src/indexer/index-source.js';
 import { openEmbedder } from '../../src/model/index.js';
 import type { Embedder } from '../../src/model/types.js';
 import { OcrEngine } from '../../src/ocr/engine.js';
@@ -34,12 +34,12 @@ describe.each(backends)('text search over the OCR fixtures (%s store)', (backend
   let search: SearchService;
   const folders: Record<string, string> = {};
 
-  const index = async (tenant: string, withReader: boolean) =>
+  const index = async (tenant: string, withReader: boolean, reader: TextReader = engine) =>
     indexSource({
       source: await openFolderSource({ root: folders[tenant] as string, tenant, maxBytes: 50_000_000 }),
       store: test.store,
       embedder,
-      ...(withReader && { reader: engine }),
+      ...(withReader && { reader }),
       batchSize: 8,
       concurrency: 2,
     }).finally(() => test.refresh());
@@ -118,9 +118,28 @@ describe.each(backends)('text search over the OCR fixtures (%s store)', (backend
     }
   });
 
-  it("never shows another tenant's image for its words", async () => {
-    const report = await index('tenant-b', true);
-    expect(report.text?.withText).toBe(withText.length);
+  it("indexed with OCR on, photos are passed over while embedding and never opened again; another tenant's words stay hidden", async () => {
+    // The real engine, counting which images the text pass reads in full.
+    const opened: string[] = [];
+    const counting: TextReader = {
+      modelId: engine.modelId,
+      gate: (pixels) => engine.gate(pixels),
+      read: (name, bytes) => {
+        opened.push(path.basename(name));
+        return engine.read(name, bytes);
+      },
+    };
+    const report = await index('tenant-b', true, counting);
+    expect(report.text).toMatchObject({ read: truth.length, withText: withText.length, failed: [] });
+    const photos = truth.filter((t) => t.kind === 'no-text').map((t) => t.file);
+    expect(report.text?.passedOver).toBe(photos.length);
+    expect(opened.sort()).toEqual(withText.map((t) => t.file).sort());
+    const ids = (
+      await test.store.knn({ vector: await search.textVector('x'), k: 100, scope: { tenant: 'tenant-b' } })
+    ).map((h) => h.image_id);
+    const stored = (await test.store.get(ids)).filter((d) => photos.includes(d.image_name));
+    expect(stored.map((d) => [d.text, d.text_by])).toEqual(photos.map(() => ['', engine.modelId]));
+
     const query = queryFor(withText[0] as CorpusImage);
     const vector = await search.textVector(query);
     const own = await search.page(vector, { tenant: 'tenant-b' }, 0, 20, findTextOf(query));

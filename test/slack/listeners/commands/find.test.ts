@@ -104,3 +104,27 @@ describe('/find', () => {
     expect(logs).not.toContain(h.config.SLACK_SIGNING_SECRET!);
   });
 });
+
+describe('/find over the words in images', () => {
+  // Its own workspace folder with a meme besides the photos, indexed with the real OCR models.
+  const t = slackHarnessForFile({ bot: { readText: true } });
+
+  it('shows the words that matched under the image they were read in, in the blocks and the fallback text', async () => {
+    const since = slackNow();
+    await t.as(people.alice).command(t.channels.general.id, '/find', 'yourselves count:3');
+    const { results } = await waitForResults(t.fake, t.channels.general.id, since);
+    const sections = hitSections(results).map((s) => s.text?.text ?? '');
+    // The words as they were read (capitals in this meme), quoted on their own line under the image's name.
+    expect(sections[0]).toMatch(/^\*#1\* {2}`\d\.\d{3}` {2}\*meme-000\.jpg\*\n“[A-Z ]*YOURSELVES[A-Z ]*”/);
+    expect(sections.slice(1).some((text) => text.includes('“'))).toBe(false);
+    expect(results.text).toMatch(/meme-000\.jpg.*“[A-Z ]*YOURSELVES[A-Z ]*”/);
+  });
+
+  it('shows no words under images found by what they show', async () => {
+    const since = slackNow();
+    await t.as(people.alice).command(t.channels.general.id, '/find', 'snowy mountain count:3');
+    const { results } = await waitForResults(t.fake, t.channels.general.id, since);
+    expect(hitSections(results)).toHaveLength(3);
+    expect(hitSections(results).some((s) => s.text?.text.includes('“'))).toBe(false);
+  });
+});

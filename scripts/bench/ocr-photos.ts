@@ -1,0 +1,214 @@
+// What OCR costs when indexing photos without text. 1: the cheap test on the OCR corpus as the indexer runs
+// it (on the thumbnail's pixels): which images it lets through, and its parts' cost per photo. 2: end to
+// end, the same photos indexed into fresh embedded stores with OCR off and on, alternating, with a full-size
+// CLIP (random weights: the real model's compute). Results: bench/ocr-photos.md (bench/ocr.md points to it).
+//
+//   node bin/run-ts.js scripts/bench/ocr-photos.ts --model /work/models/clip-vit-b32-random [--photos 120]
+//     [--rounds 6] [--seed 19] [--precision fp32|quantized] [--corpus /tmp/ocr-corpus] [--no-index]
+//
+// The photos are the OCR corpus's kind without text (scripts/ocr-corpus/render.ts): 640x480 to 1024x768 JPEG.
+// Without --corpus the corpus is generated (40 images of each kind, seed 19, as bench/ocr.md uses).
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { parseConfig } from '../../src/config/load.js';
+import { indexSource } from '../../src/indexer/index-source.js';
+import { makeThumbnail, makeThumbnailWithPixels } from '../../src/indexer/thumbnail.js';
+import { openEmbedder } from '../../src/model/index.js';
+import { OcrEngine } from '../../src/ocr/engine.js';
+import { detectorSize, flatShare, shrinkPixels } from '../../src/ocr/image.js';
+import { openFolderSource } from '../../src/sources/folder.js';
+import { openStore } from '../../src/store/open.js';
+import { makeCorpus } from '../ocr-corpus/make.js';
+import { render, type CorpusImage } from '../ocr-corpus/render.js';
+import { loadAverage, seeded } from './vectors.js';
+
+const root = path.resolve(import.meta.dirname, '../..');
+const { values: args } = parseArgs({
+  options: {
+    model: {
+      type: 'string',
+      default: process.env.LOOKALIKE_BENCH_MODEL ?? '/work/models/clip-vit-b32-random',
+    },
+    precision: { type: 'string', default: 'fp32' },
+    photos: { type: 'string', default: '120' },
+    rounds: { type: 'string', default: '6' },
+    seed: { type: 'string', default: '19' },
+    corpus: { type: 'string' },
+    'no-index': { type: 'boolean', default: false },
+    out: { type: 'string', default: 'bench' },
+  },
+});
+const command = `node bin/run-ts.js scripts/bench/ocr-photos.ts ${process.argv.slice(2).join(' ')}`.trim();
+const work = await mkdtemp(path.join(os.tmpdir(), 'lookalike-ocr-photos-'));
+const lines: string[] = [
+  '# OCR on photos without text',
+  '',
+  `\`${command}\` (${new Date().toISOString()})`,
+  '',
+  `${os.cpus()[0]?.model ?? 'cpu'} x${os.cpus().length}, Node ${process.version}. Load averages (1 / 5 / 15 min) beside each figure: the machine is shared.`,
+  '',
+];
+const say = (...more: string[]) => {
+  lines.push(...more);
+  console.log(more.join('\n'));
+};
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1
+    ? (sorted[mid] as number)
+    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+};
+const ms = (values: number[]) => `${median(values).toFixed(2)} ms`;
+const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+
+// ---- 1. the cheap test on the corpus, as the indexer runs it ----
+const corpusDir = args.corpus ?? path.join(work, 'corpus');
+const truth: CorpusImage[] = args.corpus
+  ? (JSON.parse(await readFile(path.join(corpusDir, 'truth.json'), 'utf8')) as CorpusImage[])
+  : await makeCorpus(corpusDir, 40, 19);
+const engine = await OcrEngine.open({ threads: 2 });
+const gateLoad = loadAverage();
+const passed = new Map<string, { through: number; of: number }>();
+const parts = {
+  thumbnail: [] as number[],
+  kept: [] as number[],
+  shrink: [] as number[],
+  gate: [] as number[],
+};
+// Every image once for the verdicts, then the photos twice more for the times.
+for (let round = 0; round < 3; round++) {
+  for (const image of truth) {
+    const photo = image.kind === 'no-text';
+    if (round > 0 && !photo) continue;
+    const bytes = await readFile(path.join(corpusDir, image.file));
+    let start = performance.now();
+    await makeThumbnail(image.file, bytes);
+    const thumbnailMs = performance.now() - start;
+    start = performance.now();
+    const { pixels } = await makeThumbnailWithPixels(image.file, bytes);
+    const keptMs = performance.now() - start;
+    start = performance.now();
+    const size = detectorSize(pixels.width, pixels.height, 224);
+    flatShare(shrinkPixels(pixels, size.width, size.height));
+    const shrinkMs = performance.now() - start;
+    start = performance.now();
+    const verdict = await engine.gate(pixels);
+    const gateMs = performance.now() - start;
+    if (round === 0) {
+      const entry = passed.get(image.kind) ?? { through: 0, of: 0 };
+      entry.of++;
+      if (verdict.worth) entry.through++;
+      passed.set(image.kind, entry);
+    } else {
+      parts.thumbnail.push(thumbnailMs);
+      parts.kept.push(keptMs);
+      parts.shrink.push(shrinkMs);
+      parts.gate.push(gateMs);
+    }
+  }
+}
+await engine.close();
+const textKinds = [...passed].filter(([kind]) => kind !== 'no-text');
+const through = textKinds.reduce((n, [, e]) => n + e.through, 0);
+const withText = textKinds.reduce((n, [, e]) => n + e.of, 0);
+const corpusPhotos = passed.get('no-text') ?? { through: 0, of: 0 };
+say(
+  '## 1. The cheap test, as the indexer runs it',
+  '',
+  `On the thumbnail's pixels (320 px long side; the pipeline decodes them for the thumbnail anyway), shrunk to 224 px in JavaScript; the detector on its own thread (2 threads). Corpus: ${args.corpus ?? 'generated'}, ${truth.length} images. Load average ${gateLoad} at the start, ${loadAverage()} at the end.`,
+  '',
+  `Images with text let through: ${through} of ${withText} (${textKinds.map(([kind, e]) => `${kind} ${e.through}/${e.of}`).join(', ')}); photos without text stopped: ${corpusPhotos.of - corpusPhotos.through} of ${corpusPhotos.of}.`,
+  '',
+  `Per photo without text (medians of ${parts.gate.length} runs): the thumbnail as made without OCR ${ms(parts.thumbnail)}, with its pixels kept for the test ${ms(parts.kept)}; shrinking to 224 px and counting the flat colour ${ms(parts.shrink)}; the whole test (that, plus the detector and its boxes) ${ms(parts.gate)}.`,
+  '',
+);
+
+if (!args['no-index']) {
+  // ---- 2. end to end: OCR off and on, full-size CLIP ----
+  const count = Number(args.photos);
+  const photos = path.join(work, 'photos');
+  await mkdir(photos);
+  const random = seeded(Number(args.seed));
+  for (let i = 0; i < count; i++) {
+    const { bytes } = await render('no-text', random);
+    await writeFile(path.join(photos, `photo-${String(i).padStart(3, '0')}.jpg`), bytes);
+  }
+  const config = parseConfig({
+    LOOKALIKE_MODEL_DIR: args.model,
+    LOOKALIKE_PRECISION: args.precision,
+    LOOKALIKE_STORE: 'embedded',
+    LOOKALIKE_DATA_DIR: path.join(work, 'data'),
+  });
+  const embedder = await openEmbedder(config);
+  const reader = await OcrEngine.open({ threads: config.LOOKALIKE_THREADS });
+  const loadBefore = loadAverage();
+  type Mode = 'off' | 'on';
+  // Wall clock per photo, and the CPU time of the whole process (every thread) per photo: on a shared machine
+  // the CPU time is what stays put, and with both cores busy with CLIP it bounds the idle wall-clock cost.
+  const rounds: {
+    off: number;
+    on: number;
+    cpu: Record<Mode, number>;
+    load: string;
+    passedOver: number;
+  }[] = [];
+  for (let round = 0; round < Number(args.rounds); round++) {
+    const timed = { off: 0, on: 0, cpu: { off: 0, on: 0 }, load: loadAverage(), passedOver: 0 };
+    const order: Mode[] = round % 2 === 0 ? ['off', 'on'] : ['on', 'off'];
+    for (const mode of order) {
+      const dataDir = path.join(work, `data-${round}-${mode}`);
+      const store = await openStore({ ...config, LOOKALIKE_DATA_DIR: dataDir });
+      const source = await openFolderSource({ root: photos, tenant: '*', maxBytes: 50_000_000 });
+      const start = performance.now();
+      const cpu = process.cpuUsage();
+      const report = await indexSource({
+        source,
+        store,
+        embedder,
+        batchSize: config.LOOKALIKE_BATCH_SIZE,
+        concurrency: config.LOOKALIKE_CONCURRENCY,
+        ...(mode === 'on' && { reader }),
+      });
+      timed[mode] = (performance.now() - start) / count;
+      const used = process.cpuUsage(cpu);
+      timed.cpu[mode] = (used.user + used.system) / 1000 / count;
+      if (report.new !== count) throw new Error(`indexed ${report.new} of ${count}`);
+      if (mode === 'on') timed.passedOver = report.text?.passedOver ?? 0;
+      await store.close();
+      await rm(dataDir, { recursive: true, force: true });
+    }
+    rounds.push(timed);
+    console.log(
+      `round ${round + 1}: off ${timed.off.toFixed(1)} / on ${timed.on.toFixed(1)} ms, CPU ${timed.cpu.off.toFixed(1)} / ${timed.cpu.on.toFixed(1)} ms (load ${timed.load})`,
+    );
+  }
+  const loadAfter = loadAverage();
+  await reader.close();
+  await embedder.close();
+  const extra = rounds.map((r) => r.on - r.off);
+  const bestOff = Math.min(...rounds.map((r) => r.off));
+  const bestOn = Math.min(...rounds.map((r) => r.on));
+  say(
+    '## 2. Indexing photos without text, OCR off and on',
+    '',
+    `${count} photos (seed ${args.seed}), each round indexed into two fresh embedded stores, OCR off and on, in alternating order; CLIP \`${args.model}\` ${args.precision}, ${config.LOOKALIKE_THREADS} threads, batch ${config.LOOKALIKE_BATCH_SIZE}, concurrency ${config.LOOKALIKE_CONCURRENCY}; thumbnails made in both. Load average ${loadBefore} before, ${loadAfter} after.`,
+    '',
+    '| round | load (1 min) at its start | OCR off: wall ms / CPU ms per photo | OCR on: wall / CPU | extra wall ms | extra CPU ms | wall slowdown | CPU slowdown | passed over |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    ...rounds.map(
+      (r, i) =>
+        `| ${i + 1} | ${r.load.split(' ')[0]} | ${r.off.toFixed(1)} / ${r.cpu.off.toFixed(1)} | ${r.on.toFixed(1)} / ${r.cpu.on.toFixed(1)} | ${(r.on - r.off).toFixed(1)} | ${(r.cpu.on - r.cpu.off).toFixed(1)} | ${pct(r.on / r.off - 1)} | ${pct(r.cpu.on / r.cpu.off - 1)} | ${r.passedOver} of ${count} |`,
+    ),
+    '',
+    `Medians over rounds: CPU ${median(rounds.map((r) => r.cpu.off)).toFixed(1)} ms per photo off, ${median(rounds.map((r) => r.cpu.on)).toFixed(1)} on: ` +
+      `${median(rounds.map((r) => r.cpu.on - r.cpu.off)).toFixed(1)} ms extra, ${pct(median(rounds.map((r) => r.cpu.on / r.cpu.off - 1)))}; ` +
+      `wall clock ${median(extra).toFixed(1)} ms extra, ${pct(median(rounds.map((r) => r.on / r.off - 1)))}; ` +
+      `fastest rounds ${bestOff.toFixed(1)} off, ${bestOn.toFixed(1)} on (${pct(bestOn / bestOff - 1)}). Target: <= 10%.`,
+    '',
+  );
+}
+await rm(work, { recursive: true, force: true });
+await writeFile(path.join(root, args.out, 'ocr-photos.md'), `${lines.join('\n')}\n`);
