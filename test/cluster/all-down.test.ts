@@ -7,7 +7,7 @@ import { openStore } from '../../src/store/open.js';
 import { createTestBot, indexFolder, photoFolder, requestFrom, type TestBot } from '../helpers/bot.js';
 import { dropIndices, uniqueAlias } from '../store/elasticsearch-support.js';
 import { clusterClient, clusterUrl, healCluster, killNode, nodeNumbers } from './cluster.js';
-import { findWithoutImages } from './load.js';
+import { answering, findWithoutImages } from './load.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -39,6 +39,7 @@ describe('cluster: all nodes down, then back', () => {
     await indexFolder(test, photos.dir);
     await admin.indices.refresh({ index: alias });
     await admin.cluster.health({ index: alias, wait_for_status: 'green', timeout: '60s' });
+    await answering(test, find);
   });
 
   afterAll(async () => {

@@ -44,16 +44,19 @@ describe('cluster: leases on index runs', () => {
   });
 
   it('refuses a second holder, naming the first, and keeps the key while renewing', async () => {
-    // A TTL of seconds: renewals every 1.3 s must land on a machine whose load may stall them a while.
-    const a = leasesOf('process A', 4_000);
-    const b = leasesOf('process B', 4_000);
+    // A TTL of seconds: renewals every third of it must land on a machine whose load (15+ on 2 cores) can
+    // stall a request for seconds, so 9 s rather than less.
+    const ttlMs = 9_000;
+    const a = leasesOf('process A', ttlMs);
+    const b = leasesOf('process B', ttlMs);
     const lease = await a.acquire('guild-1 folder:/photos');
     // Several renewals, and more than one TTL, pass while B keeps being refused.
-    for (let i = 0; i < 5; i++) {
+    const started = Date.now();
+    while (Date.now() - started < ttlMs + 2_000) {
       const error = await refusal(b, 'guild-1 folder:/photos');
       expect(error).toBeInstanceOf(LeaseHeldError);
-      expect(String(error)).toMatch(/is being indexed by process A since .*expires 4 s after it stopped/);
-      await sleep(1_200);
+      expect(String(error)).toMatch(/is being indexed by process A since .*expires 9 s after it stopped/);
+      await sleep(1_500);
     }
     expect(lease.lost.aborted).toBe(false);
     // Another source is free.
@@ -95,7 +98,7 @@ describe('cluster: leases on index runs', () => {
   });
 
   it('refuses a second `lookalike index` of the same folder while the first runs', async () => {
-    const folder = await generatedFolder(300);
+    const folder = await generatedFolder(150);
     const data = await tempDir();
     const env = (name: string) =>
       isolatedEnv(path.join(data.dir, name), {

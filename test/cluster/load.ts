@@ -2,6 +2,7 @@
 import { find } from '../../commands/find.js';
 import type { Command } from '../../src/bot/command.js';
 import type { Bot, CommandRequest, Reply } from '../../src/bot/types.js';
+import type { TestBot } from '../helpers/bot.js';
 
 /**
  * `/find` as the bot runs it (gates, queue, text embedding, kNN on the cluster, error replies) but answering
@@ -23,6 +24,22 @@ export const findWithoutImages: Command = {
     };
   },
 };
+
+/**
+ * Asks once a second until a search answers (at most `withinMs`): the first searches on a new index, or on
+ * nodes that just started, can outlast the 2 s budget while the JVMs compile and fill their caches.
+ */
+export async function answering(test: TestBot, request: CommandRequest, withinMs = 90_000): Promise<void> {
+  const started = Date.now();
+  for (;;) {
+    const reply = await test.bot.handle(request);
+    if (reply.kind === 'results') return;
+    if (Date.now() - started > withinMs) {
+      throw new Error(`no search answered within ${withinMs} ms: ${JSON.stringify(reply)}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+  }
+}
 
 export interface Outcome {
   /** When it was sent, ms since the load started. */

@@ -17,17 +17,46 @@ import {
   startNode,
   type NodeNumber,
 } from './cluster.js';
-import { findWithoutImages, searchLoad, summary, timeline } from './load.js';
+import { answering, findWithoutImages, searchLoad, summary, timeline, type Outcome } from './load.js';
 
 const perSecond = 20;
 /**
- * The store gives a search 2 s: a failure must reach the person soon after. Any answer must come well
- * before the bot's own 20 s command timeout (none hangs); embedding and queueing on a machine shared with
- * other test runs (load 15+ on 2 cores) add up to a couple of seconds to either.
+ * The issue's words, with the bounds stated: "a few may fail fast with a clear 'try again' message within
+ * the 2 s budget; none hangs". The store gives a search 2 s (src/store/elasticsearch/index.ts); a failure
+ * must leave the store within that budget, plus event-loop slack on a machine at load 15+. At the bot,
+ * embedding and queueing add up to a second or two, to either kind of answer; none comes near the bot's
+ * own 20 s command timeout. While the node is gone and rejoins, at most 10% of the searches may fail.
  */
+const storeBudgetMs = 2_000;
+const storeSlackMs = 500;
 const failureWithinMs = 4_000;
 const answerWithinMs = 5_000;
+const maxFailedShare = 0.1;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The real store, with the duration of every kNN search that failed recorded (nothing else changed). */
+function timingFailures(open: typeof openStore, failedMs: number[]): typeof openStore {
+  return async (config) => {
+    const store = await open(config);
+    const knn = store.knn.bind(store);
+    store.knn = async (query) => {
+      const started = Date.now();
+      try {
+        return await knn(query);
+      } catch (error) {
+        failedMs.push(Date.now() - started);
+        throw error;
+      }
+    };
+    return store;
+  };
+}
+
+/** The distinct reasons the bot logged for failed searches, for a failure's message. */
+const loggedFailures = (lines: string[]) =>
+  [
+    ...new Set(lines.filter((l) => l.includes('service failure')).map((l) => String(JSON.parse(l).error))),
+  ].join('\n');
 
 describe('cluster: a node killed while searches run', () => {
   const alias = uniqueAlias();
@@ -35,6 +64,7 @@ describe('cluster: a node killed while searches run', () => {
   let test: TestBot;
   let photos: { dir: string; remove(): Promise<void> };
   const find = requestFrom('find', { text: 'a cat' });
+  const storeFailuresMs: number[] = [];
 
   beforeAll(async () => {
     admin = clusterClient();
@@ -46,13 +76,14 @@ describe('cluster: a node killed while searches run', () => {
         LOOKALIKE_RATE_PER_USER_PER_MINUTE: '100000',
         LOOKALIKE_RATE_PER_TENANT_PER_MINUTE: '100000',
       },
-      store: openStore,
+      store: timingFailures(openStore, storeFailuresMs),
       commands: [findWithoutImages],
     });
     photos = await photoFolder();
     await indexFolder(test, photos.dir);
     await admin.indices.refresh({ index: alias });
     await admin.cluster.health({ index: alias, wait_for_status: 'green', timeout: '60s' });
+    await answering(test, find);
   });
 
   afterAll(async () => {
@@ -63,43 +94,57 @@ describe('cluster: a node killed while searches run', () => {
     await admin?.close();
   });
 
-  /** 3 s of searches, the kill, 8 s on two nodes, the restart, then 3 s on the healed cluster. */
+  /**
+   * 3 s of searches, the kill, 8 s on two nodes, the restart, then 5 s on the healed cluster. Before the
+   * kill and once healed every search answers; in between at most 10% fail, each fast and saying "try again".
+   */
   async function searchThroughKill(victim: NodeNumber) {
-    expect((await test.bot.handle(find)).kind).toBe('results');
-    // Warm up at full rate first: the first burst on a busy machine is slow for reasons of its own.
+    // A fresh JVM or shard copy answers its first searches slowly (compilation, caches): warm up at full
+    // rate before measuring, as a bot that has been serving would be.
     const warm = searchLoad(test.bot, find, perSecond);
-    await sleep(2_000);
+    await sleep(3_000);
     await warm.stop();
+    storeFailuresMs.length = 0;
+    test.logger.lines.length = 0;
     const load = searchLoad(test.bot, find, perSecond);
     await sleep(3_000);
-    await killNode(victim);
     const killedAt = load.now();
+    await killNode(victim);
     await sleep(8_000);
     await startNode(victim);
     await healCluster();
     await admin.cluster.health({ index: alias, wait_for_status: 'green', timeout: '120s' });
     const healedAt = load.now();
-    await sleep(3_000);
+    await sleep(5_000);
     const outcomes = await load.stop();
-    const report = `${summary(outcomes)}; killed node ${victim} at ${killedAt} ms, healed at ${healedAt} ms\n${timeline(outcomes)}`;
+    const report =
+      `${summary(outcomes)}; killed node ${victim} at ${killedAt} ms, healed at ${healedAt} ms; ` +
+      `failed in the store after ${storeFailuresMs.join(', ') || '-'} ms\n${loggedFailures(test.logger.lines)}\n` +
+      timeline(outcomes);
+    console.log(`[cluster] ${report}`);
 
-    expect(outcomes.length, report).toBeGreaterThan(perSecond * 12);
+    expect(outcomes.length, report).toBeGreaterThan(perSecond * 14);
+    // None hangs; a failure is the "try again" sentence, fast.
     for (const { reply, ms } of outcomes) {
       expect(ms, report).toBeLessThan(answerWithinMs);
       if (reply.kind === 'results') continue;
       expect(reply, report).toEqual({ kind: 'error', text: unavailableText });
       expect(ms, report).toBeLessThan(failureWithinMs);
     }
-    // A few may fail while the client learns the node is gone; the rest answer.
-    const failed = outcomes.filter((o) => o.reply.kind !== 'results');
-    expect(failed.length, report).toBeLessThanOrEqual(outcomes.length * 0.05);
-    // Before the kill and on the healed cluster, every search answers.
-    const calm = outcomes.filter((o) => o.at < killedAt || o.at > healedAt);
+    for (const ms of storeFailuresMs) expect(ms, report).toBeLessThan(storeBudgetMs + storeSlackMs);
+    // A few may fail while the node is gone and while it rejoins: searches still in flight when it was
+    // killed, sent while it was gone, or in flight when the cluster turned green again.
+    const beforeKill = (o: Outcome) => o.at + o.ms < killedAt;
+    const afterHeal = (o: Outcome) => o.at > healedAt;
+    const outage = outcomes.filter((o) => !beforeKill(o) && !afterHeal(o));
+    const failed = outage.filter((o) => o.reply.kind !== 'results');
+    expect(failed.length, report).toBeLessThanOrEqual(Math.floor(outage.length * maxFailedShare));
+    // Before the kill, and on the healed cluster without a bot restart, every search answers.
+    const calm = outcomes.filter((o) => beforeKill(o) || afterHeal(o));
     expect(
       calm.filter((o) => o.reply.kind !== 'results'),
       report,
     ).toEqual([]);
-    console.log(`[cluster] ${report}`);
   }
 
   it('keeps answering when a data node holding the index dies, and heals without a restart', async () => {

@@ -89,4 +89,31 @@ describe('Elasticsearch store: searches during an outage', () => {
     }
     expect((await store.knn(query))[0]?.image_id).toBe('img-4');
   });
+
+  it('answers within the budget when one of two nodes hangs, by sending the search to the other after 1 s', async () => {
+    let hungSearches = 0;
+    const slow = await startProxy((req) => {
+      if (!req.url?.includes('_search')) return undefined;
+      hungSearches++;
+      return 'hang';
+    });
+    const twoNodes = await createElasticsearchStore({
+      ...config,
+      ELASTICSEARCH_URL: `${slow.url},${proxy.url}`,
+    });
+    try {
+      for (let i = 0; i < 6; i++) {
+        const search = await timed(twoNodes.knn(query));
+        expect(search.error).toBeUndefined();
+        // 1 s on the hanging node, then the other node's answer (without the hedge: a failure after 2 s).
+        expect(search.ms).toBeLessThan(1_800);
+      }
+      expect((await twoNodes.knn(query))[0]?.image_id).toBe('img-4');
+      // Round robin sent some of them to the hanging node first: the hedge answered those.
+      expect(hungSearches).toBeGreaterThan(0);
+    } finally {
+      await twoNodes.close();
+      await slow.close();
+    }
+  });
 });

@@ -8,6 +8,7 @@ import { connect } from './connect.js';
 import { copyAllBut } from './copy.js';
 import { metaFromSource, textSource, vectorFromSource } from './documents.js';
 import { toServiceError } from './errors.js';
+import { hedged, interactiveBudgetMs } from './hedge.js';
 import { concreteIndexName, createIndex, deleteIndex, readAlias, type AliasTarget } from './indices.js';
 import {
   buildMappings,
@@ -51,11 +52,11 @@ const rescoreOversample: Record<IndexType, number | undefined> = {
 };
 
 /**
- * A chat user waits on kNN: a short timeout and one quick retry, so an outage is reported within about 2 s
- * instead of after the client's default 3 retries with backoff (5-10 s). Writes keep their retries.
+ * A chat user waits on reads: reading the alias (once) gets the 2 s budget and one quick retry, as each
+ * try of a hedged search does (./hedge.ts). Writes keep the client's retries.
  */
 const interactive: TransportRequestOptions = {
-  requestTimeout: 2_000,
+  requestTimeout: interactiveBudgetMs,
   maxRetries: 1,
   retryBackoff: () => 0.1,
 };
@@ -230,7 +231,7 @@ export async function createElasticsearchStore(
         oversample: features.rescoreVector ? rescoreOversample[indexType] : undefined,
       });
       const response = await call(`search "${alias}"`, () =>
-        client.search<ImageMeta>({ index: alias, ...request }, interactive),
+        hedged((options) => client.search<ImageMeta>({ index: alias, ...request }, options)),
       );
       return response.hits.hits.map((hit) => ({
         ...metaFromSource(hit._source),
@@ -243,7 +244,7 @@ export async function createElasticsearchStore(
       if (words.length === 0) return [];
       await current(interactive);
       const response = await call(`search text in "${alias}"`, () =>
-        client.search<ImageMeta>({ index: alias, ...textSearch(query, words) }, interactive),
+        hedged((options) => client.search<ImageMeta>({ index: alias, ...textSearch(query, words) }, options)),
       );
       const candidates = response.hits.hits.map((hit) => metaFromSource(hit._source));
       return rankTextMatches(query, candidates, query.k);
@@ -375,14 +376,16 @@ export async function createElasticsearchStore(
         throw new InputError('ids', `at most ${maxResults} at a time, got ${ids.length}`);
       await current(interactive);
       const response = await call(`read thumbnails from "${alias}"`, () =>
-        client.search<{ sha256?: string; thumbnail?: string; thumbnail_sha256?: string }>(
-          {
-            index: alias,
-            query: { bool: { filter: [{ ids: { values: ids } }, visible] } },
-            size: ids.length,
-            _source: { includes: ['sha256', ...Object.keys(thumbnailFields)] },
-          },
-          interactive,
+        hedged((options) =>
+          client.search<{ sha256?: string; thumbnail?: string; thumbnail_sha256?: string }>(
+            {
+              index: alias,
+              query: { bool: { filter: [{ ids: { values: ids } }, visible] } },
+              size: ids.length,
+              _source: { includes: ['sha256', ...Object.keys(thumbnailFields)] },
+            },
+            options,
+          ),
         ),
       );
       for (const hit of response.hits.hits) {

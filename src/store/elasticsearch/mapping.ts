@@ -105,9 +105,13 @@ export function buildMappings(spec: IndexSpec, options: IndexOptions): estypes.M
  * exists (so losing one node loses no data) and none on a single node (which would otherwise stay yellow).
  */
 export function indexSettings(replicas: Config['ELASTICSEARCH_REPLICAS']): estypes.IndicesIndexSettings {
+  // The default interval, set explicitly: left unset, a shard without searches for 30 s goes "search idle"
+  // and its next search waits for a refresh; a shard copy that just recovered on a node that rejoined the
+  // cluster starts out idle, so the searches first routed to it ran out their 2 s budget.
+  const refresh = { refresh_interval: '1s' };
   return replicas === 'auto'
-    ? { number_of_shards: 1, auto_expand_replicas: '0-1' }
-    : { number_of_shards: 1, number_of_replicas: replicas, auto_expand_replicas: 'false' };
+    ? { number_of_shards: 1, auto_expand_replicas: '0-1', ...refresh }
+    : { number_of_shards: 1, number_of_replicas: replicas, auto_expand_replicas: 'false', ...refresh };
 }
 
 /** Refuses index options the server or the model cannot support, before asking the server. */
