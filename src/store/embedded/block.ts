@@ -12,6 +12,33 @@ export interface RowFacts {
   date?: number;
 }
 
+/** A row-level filter: the authors and formats allowed (any when absent), and a date range [from, until). */
+export interface RowTest {
+  authors?: readonly string[];
+  formats?: readonly string[];
+  dates?: { from?: number; until?: number };
+}
+
+/**
+ * Authors and formats as small integers, for every block of the process: a filtered scan compares numbers in
+ * typed columns instead of reading an object per row (5-10x faster at 100k rows: bench/scale-100k.md). 0 is
+ * "none"; the table only grows, by the distinct values seen.
+ */
+const codes = new Map<string, number>();
+const names: (string | undefined)[] = [undefined];
+const codeOf = (value: string | undefined): number => {
+  if (value === undefined) return 0;
+  let code = codes.get(value);
+  if (code === undefined) {
+    code = names.push(value) - 1;
+    codes.set(value, code);
+  }
+  return code;
+};
+/** The codes of the values, leaving out those never stored (no row can hold them). */
+const knownCodes = (values: readonly string[] | undefined): Set<number> | undefined =>
+  values && new Set(values.flatMap((v) => (codes.has(v) ? [codes.get(v)!] : [])));
+
 /** Blocks at least this large are scanned with several threads (thread start-up costs ~50 µs). */
 const parallelRows = 20_000;
 const initialRows = 16;
@@ -26,11 +53,17 @@ export class Block {
   rows = 0;
   matrix: Float32Array;
   readonly ids: string[] = [];
-  readonly facts: RowFacts[] = [];
+  /** The facts in columns, row by row: author and format codes, the date (NaN: none). */
+  private authors: Int32Array;
+  private formats: Int32Array;
+  private dates: Float64Array;
   private readonly rowOf = new Map<string, number>();
 
   constructor(private readonly dims: number) {
     this.matrix = new Float32Array(initialRows * dims);
+    this.authors = new Int32Array(initialRows);
+    this.formats = new Int32Array(initialRows);
+    this.dates = new Float64Array(initialRows);
   }
 
   has(id: string): boolean {
@@ -42,7 +75,7 @@ export class Block {
     const at = this.rowOf.get(id);
     if (at !== undefined) {
       this.matrix.set(vector, at * this.dims);
-      this.facts[at] = facts;
+      this.setFacts(at, facts);
       return;
     }
     if ((this.rows + 1) * this.dims > this.matrix.length) {
@@ -50,8 +83,14 @@ export class Block {
     }
     this.matrix.set(vector, this.rows * this.dims);
     this.ids.push(id);
-    this.facts.push(facts);
+    this.setFacts(this.rows, facts);
     this.rowOf.set(id, this.rows++);
+  }
+
+  private setFacts(row: number, facts: RowFacts): void {
+    this.authors[row] = codeOf(facts.author);
+    this.formats[row] = codeOf(facts.format);
+    this.dates[row] = facts.date ?? Number.NaN;
   }
 
   /** Removes the row of `id`; returns the id of the row moved into its place, if any. */
@@ -61,11 +100,12 @@ export class Block {
     this.rowOf.delete(id);
     const last = --this.rows;
     const lastId = this.ids.pop() as string;
-    const lastFacts = this.facts.pop() as RowFacts;
     if (row !== last) {
       this.matrix.copyWithin(row * this.dims, last * this.dims, (last + 1) * this.dims);
       this.ids[row] = lastId;
-      this.facts[row] = lastFacts;
+      this.authors[row] = this.authors[last]!;
+      this.formats[row] = this.formats[last]!;
+      this.dates[row] = this.dates[last]!;
       this.rowOf.set(lastId, row);
     }
     if (this.rows > initialRows && this.rows * 4 < this.matrix.length / this.dims) this.resize(this.rows * 2);
@@ -88,7 +128,13 @@ export class Block {
 
   factsOf(id: string): RowFacts | undefined {
     const row = this.rowOf.get(id);
-    return row === undefined ? undefined : this.facts[row];
+    if (row === undefined) return undefined;
+    const [author, format, date] = [names[this.authors[row]!], names[this.formats[row]!], this.dates[row]!];
+    return {
+      ...(author !== undefined && { author }),
+      ...(format !== undefined && { format }),
+      ...(!Number.isNaN(date) && { date }),
+    };
   }
 
   /** The best `k` rows by inner product (= cosine on unit vectors), natively. */
@@ -115,18 +161,15 @@ export class Block {
   }
 
   /**
-   * The best `k` of the rows `keep` allows, by a plain scan (no post-filtering: the count stays honest), and
+   * The best `k` of the rows `test` allows, by a plain scan (no post-filtering: the count stays honest), and
    * how many rows passed the filter.
    */
-  searchWhere(
-    query: Float32Array,
-    k: number,
-    keep: (facts: RowFacts) => boolean,
-  ): { hits: Scored[]; passed: number } {
+  searchWhere(query: Float32Array, k: number, test: RowTest): { hits: Scored[]; passed: number } {
     const best: Scored[] = [];
     let passed = 0;
+    const allows = this.allows(test);
     for (let row = 0; row < this.rows; row++) {
-      if (!keep(this.facts[row]!)) continue;
+      if (!allows(row)) continue;
       passed++;
       const score = dotAt(this.matrix, row * this.dims, query, this.dims);
       if (best.length < k) best.push({ id: this.ids[row]!, score });
@@ -140,17 +183,40 @@ export class Block {
     return { hits: best.map((hit) => ({ ...hit, score: Math.min(1, Math.max(-1, hit.score)) })), passed };
   }
 
-  countWhere(keep: ((facts: RowFacts) => boolean) | undefined): number {
-    if (!keep) return this.rows;
+  countWhere(test: RowTest | undefined): number {
+    if (!test) return this.rows;
+    const allows = this.allows(test);
     let n = 0;
-    for (let row = 0; row < this.rows; row++) if (keep(this.facts[row]!)) n++;
+    for (let row = 0; row < this.rows; row++) if (allows(row)) n++;
     return n;
   }
 
+  /** The test over this block's columns: integer and number compares only. A row without a date fails a range. */
+  private allows(test: RowTest): (row: number) => boolean {
+    const authors = knownCodes(test.authors);
+    const formats = knownCodes(test.formats);
+    const from = test.dates?.from ?? -Infinity;
+    const until = test.dates?.until ?? Infinity;
+    const dated = test.dates !== undefined;
+    const { authors: authorCol, formats: formatCol, dates } = this;
+    return (row) =>
+      (!authors || authors.has(authorCol[row]!)) &&
+      (!formats || formats.has(formatCol[row]!)) &&
+      (!dated || (dates[row]! >= from && dates[row]! < until));
+  }
+
   resize(rows: number): void {
-    const next = new Float32Array(Math.max(rows, initialRows) * this.dims);
+    const capacity = Math.max(rows, initialRows);
+    const next = new Float32Array(capacity * this.dims);
     next.set(this.matrix.subarray(0, this.rows * this.dims));
     this.matrix = next;
+    const column = <T extends Int32Array | Float64Array>(old: T, made: T): T => {
+      made.set(old.subarray(0, this.rows));
+      return made;
+    };
+    this.authors = column(this.authors, new Int32Array(capacity));
+    this.formats = column(this.formats, new Int32Array(capacity));
+    this.dates = column(this.dates, new Float64Array(capacity));
   }
 }
 

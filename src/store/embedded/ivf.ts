@@ -1,5 +1,5 @@
 import { exactSearch, MetricKind } from 'usearch';
-import { Block, dotAt, type RowFacts, type Scored } from './block.js';
+import { Block, dotAt, type RowFacts, type RowTest, type Scored } from './block.js';
 import type { NearestCentre } from './nearest-centre.js';
 
 /** How the embedded store searches a large partition approximately (bench/scale-embedded.md measured these). */
@@ -84,18 +84,12 @@ export class IvfIndex {
     return list === undefined ? undefined : this.lists[list]!.vector(id);
   }
 
-  count(keep: ((facts: RowFacts) => boolean) | undefined): number {
+  count(keep: RowTest | undefined): number {
     return this.lists.reduce((n, list) => n + list.countWhere(keep), 0);
   }
 
   /** The best `k` by inner product among the lists probed (every list, when the filter leaves too few). */
-  search(
-    query: Float32Array,
-    k: number,
-    threads: number,
-    settings: AnnSettings,
-    keep?: (facts: RowFacts) => boolean,
-  ): Scored[] {
+  search(query: Float32Array, k: number, threads: number, settings: AnnSettings, keep?: RowTest): Scored[] {
     const order = this.probeOrder(query);
     const unfilteredScan = settings.probes * (this.size / this.lists.length);
     const depth = Math.max(k, settings.filteredDepth * unfilteredScan);

@@ -1,6 +1,6 @@
 import type { DocFilter, TenantScope } from '../types.js';
 import { tenantsOf } from '../tenants.js';
-import { Block, type RowFacts, type Scored } from './block.js';
+import { Block, type RowFacts, type RowTest, type Scored } from './block.js';
 import { defaultAnnSettings, IvfIndex, listCountFor, trainCentres, type AnnSettings } from './ivf.js';
 import { NearestCentre } from './nearest-centre.js';
 
@@ -60,7 +60,7 @@ class Partition {
     return this.storage.vector(id);
   }
 
-  count(keep: ((facts: RowFacts) => boolean) | undefined): number {
+  count(keep: RowTest | undefined): number {
     return this.storage instanceof Block ? this.storage.countWhere(keep) : this.storage.count(keep);
   }
 
@@ -69,7 +69,7 @@ class Partition {
     k: number,
     threads: number,
     settings: AnnSettings,
-    keep: ((facts: RowFacts) => boolean) | undefined,
+    keep: RowTest | undefined,
   ): Scored[] {
     if (this.storage instanceof IvfIndex) return this.storage.search(query, k, threads, settings, keep);
     return keep ? this.storage.searchWhere(query, k, keep).hits : this.storage.search(query, k, threads);
@@ -323,16 +323,13 @@ function allows(place: Placement, scope: TenantScope, filter: DocFilter | undefi
 }
 
 /** The row-level part of a filter as a test, or undefined when the partitions alone decide. */
-function rowFilter(filter: DocFilter | undefined): ((facts: RowFacts) => boolean) | undefined {
+function rowFilter(filter: DocFilter | undefined): RowTest | undefined {
   if (!filter?.author_id && !filter?.format && !filter?.date) return undefined;
-  const { author_id: authors, format: formats, date } = filter;
-  return (facts) =>
-    (!authors || (facts.author !== undefined && authors.includes(facts.author))) &&
-    (!formats || (facts.format !== undefined && formats.includes(facts.format))) &&
-    (!date ||
-      (facts.date !== undefined &&
-        (date.from === undefined || facts.date >= date.from) &&
-        (date.until === undefined || facts.date < date.until)));
+  return {
+    ...(filter.author_id && { authors: filter.author_id }),
+    ...(filter.format && { formats: filter.format }),
+    ...(filter.date && { dates: filter.date }),
+  };
 }
 
 function placeKey(place: Placement): string {
