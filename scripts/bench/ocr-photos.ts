@@ -14,7 +14,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseConfig } from '../../src/config/load.js';
 import { indexSource } from '../../src/indexer/index-source.js';
-import { makeThumbnail, makeThumbnailWithPixels } from '../../src/indexer/thumbnail.js';
+import { makeThumbnail, makeThumbnailWithPixels, thumbnailEdge } from '../../src/indexer/thumbnail.js';
 import { openEmbedder } from '../../src/model/index.js';
 import { OcrEngine } from '../../src/ocr/engine.js';
 import { detectorSize, flatShare, shrinkPixels } from '../../src/ocr/image.js';
@@ -118,7 +118,7 @@ const corpusPhotos = passed.get('no-text') ?? { through: 0, of: 0 };
 say(
   '## 1. The cheap test, as the indexer runs it',
   '',
-  `On the thumbnail's pixels (320 px long side; the pipeline decodes them for the thumbnail anyway), shrunk to 224 px in JavaScript; the detector on its own thread (2 threads). Corpus: ${args.corpus ?? 'generated'}, ${truth.length} images. Load average ${gateLoad} at the start, ${loadAverage()} at the end.`,
+  `On the thumbnail's pixels (${thumbnailEdge} px long side; the pipeline decodes them for the thumbnail anyway), shrunk to 224 px in JavaScript; the detector on its own thread (2 threads). Corpus: ${args.corpus ?? 'generated'}, ${truth.length} images. Load average ${gateLoad} at the start, ${loadAverage()} at the end.`,
   '',
   `Images with text let through: ${through} of ${withText} (${textKinds.map(([kind, e]) => `${kind} ${e.through}/${e.of}`).join(', ')}); photos without text stopped: ${corpusPhotos.of - corpusPhotos.through} of ${corpusPhotos.of}.`,
   '',

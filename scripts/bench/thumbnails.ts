@@ -1,10 +1,12 @@
-// Thumbnail size and format by measurement: bytes and time to make one per edge and quality, from the fixture
-// photos and from a generated 12 MP camera-like JPEG, and the time to draw a contact sheet of 10 from them.
-// Usage: npx tsx scripts/bench/thumbnails.ts
+// Thumbnail size and format by measurement: bytes and time to make one, from the fixture photos and from a
+// generated 12 MP camera-like JPEG, and what a 5-hit contact sheet drawn from them costs (wall and CPU time),
+// for each candidate beside the one src/indexer/thumbnail.ts makes now.
+// Usage: node bin/run-ts.js scripts/bench/thumbnails.ts
 import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
+import { makeThumbnail } from '../../src/indexer/thumbnail.js';
 import { renderContactSheet } from '../../src/render/contact-sheet.js';
 
 const fixtures = path.resolve(import.meta.dirname, '../../test/fixtures/images');
@@ -31,93 +33,86 @@ async function phonePhoto(base: Buffer): Promise<Buffer> {
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
+type Make = (bytes: Buffer) => Promise<Buffer>;
+const fitted = (edge: number) => (bytes: Buffer) =>
+  sharp(bytes).rotate().resize(edge, edge, { fit: 'inside', withoutEnlargement: true });
+const candidates: [string, Make][] = [
+  ['WebP q75, 320 px (before)', (b) => fitted(320)(b).webp({ quality: 75 }).toBuffer()],
+  ['WebP q75, 256 px', (b) => fitted(256)(b).webp({ quality: 75 }).toBuffer()],
+  ['JPEG q80, 320 px', (b) => fitted(320)(b).jpeg({ quality: 80 }).toBuffer()],
+  ['JPEG q80, 256 px', (b) => fitted(256)(b).jpeg({ quality: 80 }).toBuffer()],
+  ['**JPEG q80 trellis, 256 px (now: makeThumbnail)**', (b) => makeThumbnail('bench', b)],
+];
+
+async function timed(work: () => Promise<unknown>): Promise<{ ms: number; cpuMs: number }> {
+  const cpu = process.cpuUsage();
+  const started = performance.now();
+  await work();
+  const used = process.cpuUsage(cpu);
+  return { ms: performance.now() - started, cpuMs: (used.user + used.system) / 1000 };
+}
+
 async function main() {
+  // As the bot runs it (src/model/index.ts).
   sharp.concurrency(1);
+  sharp.cache(false);
   const inputs = await Promise.all(photos.map((p) => readFile(path.join(fixtures, p))));
   const phone = await phonePhoto(inputs[0]!);
+  const sheets = new Map<string, { ms: number[]; cpuMs: number[] }>();
   const rows: string[] = [];
-  for (const edge of [256, 320, 384]) {
-    for (const quality of [70, 75, 82]) {
-      const make = (bytes: Buffer) =>
-        sharp(bytes)
-          .rotate()
-          .resize(edge, edge, { fit: 'inside', withoutEnlargement: true })
-          .webp({ quality })
-          .toBuffer();
-      const sizes: number[] = [];
-      const times: number[] = [];
-      for (let round = 0; round < 3; round++) {
-        for (const input of inputs) {
-          const t = performance.now();
-          const out = await make(input);
-          times.push(performance.now() - t);
-          if (round === 0) sizes.push(out.length);
-        }
-      }
-      const phoneTimes: number[] = [];
-      let phoneBytes = 0;
-      for (let round = 0; round < 3; round++) {
-        const t = performance.now();
-        phoneBytes = (await make(phone)).length;
-        phoneTimes.push(performance.now() - t);
-      }
-      const thumbs = await Promise.all(inputs.map(make));
-      const tiles = Array.from({ length: 10 }, (_, i) => ({
-        rank: i + 1,
-        score: 0.3,
-        name: `p${i}.jpg`,
-        bytes: thumbs[i % thumbs.length],
-      }));
-      const sheetTimes: number[] = [];
-      for (let round = 0; round < 5; round++) {
-        const t = performance.now();
-        await renderContactSheet(tiles, { maxPixels: 1e8 });
-        sheetTimes.push(performance.now() - t);
-      }
-      rows.push(
-        `| ${edge} | ${quality} | ${Math.round(sizes.reduce((a, b) => a + b) / sizes.length / 1024)} | ${median(times).toFixed(1)} | ${(phoneBytes / 1024).toFixed(0)} | ${median(phoneTimes).toFixed(0)} | ${median(sheetTimes).toFixed(0)} |`,
-      );
-    }
-  }
-  // The sheet of a 5-hit reply as it was drawn before (decoding the original files) and as it is now (from
-  // 320 px / q75 thumbnails), interleaved so load from elsewhere falls on both alike.
-  const now = await Promise.all(
-    inputs.map((b) => sharp(b).rotate().resize(320, 320, { fit: 'inside' }).webp({ quality: 75 }).toBuffer()),
-  );
-  const tilesOf = (from: Buffer[]) =>
+  const tilesOf = (thumbs: Buffer[]) =>
     Array.from({ length: 5 }, (_, i) => ({
       rank: i + 1,
-      score: 0.3,
-      name: `p${i}.jpg`,
-      bytes: from[i % from.length],
+      score: 0.3 - i / 100,
+      name: `photo-${i}.jpg`,
+      bytes: thumbs[i % thumbs.length],
     }));
-  const before: number[] = [];
-  const after: number[] = [];
-  for (let round = 0; round < 15; round++) {
-    for (const [from, into] of [
-      [inputs, before],
-      [now, after],
-    ] as const) {
-      const t = performance.now();
-      await renderContactSheet(tilesOf(from), { maxPixels: 1e8 });
-      into.push(performance.now() - t);
+  const made = new Map<string, Buffer[]>();
+  for (const [label, make] of candidates) {
+    const times: number[] = [];
+    for (let round = 0; round < 3; round++) {
+      for (const input of inputs) times.push((await timed(() => make(input))).ms);
+    }
+    const thumbs = await Promise.all(inputs.map(make));
+    made.set(label, thumbs);
+    const phoneTimes: number[] = [];
+    for (let round = 0; round < 3; round++) phoneTimes.push((await timed(() => make(phone))).ms);
+    const phoneBytes = (await make(phone)).length;
+    const kb = thumbs.reduce((sum, t) => sum + t.length, 0) / thumbs.length / 1024;
+    rows.push(
+      `| ${label} | ${kb.toFixed(1)} | ${median(times).toFixed(1)} | ${(phoneBytes / 1024).toFixed(1)} | ${median(phoneTimes).toFixed(0)} |`,
+    );
+    sheets.set(label, { ms: [], cpuMs: [] });
+  }
+  // Sheets interleaved round by round, so load from elsewhere falls on every candidate alike.
+  for (let round = 0; round < 30; round++) {
+    for (const [label] of candidates) {
+      const tiles = tilesOf(made.get(label)!);
+      const { ms, cpuMs } = await timed(() => renderContactSheet(tiles, { maxPixels: 1e8 }));
+      if (round < 3) continue; // warm-up
+      sheets.get(label)!.ms.push(ms);
+      sheets.get(label)!.cpuMs.push(cpuMs);
     }
   }
   console.log(
     `load average ${os
       .loadavg()
       .map((l) => l.toFixed(2))
-      .join(' ')}, ${os.cpus().length} cores, sharp.concurrency 1`,
+      .join(' ')}, ${os.availableParallelism()} cores, sharp.concurrency 1, Node ${process.version}`,
   );
+  console.log('');
   console.log(
-    '| edge px | WebP quality | KB per fixture photo (mean) | ms per fixture photo (median) | KB of the 12 MP photo | ms for the 12 MP photo | ms per sheet of 10 |',
+    '| thumbnail | KB per fixture photo (mean) | ms per fixture photo (median) | KB of the 12 MP photo | ms for the 12 MP photo |',
   );
-  console.log('|---|---|---|---|---|---|---|');
+  console.log('| --- | ---: | ---: | ---: | ---: |');
   for (const row of rows) console.log(row);
-  console.log(
-    `sheet of a 5-hit reply, median of 15 interleaved: from the originals (before) ${median(before).toFixed(1)} ms, ` +
-      `from 320 px thumbnails (now) ${median(after).toFixed(1)} ms`,
-  );
+  console.log('');
+  console.log('| 5-hit contact sheet drawn from | median ms | median CPU ms (all threads) |');
+  console.log('| --- | ---: | ---: |');
+  for (const [label] of candidates) {
+    const { ms, cpuMs } = sheets.get(label)!;
+    console.log(`| ${label} | ${median(ms).toFixed(1)} | ${median(cpuMs).toFixed(1)} |`);
+  }
 }
 
 await main();

@@ -228,7 +228,6 @@ export function createBot(options: BotOptions): Bot {
       closing.abort();
       await services.jobs.close();
       await queue.idle();
-      await limits.close();
     },
   };
 }

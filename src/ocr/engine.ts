@@ -29,7 +29,7 @@ export interface OcrSettings {
 
 export const defaultOcrSettings: OcrSettings = {
   gateSide: 224,
-  gateSourceSide: 320,
+  gateSourceSide: 256,
   flatShare: 0.3,
   detectSide: 960,
   maxSide: 2048,

@@ -160,7 +160,7 @@ export class SearchService {
             byVector,
             scope,
           );
-    const answer = await this.shaped(ranked, shape, scope, text !== undefined);
+    const answer = await this.shaped(ranked, shape, scope, text !== undefined, depth + 1);
     return {
       hits: answer.hits.slice(offset, depth),
       hasMore: answer.hits.length > depth && depth < maxResultDepth,
@@ -179,6 +179,8 @@ export class SearchService {
     shape: SearchShape,
     scope: TenantScope,
     byWords: boolean,
+    /** Hits the caller reads (its page and one more to tell whether another page exists). */
+    wanted: number,
   ): Promise<{ hits: ShapedHit[]; cut: number; lowConfidence: boolean }> {
     const level = this.answerSettings.lowConfidence;
     const lowConfidence = level !== undefined && ranked.length > 0 && !byWords && ranked[0]!.score < level;
@@ -198,6 +200,8 @@ export class SearchService {
         return vector ? [{ item: hit, vector }] : [];
       }),
       this.answerSettings.nearCopyCosine,
+      // Ordered by date, any kept hit may come first: all of them are needed.
+      shape.sort === 'date' ? Infinity : wanted,
     ).map(({ item, nearCopies }) => ({ ...item, nearCopies }));
     return {
       hits: shape.sort === 'date' ? byDate(folded) : folded,

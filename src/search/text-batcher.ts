@@ -21,7 +21,8 @@ interface Waiting {
  */
 export class TextBatcher {
   private waiting: Waiting[] = [];
-  private timer: NodeJS.Timeout | undefined;
+  /** Cancels the flush scheduled for the batch being gathered. */
+  private scheduled: (() => void) | undefined;
   private running = false;
 
   constructor(
@@ -33,13 +34,13 @@ export class TextBatcher {
     return new Promise((resolve, reject) => {
       this.waiting.push({ text, resolve, reject });
       if (this.waiting.length >= this.options.maxBatch) this.flush();
-      else this.timer ??= setTimeout(() => this.flush(), this.options.windowMs);
+      else this.scheduled ??= this.schedule(() => this.flush());
     });
   }
 
   private flush(): void {
-    clearTimeout(this.timer);
-    this.timer = undefined;
+    this.scheduled?.();
+    this.scheduled = undefined;
     if (this.running || this.waiting.length === 0) return;
     const batch = this.waiting.splice(0, this.options.maxBatch);
     this.running = true;
@@ -48,6 +49,16 @@ export class TextBatcher {
       // Whatever arrived meanwhile has already waited at least one batch: run it now.
       if (this.waiting.length > 0) this.flush();
     });
+  }
+
+  private schedule(flush: () => void): () => void {
+    // No window: the texts that arrived in this turn of the event loop (a 0 ms timer waits at least 1 ms).
+    if (this.options.windowMs === 0) {
+      const immediate = setImmediate(flush);
+      return () => clearImmediate(immediate);
+    }
+    const timer = setTimeout(flush, this.options.windowMs);
+    return () => clearTimeout(timer);
   }
 
   private async run(batch: Waiting[]): Promise<void> {

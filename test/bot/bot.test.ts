@@ -52,9 +52,9 @@ describe('the bot over the real model and embedded store', () => {
       width: contactSheetSize(3).width,
       height: contactSheetSize(3).height,
     });
-    // The top images go along as their thumbnails (WebP), named after the images.
-    expect(reply.images.map((i) => i.name)).toEqual(names(reply).map((n) => n.replace(/\.jpg$/, '.webp')));
-    expect(reply.images.every((i) => i.contentType === 'image/webp')).toBe(true);
+    // The top images go along as their thumbnails (JPEG), named after the images.
+    expect(reply.images.map((i) => i.name)).toEqual(names(reply).map((n) => n.replace(/\.\w+$/, '.jpg')));
+    expect(reply.images.every((i) => i.contentType === 'image/jpeg')).toBe(true);
     expect(reply.cursor).toBeDefined();
   });
 

@@ -97,12 +97,12 @@ describe('rate limits and the inference queue', () => {
     expect(kinds([await help('a'), await help('a')])).toEqual(['text', 'text']);
     expect(await help('a')).toEqual({
       kind: 'error',
-      text: 'You are sending requests faster than allowed. Try again in 30 s.',
+      text: 'You are sending requests faster than allowed. Try again in 60 s.',
     });
     expect((await help('b')).kind).toBe('text');
     expect(await help('c')).toEqual({
       kind: 'error',
-      text: 'Everyone here together is sending requests faster than allowed. Try again in 20 s.',
+      text: 'Everyone here together is sending requests faster than allowed. Try again in 60 s.',
     });
     // Another tenant has its own budget.
     expect((await test.bot.handle(requestFrom('help', {}, { tenant: 'guild-2' }))).kind).toBe('text');

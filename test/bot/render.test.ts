@@ -51,32 +51,58 @@ describe('contact sheet', () => {
 });
 
 describe('attachments', () => {
-  it('sends a stored thumbnail as a WebP named after the image, when it fits the upload limit', async () => {
+  it('sends a stored thumbnail as a JPEG named after the image, when it fits the upload limit', async () => {
     const thumbnail = await makeThumbnail(
-      'photo-china.jpg',
+      'photo-china.png',
       await readFile(path.join(images, 'photo-china.jpg')),
     );
-    const attachment = thumbnailAttachment(thumbnail, 'photo-china.jpg', 1024 * 1024);
-    expect(attachment).toMatchObject({ name: 'photo-china.webp', contentType: 'image/webp' });
+    const attachment = thumbnailAttachment(thumbnail, 'photo-china.png', 1024 * 1024);
+    expect(attachment).toMatchObject({ name: 'photo-china.jpg', contentType: 'image/jpeg' });
     expect(attachment?.bytes.equals(thumbnail)).toBe(true);
-    expect(thumbnailAttachment(thumbnail, 'photo-china.jpg', thumbnail.length - 1)).toBeUndefined();
+    expect(thumbnailAttachment(thumbnail, 'photo-china.png', thumbnail.length - 1)).toBeUndefined();
+  });
+
+  it('sends a thumbnail stored before (320 px WebP) as the WebP it is', async () => {
+    const old = await sharp(path.join(images, 'photo-china.jpg')).resize(320).webp().toBuffer();
+    expect(thumbnailAttachment(old, 'photo-china.jpg', 1024 * 1024)).toMatchObject({
+      name: 'photo-china.webp',
+      contentType: 'image/webp',
+    });
   });
 });
 
 describe('thumbnails made at index time', () => {
-  it('are upright WebPs of at most the thumbnail edge, tens of KB, never enlarged', async () => {
+  it('are upright JPEGs of at most the thumbnail edge, a few KB, never enlarged', async () => {
     const rotated = await makeThumbnail('exif', await readFile(path.join(images, 'exif-orientation-6.jpg')));
     const original = await sharp(path.join(images, 'exif-orientation-6.jpg')).metadata();
     const meta = await sharp(rotated).metadata();
-    expect(meta.format).toBe('webp');
-    expect(Math.max(meta.width!, meta.height!)).toBeLessThanOrEqual(thumbnailEdge);
+    expect(meta.format).toBe('jpeg');
+    expect(Math.max(meta.width!, meta.height!)).toBe(thumbnailEdge);
     // Orientation 6 stores the picture on its side: the thumbnail swaps width and height back.
     expect(meta.width! > meta.height!).toBe(original.width! < original.height!);
-    expect(rotated.length).toBeLessThan(40_000);
+    expect(rotated.length).toBeLessThan(20_000);
     const tiny = await sharp(
       await makeThumbnail('tiny', await readFile(path.join(images, 'tiny-8x8.png'))),
     ).metadata();
     expect({ width: tiny.width, height: tiny.height }).toEqual({ width: 8, height: 8 });
+  });
+
+  it('draw transparent pixels on the dark grey chat clients show around images', async () => {
+    const png = await readFile(path.join(images, 'rgba-transparent.png'));
+    const thumbnail = await makeThumbnail('rgba', png);
+    const { data, info } = await sharp(thumbnail).raw().toBuffer({ resolveWithObject: true });
+    expect(info.channels).toBe(3);
+    // Where the original is fully transparent, the thumbnail is the background (JPEG-close).
+    const { data: alpha, info: at } = await sharp(png)
+      .resize(info.width, info.height, { fit: 'fill' })
+      .ensureAlpha()
+      .extractChannel(3)
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    const clear = alpha.findIndex((a, i) => a === 0 && i % at.width > 2 && i % at.width < at.width - 3);
+    expect(clear).toBeGreaterThanOrEqual(0);
+    const rgb = [...data.subarray(clear * 3, clear * 3 + 3)];
+    rgb.forEach((c, k) => expect(Math.abs(c - [32, 34, 37][k]!)).toBeLessThan(12));
   });
 
   it('refuse what cannot be decoded with an error naming the input', async () => {

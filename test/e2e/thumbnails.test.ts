@@ -77,8 +77,8 @@ describe('replies after the source folder is gone', () => {
       expect(await placeholderTiles(sheet!.bytes, count)).toEqual([]);
       expect(images).toHaveLength(4);
       for (const image of images) {
-        expect(image.contentType).toBe('image/webp');
-        expect((await sharp(image.bytes).metadata()).format).toBe('webp');
+        expect(image.contentType).toBe('image/jpeg');
+        expect((await sharp(image.bytes).metadata()).format).toBe('jpeg');
       }
     } finally {
       await stopCli(bot);

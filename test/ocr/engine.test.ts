@@ -4,8 +4,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { wordRecall } from '../../scripts/ocr-corpus/recall.js';
 import type { CorpusImage } from '../../scripts/ocr-corpus/render.js';
-import { makeThumbnailWithPixels } from '../../src/indexer/thumbnail.js';
-import { OcrEngine } from '../../src/ocr/engine.js';
+import { makeThumbnailWithPixels, thumbnailEdge } from '../../src/indexer/thumbnail.js';
+import { defaultOcrSettings, OcrEngine } from '../../src/ocr/engine.js';
 import { shrinkPixels } from '../../src/ocr/image.js';
 import { openTextReader } from '../../src/ocr/index.js';
 import { parseConfig } from '../../src/config/load.js';
@@ -91,6 +91,8 @@ describe('OCR on bad input', () => {
 
 describe('the cheap test', () => {
   it("answers the same on the indexer's thumbnail pixels as on the bytes, for every fixture", async () => {
+    // From the bytes it decodes at the thumbnail's size, so both ways see the same pixels.
+    expect(defaultOcrSettings.gateSourceSide).toBe(thumbnailEdge);
     for (const image of truth) {
       const bytes = await readFile(path.join(corpus, image.file));
       const { pixels } = await makeThumbnailWithPixels(image.file, bytes);

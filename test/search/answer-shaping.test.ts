@@ -68,6 +68,18 @@ describe('folding near-copies', () => {
       ),
     ).toHaveLength(2);
   });
+
+  it('stops after the hits asked for, with the copies folding all of them would give those hits', () => {
+    const axes = (i: number) => unit(...Array.from({ length: 8 }, (_, k) => (k === i % 8 ? 1 : 0.01 * k)));
+    // Eight directions, each appearing three times down the ranking: every later one is a copy of an earlier.
+    const ranked = Array.from({ length: 24 }, (_, i) => ({ item: `${i}`, vector: axes(i) }));
+    const all = foldNearCopies(ranked, 0.97);
+    expect(all).toHaveLength(8);
+    expect(all[0]).toEqual({ item: '0', nearCopies: ['8', '16'] });
+    for (const keep of [1, 3, 8, 20]) {
+      expect(foldNearCopies(ranked, 0.97, keep)).toEqual(all.slice(0, keep));
+    }
+  });
 });
 
 describe('the relevance cut', () => {
