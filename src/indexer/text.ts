@@ -1,9 +1,7 @@
-import { createHash } from 'node:crypto';
-import PQueue from 'p-queue';
 import type { GateVerdict, OcrResult, RawPixels } from '../ocr/types.js';
 import type { ImageMeta, TextUpdate, VectorStore } from '../store/types.js';
-import { InputError } from '../util/errors.js';
 import type { Logger } from '../util/log.js';
+import { batchedWrites, currentBytes, eachBounded, reasonOf } from './document-pass.js';
 import type { Membership } from './membership.js';
 import type { ProgressTracker } from './progress.js';
 import type { IndexFailure, TextReport } from './types.js';
@@ -47,16 +45,12 @@ export async function readTexts(pass: TextPass): Promise<TextReport> {
   const report: TextReport = { read: 0, withText: 0, passedOver: 0, downscaled: 0, failed: [] };
   if (todo.length === 0) return report;
   progress.restart('reading text', todo.length);
-  let pending: TextUpdate[] = [];
-  const flush = async () => {
-    const batch = pending;
-    pending = [];
+  const writes = batchedWrites(writeBatch, async (batch: TextUpdate[]) => {
     const result = await store.setText(batch);
     for (const failure of result.failed)
       report.failed.push({ input: failure.image_id, reason: failure.reason });
-  };
-  const queue = new PQueue({ concurrency });
-  const readOne = async (doc: ImageMeta) => {
+  });
+  const stopped = await eachBounded(todo, concurrency, async (doc) => {
     pass.signal?.throwIfAborted();
     const outcome = await readDocument(reader, doc, membership);
     if (!('result' in outcome)) {
@@ -70,57 +64,37 @@ export async function readTexts(pass: TextPass): Promise<TextReport> {
     if (result.text !== '') report.withText++;
     if (result.readAt && result.readAt.width * result.readAt.height < doc.width * doc.height)
       report.downscaled++;
-    pending.push({
+    await writes.add({
       image_id: doc.image_id,
       sha256: doc.sha256,
       text: result.text,
       text_confidence: Number(result.confidence.toFixed(4)),
       text_by: reader.modelId,
     });
-    if (pending.length >= writeBatch) await flush();
     progress.settle({ failed: false });
-  };
-  let stopped: unknown;
-  for (const doc of todo) {
-    await queue.onSizeLessThan(concurrency);
-    if (stopped !== undefined) break;
-    queue.add(() => readOne(doc)).catch((error: unknown) => (stopped ??= error));
-  }
-  await queue.onIdle();
+  });
   // What was read before a store failure or a cancel is kept: the next run reads only the rest.
-  if (pending.length > 0) await flush();
+  await writes.flush();
   if (stopped !== undefined) throw stopped;
   pass.logger?.debug('read the text in images', { ...report, failed: report.failed.length });
   return report;
 }
 
 /**
- * Reads one document's text from any of its keys that still has its content. A content no key holds any
- * more (changed since the run read it) is left for the next run, unreported.
+ * Reads one document's text from any of its keys that still has its content (currentBytes); a content no key
+ * holds any more is left for the next run, unreported.
  */
 async function readDocument(
   reader: TextReader,
   doc: ImageMeta,
   membership: Membership,
 ): Promise<{ result: OcrResult } | { failure?: IndexFailure }> {
-  const members = membership.groups.get(doc.sha256)?.members ?? [];
-  for (const member of members) {
-    if (member.pinned || !member.item) continue;
-    let bytes: Buffer;
-    try {
-      bytes = await member.item.bytes();
-    } catch {
-      continue;
-    }
-    if (createHash('sha256').update(bytes).digest('hex') !== doc.sha256) continue;
-    try {
-      return { result: await reader.read(member.key, bytes) };
-    } catch (error) {
-      const reason = error instanceof InputError ? error.reason : (error as Error).message;
-      return {
-        failure: { input: member.key, reason: `text not read (${reason}); still found by what it shows` },
-      };
-    }
+  const current = await currentBytes(doc, membership);
+  if (!current) return {};
+  try {
+    return { result: await reader.read(current.key, current.bytes) };
+  } catch (error) {
+    const reason = `text not read (${reasonOf(error)}); still found by what it shows`;
+    return { failure: { input: current.key, reason } };
   }
-  return {};
 }

@@ -1,8 +1,6 @@
-import { createHash } from 'node:crypto';
-import PQueue from 'p-queue';
 import type { ImageMeta, ThumbnailUpdate, VectorStore } from '../store/types.js';
-import { InputError } from '../util/errors.js';
 import type { Logger } from '../util/log.js';
+import { batchedWrites, currentBytes, eachBounded, reasonOf } from './document-pass.js';
 import type { Membership } from './membership.js';
 import type { ProgressTracker } from './progress.js';
 import { makeThumbnail } from './thumbnail.js';
@@ -64,10 +62,7 @@ export async function makeThumbnails(pass: ThumbnailPass): Promise<ThumbnailRepo
   report.made = total();
   if (todo.length === 0) return report;
   progress.restart('making thumbnails', todo.length);
-  let pending: ThumbnailUpdate[] = [];
-  const flush = async () => {
-    const batch = pending;
-    pending = [];
+  const writes = batchedWrites(writeBatch, async (batch: ThumbnailUpdate[]) => {
     const result = await store.setThumbnails(batch);
     const refused = new Set(result.failed.map((f) => f.image_id));
     for (const failure of result.failed)
@@ -77,9 +72,8 @@ export async function makeThumbnails(pass: ThumbnailPass): Promise<ThumbnailRepo
       for (const u of batch) if (!refused.has(u.image_id)) made.add(u.image_id);
     } else madeUncounted += result.written;
     report.made = total();
-  };
-  const queue = new PQueue({ concurrency });
-  const makeOne = async (doc: ImageMeta) => {
+  });
+  let stopped = await eachBounded(todo, concurrency, async (doc) => {
     pass.signal?.throwIfAborted();
     const outcome = await thumbnailOf(doc, membership);
     if ('failure' in outcome || !outcome.bytes) {
@@ -87,19 +81,11 @@ export async function makeThumbnails(pass: ThumbnailPass): Promise<ThumbnailRepo
       progress.settle({ failed: 'failure' in outcome });
       return;
     }
-    pending.push({ image_id: doc.image_id, sha256: doc.sha256, bytes: outcome.bytes });
-    if (pending.length >= writeBatch) await flush();
+    await writes.add({ image_id: doc.image_id, sha256: doc.sha256, bytes: outcome.bytes });
     progress.settle({ failed: false });
-  };
-  let stopped: unknown;
-  for (const doc of todo) {
-    await queue.onSizeLessThan(concurrency);
-    if (stopped !== undefined) break;
-    queue.add(() => makeOne(doc)).catch((error: unknown) => (stopped ??= error));
-  }
-  await queue.onIdle();
+  });
   try {
-    if (stopped === undefined && pending.length > 0) await flush();
+    if (stopped === undefined) await writes.flush();
   } catch (error) {
     stopped = error;
   }
@@ -127,28 +113,18 @@ async function lacking(store: VectorStore, docs: ImageMeta[]): Promise<ImageMeta
 }
 
 /**
- * One document's thumbnail from any of its keys that still has its content. A content no key holds any more
- * (changed since the run read it) is left for the next run, unreported.
+ * One document's thumbnail from any of its keys that still has its content (currentBytes); a content no key
+ * holds any more is left for the next run, unreported.
  */
 async function thumbnailOf(
   doc: ImageMeta,
   membership: Membership,
 ): Promise<{ bytes?: Buffer } | { failure: IndexFailure }> {
-  for (const member of membership.groups.get(doc.sha256)?.members ?? []) {
-    if (member.pinned || !member.item) continue;
-    let bytes: Buffer;
-    try {
-      bytes = await member.item.bytes();
-    } catch {
-      continue;
-    }
-    if (createHash('sha256').update(bytes).digest('hex') !== doc.sha256) continue;
-    try {
-      return { bytes: await makeThumbnail(member.key, bytes) };
-    } catch (error) {
-      const reason = error instanceof InputError ? error.reason : (error as Error).message;
-      return { failure: { input: member.key, reason: `${reason}; replies show its name instead` } };
-    }
+  const current = await currentBytes(doc, membership);
+  if (!current) return {};
+  try {
+    return { bytes: await makeThumbnail(current.key, current.bytes) };
+  } catch (error) {
+    return { failure: { input: current.key, reason: `${reasonOf(error)}; replies show its name instead` } };
   }
-  return {};
 }
