@@ -1,21 +1,17 @@
 // Every node of the cluster dies, then all come back: the bot says search is unavailable (fast, no hang)
 // while they are down, and answers again by itself once they are back, on the data they had.
-import type { Client } from '@elastic/elasticsearch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { unavailableText } from '../../src/bot/errors.js';
-import { openStore } from '../../src/store/open.js';
-import { createTestBot, indexFolder, photoFolder, requestFrom, type TestBot } from '../helpers/bot.js';
-import { dropIndices, uniqueAlias } from '../store/elasticsearch-support.js';
-import { clusterClient, clusterUrl, healCluster, killNode, nodeNumbers } from './cluster.js';
-import { answering, findWithoutImages } from './load.js';
+import { requestFrom, type TestBot } from '../helpers/bot.js';
+import { uniqueAlias } from '../store/elasticsearch-support.js';
+import { healCluster, killNode, nodeNumbers } from './cluster.js';
+import { clusterSearchBot, type ClusterSearchBot } from './load.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('cluster: all nodes down, then back', () => {
-  const alias = uniqueAlias();
-  let admin: Client;
+  let searching: ClusterSearchBot;
   let test: TestBot;
-  let photos: { dir: string; remove(): Promise<void> };
   const find = requestFrom('find', { text: 'a cat' });
   const timedFind = async () => {
     const started = Date.now();
@@ -24,30 +20,12 @@ describe('cluster: all nodes down, then back', () => {
   };
 
   beforeAll(async () => {
-    admin = clusterClient();
-    test = await createTestBot({
-      env: {
-        LOOKALIKE_STORE: 'elasticsearch',
-        ELASTICSEARCH_URL: clusterUrl(),
-        LOOKALIKE_INDEX: alias,
-        LOOKALIKE_RATE_PER_USER_PER_MINUTE: '100000',
-      },
-      store: openStore,
-      commands: [findWithoutImages],
-    });
-    photos = await photoFolder();
-    await indexFolder(test, photos.dir);
-    await admin.indices.refresh({ index: alias });
-    await admin.cluster.health({ index: alias, wait_for_status: 'green', timeout: '60s' });
-    await answering(test, find);
+    searching = await clusterSearchBot(uniqueAlias(), find);
+    test = searching.test;
   });
 
   afterAll(async () => {
-    await healCluster();
-    await test?.close();
-    await photos?.remove();
-    await dropIndices(admin, alias);
-    await admin?.close();
+    await searching?.close();
   });
 
   it('says search is unavailable, then recovers by itself', async () => {

@@ -1,8 +1,13 @@
-// A steady stream of searches through the real bot, recording how each one ended and how long it took.
+// A bot searching an index of the photo fixtures on the cluster, and a steady stream of searches through it,
+// recording how each one ended and how long it took.
+import type { Client } from '@elastic/elasticsearch';
 import { find } from '../../commands/find.js';
 import type { Command } from '../../src/bot/command.js';
 import type { Bot, CommandRequest, Reply } from '../../src/bot/types.js';
-import type { TestBot } from '../helpers/bot.js';
+import { openStore } from '../../src/store/open.js';
+import { createTestBot, indexFolder, photoFolder, type TestBot } from '../helpers/bot.js';
+import { dropIndices } from '../store/elasticsearch-support.js';
+import { clusterClient, clusterUrl, healCluster } from './cluster.js';
 
 /**
  * `/find` as the bot runs it (gates, queue, text embedding, kNN on the cluster, error replies) but answering
@@ -24,6 +29,54 @@ export const findWithoutImages: Command = {
     };
   },
 };
+
+export interface ClusterSearchBot {
+  admin: Client;
+  test: TestBot;
+  /** Heals the cluster, then removes the bot, the photos and the index. */
+  close(): Promise<void>;
+}
+
+/**
+ * A bot (without rate limits) that answers `find` with findWithoutImages from `alias`, a new index of the photo
+ * fixtures on the cluster: returned once the index is green and a search has answered.
+ */
+export async function clusterSearchBot(
+  alias: string,
+  find: CommandRequest,
+  store: typeof openStore = openStore,
+): Promise<ClusterSearchBot> {
+  const admin = clusterClient();
+  const test = await createTestBot({
+    env: {
+      LOOKALIKE_STORE: 'elasticsearch',
+      ELASTICSEARCH_URL: clusterUrl(),
+      LOOKALIKE_INDEX: alias,
+      LOOKALIKE_RATE_PER_USER_PER_MINUTE: '100000',
+      LOOKALIKE_RATE_PER_TENANT_PER_MINUTE: '100000',
+    },
+    store,
+    commands: [findWithoutImages],
+  });
+  const photos = await photoFolder();
+  const close = async () => {
+    await healCluster();
+    await test.close();
+    await photos.remove();
+    await dropIndices(admin, alias);
+    await admin.close();
+  };
+  try {
+    await indexFolder(test, photos.dir);
+    await admin.indices.refresh({ index: alias });
+    await admin.cluster.health({ index: alias, wait_for_status: 'green', timeout: '60s' });
+    await answering(test, find);
+  } catch (error) {
+    await close();
+    throw error;
+  }
+  return { admin, test, close };
+}
 
 /**
  * Asks once a second until a search answers (at most `withinMs`): the first searches on a new index, or on

@@ -4,11 +4,9 @@ import type { Client } from '@elastic/elasticsearch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { unavailableText } from '../../src/bot/errors.js';
 import { openStore } from '../../src/store/open.js';
-import { createTestBot, indexFolder, photoFolder, requestFrom, type TestBot } from '../helpers/bot.js';
-import { dropIndices, uniqueAlias } from '../store/elasticsearch-support.js';
+import { requestFrom, type TestBot } from '../helpers/bot.js';
+import { uniqueAlias } from '../store/elasticsearch-support.js';
 import {
-  clusterClient,
-  clusterUrl,
   healCluster,
   killNode,
   masterNode,
@@ -17,7 +15,14 @@ import {
   startNode,
   type NodeNumber,
 } from './cluster.js';
-import { answering, findWithoutImages, searchLoad, summary, timeline, type Outcome } from './load.js';
+import {
+  clusterSearchBot,
+  searchLoad,
+  summary,
+  timeline,
+  type ClusterSearchBot,
+  type Outcome,
+} from './load.js';
 
 const perSecond = 20;
 /**
@@ -60,38 +65,19 @@ const loggedFailures = (lines: string[]) =>
 
 describe('cluster: a node killed while searches run', () => {
   const alias = uniqueAlias();
+  let searching: ClusterSearchBot;
   let admin: Client;
   let test: TestBot;
-  let photos: { dir: string; remove(): Promise<void> };
   const find = requestFrom('find', { text: 'a cat' });
   const storeFailuresMs: number[] = [];
 
   beforeAll(async () => {
-    admin = clusterClient();
-    test = await createTestBot({
-      env: {
-        LOOKALIKE_STORE: 'elasticsearch',
-        ELASTICSEARCH_URL: clusterUrl(),
-        LOOKALIKE_INDEX: alias,
-        LOOKALIKE_RATE_PER_USER_PER_MINUTE: '100000',
-        LOOKALIKE_RATE_PER_TENANT_PER_MINUTE: '100000',
-      },
-      store: timingFailures(openStore, storeFailuresMs),
-      commands: [findWithoutImages],
-    });
-    photos = await photoFolder();
-    await indexFolder(test, photos.dir);
-    await admin.indices.refresh({ index: alias });
-    await admin.cluster.health({ index: alias, wait_for_status: 'green', timeout: '60s' });
-    await answering(test, find);
+    searching = await clusterSearchBot(alias, find, timingFailures(openStore, storeFailuresMs));
+    ({ admin, test } = searching);
   });
 
   afterAll(async () => {
-    await healCluster();
-    await test?.close();
-    await photos?.remove();
-    await dropIndices(admin, alias);
-    await admin?.close();
+    await searching?.close();
   });
 
   /**

@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import type { RunningCli } from '../helpers/cli.js';
+import { isolatedEnv, startCli, waitForOutput, type RunningCli } from '../helpers/cli.js';
 // A strict reader of the Prometheus text exposition format (version 0.0.4): every line must be a HELP, a TYPE
 // or a sample of a family declared before it, with valid names, escaped label values and float values; any
 // other line fails the test that scrapes it. (The one parser on npm drops histogram counts and labels.)
@@ -74,6 +74,20 @@ export function valueOf(exposition: Exposition, name: string, labels: Record<str
     (s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v),
   );
   return match?.value ?? 0;
+}
+
+/**
+ * `lookalike start` as users run it, configured by `env` with its ops listener on a free port: once it prints
+ * `ready`, the running bot and the listener's address.
+ */
+export async function startWithOps(
+  dataDir: string,
+  env: Record<string, string>,
+  ready: RegExp,
+): Promise<{ bot: RunningCli; base: string }> {
+  const bot = startCli(['start'], isolatedEnv(dataDir, { ...env, LOOKALIKE_HTTP_PORT: '0' }), 5 * 60_000);
+  await waitForOutput(bot, ready);
+  return { bot, base: opsUrl(bot) };
 }
 
 /** The ops listener's address, from its "ops listener ready" log line (the port was 0: any free one). */

@@ -5,12 +5,12 @@
 // reconnect is counted in /metrics.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers/bot.js';
-import { isolatedEnv, startCli, stopCli, waitForOutput, type RunningCli } from '../helpers/cli.js';
+import { stopCli, waitForOutput, type RunningCli } from '../helpers/cli.js';
 import { FakeDiscord } from '../discord/fake-discord/index.js';
 import { discordEnv, fakeGuild, token } from '../discord/harness.js';
 import { FakeSlack } from '../slack/fake-slack/index.js';
 import { appToken, botToken, team } from '../slack/harness.js';
-import { opsUrl, scrape, valueOf } from './prometheus.js';
+import { scrape, startWithOps, valueOf } from './prometheus.js';
 
 interface Readiness {
   status: number;
@@ -54,13 +54,11 @@ describe('/readyz and the Discord gateway dropping and coming back', () => {
 
   beforeAll(async () => {
     fake = await FakeDiscord.start({ token, guilds: [guild], heartbeatIntervalMs: 1000 });
-    bot = startCli(
-      ['start'],
-      isolatedEnv(data.dir, { ...discordEnv(fake, guild.roles[1]!.id), LOOKALIKE_HTTP_PORT: '0' }),
-      5 * 60_000,
-    );
-    await waitForOutput(bot, /discord: connected/);
-    base = opsUrl(bot);
+    ({ bot, base } = await startWithOps(
+      data.dir,
+      discordEnv(fake, guild.roles[1]!.id),
+      /discord: connected/,
+    ));
   }, 120_000);
   afterAll(async () => {
     if (bot) await stopCli(bot);
@@ -124,20 +122,17 @@ describe('/readyz and the Slack Socket Mode connection dropping and coming back'
 
   beforeAll(async () => {
     fake = await FakeSlack.start({ botToken, appToken, teams: [team], channels: [] });
-    bot = startCli(
-      ['start'],
-      isolatedEnv(data.dir, {
+    ({ bot, base } = await startWithOps(
+      data.dir,
+      {
         SLACK_BOT_TOKEN: botToken,
         SLACK_APP_TOKEN: appToken,
         SLACK_API_URL: fake.apiUrl,
-        LOOKALIKE_HTTP_PORT: '0',
         ...fake.files.env,
-      }),
-      5 * 60_000,
-    );
-    await waitForOutput(bot, /Slack bot connected/);
+      },
+      /Slack bot connected/,
+    ));
     await fake.socket.whenConnected();
-    base = opsUrl(bot);
   }, 120_000);
   afterAll(async () => {
     if (bot) await stopCli(bot);

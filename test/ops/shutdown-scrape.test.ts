@@ -6,11 +6,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Agent, request } from 'undici';
 import { tempDir } from '../helpers/bot.js';
-import { isolatedEnv, startCli, stopCli, waitForOutput, type RunningCli } from '../helpers/cli.js';
+import { stopCli, waitForOutput, type RunningCli } from '../helpers/cli.js';
 import { FakeDiscord } from '../discord/fake-discord/index.js';
 import { chatInput } from '../discord/fake-discord/payloads.js';
 import { discordEnv, fakeGuild, people, token } from '../discord/harness.js';
-import { opsUrl, parseExposition } from './prometheus.js';
+import { parseExposition, startWithOps } from './prometheus.js';
 
 const guild = fakeGuild('Shutdown club');
 let fake: FakeDiscord;
@@ -23,13 +23,7 @@ const scraper = new Agent({ connections: 1, keepAliveTimeout: 60_000 });
 beforeAll(async () => {
   fake = await FakeDiscord.start({ token, guilds: [guild], heartbeatIntervalMs: 1000 });
   data = await tempDir();
-  bot = startCli(
-    ['start'],
-    isolatedEnv(data.dir, { ...discordEnv(fake, guild.roles[1]!.id), LOOKALIKE_HTTP_PORT: '0' }),
-    5 * 60_000,
-  );
-  await waitForOutput(bot, /discord: connected/);
-  base = opsUrl(bot);
+  ({ bot, base } = await startWithOps(data.dir, discordEnv(fake, guild.roles[1]!.id), /discord: connected/));
 }, 120_000);
 afterAll(async () => {
   if (bot) await stopCli(bot);
