@@ -1,12 +1,10 @@
 // A bot started with another model than its index holds: it serves the index with the index's own model, and an
 // admin's `/reindex full` switches the index and the bot's model together while members keep searching.
-import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { commands } from '../../commands/index.js';
 import { createBot } from '../../src/bot/create.js';
 import type { Bot, Reply } from '../../src/bot/types.js';
 import type { IndexReport } from '../../src/indexer/types.js';
-import { createEmbedder } from '../../src/model/index.js';
 import type { Embedder } from '../../src/model/types.js';
 import { openStore } from '../../src/store/open.js';
 import type { VectorStore } from '../../src/store/types.js';
@@ -19,16 +17,9 @@ import {
   testConfig,
   tinyModelDir,
 } from '../helpers/bot.js';
+import { openClipDir, tinyEmbedder } from '../model/helpers/fixtures.js';
 
-const openClipDir = path.resolve(import.meta.dirname, '../fixtures/open-clip/clip');
-const embedderAt = (modelDir: string) =>
-  createEmbedder({
-    modelDir,
-    precision: 'fp32',
-    threads: 1,
-    limits: { maxBytes: 50_000_000, maxPixels: 100_000_000 },
-    batchSize: 4,
-  });
+const embedderAt = (modelDir: string) => tinyEmbedder({ modelDir, batchSize: 4 });
 
 describe('a model switch from chat', () => {
   let data: Awaited<ReturnType<typeof tempDir>>;

@@ -6,25 +6,16 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { indexSource } from '../../src/indexer/index-source.js';
 import { switchModel, type SwitchTarget } from '../../src/indexer/switch-model.js';
-import { createEmbedder } from '../../src/model/index.js';
 import type { Embedder } from '../../src/model/types.js';
 import { ActiveModel } from '../../src/search/active-model.js';
 import { folderSourceId, openFolderSource } from '../../src/sources/folder.js';
 import type { ImageMeta } from '../../src/store/types.js';
 import { InputError } from '../../src/util/errors.js';
 import { fixtureImagesDir, photoNames, tempDir, tinyModelDir } from '../helpers/bot.js';
+import { openClipDir, tinyEmbedder } from '../model/helpers/fixtures.js';
 import { openTestStore, type Backend, type TestStore } from './helpers/stores.js';
 
-const openClipDir = path.resolve(import.meta.dirname, '../fixtures/open-clip/clip');
-
-const embedderAt = (modelDir: string) =>
-  createEmbedder({
-    modelDir,
-    precision: 'fp32',
-    threads: 1,
-    limits: { maxBytes: 50_000_000, maxPixels: 100_000_000 },
-    batchSize: 4,
-  });
+const embedderAt = (modelDir: string) => tinyEmbedder({ modelDir, batchSize: 4 });
 
 /** Two folders of photos: shared ones (tenant `*`) and a guild's. */
 const folders = [

@@ -10,7 +10,7 @@ import { catalogModel, clipFiles } from '../../src/model/catalog.js';
 import { fetchHubFiles } from '../../src/model/hub.js';
 import { openEmbedder } from '../../src/model/index.js';
 import { isolatedEnv, runCli } from '../helpers/cli.js';
-import { clipDir, fixtures, tempFolder } from './helpers/fixtures.js';
+import { clipDir, fixtures, openClipDir, tempFolder } from './helpers/fixtures.js';
 import { startHubServer, type HubServer, type HubServerOptions } from './helpers/hub-server.js';
 
 const repo = 'owner/tiny-clip';
@@ -35,7 +35,7 @@ afterEach(async () => {
 
 async function serve(options: Partial<HubServerOptions> = {}) {
   hub = await startHubServer({
-    repos: { [repo]: clipDir, [openAiRepo]: clipDir, [laionRepo]: path.join(fixtures, 'open-clip', 'clip') },
+    repos: { [repo]: clipDir, [openAiRepo]: clipDir, [laionRepo]: openClipDir },
     ...options,
   });
   return hub;

@@ -8,6 +8,8 @@ import type { Embedder } from '../../../src/model/types.js';
 export const fixtures = path.resolve(import.meta.dirname, '../../fixtures');
 export const clipDir = path.join(fixtures, 'tiny-clip');
 export const multilingualDir = path.join(fixtures, 'tiny-multilingual');
+/** The tiny open_clip model (128 dims), beside the tiny CLIP one (512): two models of other dims. */
+export const openClipDir = path.join(fixtures, 'open-clip/clip');
 
 export interface ExpectedImage {
   file: string;
