@@ -20,24 +20,33 @@ export interface RowTest {
 }
 
 /**
- * Authors and formats as small integers, for every block of the process: a filtered scan compares numbers in
- * typed columns instead of reading an object per row (5-10x faster at 100k rows: bench/scale-100k.md). 0 is
- * "none"; the table only grows, by the distinct values seen.
+ * Authors and formats as small integers, shared by the blocks of one vector table: a filtered scan compares
+ * numbers in typed columns instead of reading an object per row (5-10x faster at 100k rows:
+ * bench/scale-100k.md). 0 is "none". The table grows by the distinct values its store has seen and goes with it.
  */
-const codes = new Map<string, number>();
-const names: (string | undefined)[] = [undefined];
-const codeOf = (value: string | undefined): number => {
-  if (value === undefined) return 0;
-  let code = codes.get(value);
-  if (code === undefined) {
-    code = names.push(value) - 1;
-    codes.set(value, code);
+export class FactCodes {
+  private readonly codes = new Map<string, number>();
+  private readonly names: (string | undefined)[] = [undefined];
+
+  codeOf(value: string | undefined): number {
+    if (value === undefined) return 0;
+    let code = this.codes.get(value);
+    if (code === undefined) {
+      code = this.names.push(value) - 1;
+      this.codes.set(value, code);
+    }
+    return code;
   }
-  return code;
-};
-/** The codes of the values, leaving out those never stored (no row can hold them). */
-const knownCodes = (values: readonly string[] | undefined): Set<number> | undefined =>
-  values && new Set(values.flatMap((v) => (codes.has(v) ? [codes.get(v)!] : [])));
+
+  nameOf(code: number): string | undefined {
+    return this.names[code];
+  }
+
+  /** The codes of the values, leaving out those never stored (no row can hold them). */
+  known(values: readonly string[] | undefined): Set<number> | undefined {
+    return values && new Set(values.flatMap((v) => (this.codes.has(v) ? [this.codes.get(v)!] : [])));
+  }
+}
 
 /** Blocks at least this large are scanned with several threads (thread start-up costs ~50 µs). */
 const parallelRows = 20_000;
@@ -59,7 +68,10 @@ export class Block {
   private dates: Float64Array;
   private readonly rowOf = new Map<string, number>();
 
-  constructor(private readonly dims: number) {
+  constructor(
+    private readonly dims: number,
+    private readonly codes: FactCodes,
+  ) {
     this.matrix = new Float32Array(initialRows * dims);
     this.authors = new Int32Array(initialRows);
     this.formats = new Int32Array(initialRows);
@@ -88,8 +100,8 @@ export class Block {
   }
 
   private setFacts(row: number, facts: RowFacts): void {
-    this.authors[row] = codeOf(facts.author);
-    this.formats[row] = codeOf(facts.format);
+    this.authors[row] = this.codes.codeOf(facts.author);
+    this.formats[row] = this.codes.codeOf(facts.format);
     this.dates[row] = facts.date ?? Number.NaN;
   }
 
@@ -129,7 +141,9 @@ export class Block {
   factsOf(id: string): RowFacts | undefined {
     const row = this.rowOf.get(id);
     if (row === undefined) return undefined;
-    const [author, format, date] = [names[this.authors[row]!], names[this.formats[row]!], this.dates[row]!];
+    const author = this.codes.nameOf(this.authors[row]!);
+    const format = this.codes.nameOf(this.formats[row]!);
+    const date = this.dates[row]!;
     return {
       ...(author !== undefined && { author }),
       ...(format !== undefined && { format }),
@@ -193,8 +207,8 @@ export class Block {
 
   /** The test over this block's columns: integer and number compares only. A row without a date fails a range. */
   private allows(test: RowTest): (row: number) => boolean {
-    const authors = knownCodes(test.authors);
-    const formats = knownCodes(test.formats);
+    const authors = this.codes.known(test.authors);
+    const formats = this.codes.known(test.formats);
     const from = test.dates?.from ?? -Infinity;
     const until = test.dates?.until ?? Infinity;
     const dated = test.dates !== undefined;

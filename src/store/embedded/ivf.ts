@@ -1,5 +1,5 @@
 import { exactSearch, MetricKind } from 'usearch';
-import { Block, dotAt, type RowFacts, type RowTest, type Scored } from './block.js';
+import { Block, dotAt, type FactCodes, type RowFacts, type RowTest, type Scored } from './block.js';
 import type { NearestCentre } from './nearest-centre.js';
 
 /** How the embedded store searches a large partition approximately (bench/scale-embedded.md measured these). */
@@ -36,8 +36,9 @@ export class IvfIndex {
     readonly dims: number,
     /** The partition's size when the centres were trained: retrained once it has grown 4x. */
     readonly trainedRows: number,
+    codes: FactCodes,
   ) {
-    this.lists = Array.from({ length: centres.length / dims }, () => new Block(dims));
+    this.lists = Array.from({ length: centres.length / dims }, () => new Block(dims, codes));
   }
 
   get size(): number {

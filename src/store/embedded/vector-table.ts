@@ -1,6 +1,6 @@
 import type { DocFilter, TenantScope } from '../types.js';
 import { tenantsOf } from '../tenants.js';
-import { Block, type RowFacts, type RowTest, type Scored } from './block.js';
+import { Block, FactCodes, type RowFacts, type RowTest, type Scored } from './block.js';
 import { defaultAnnSettings, IvfIndex, listCountFor, trainCentres, type AnnSettings } from './ivf.js';
 import { NearestCentre } from './nearest-centre.js';
 
@@ -32,8 +32,9 @@ class Partition {
   constructor(
     readonly place: Placement,
     private readonly dims: number,
+    private readonly codes: FactCodes,
   ) {
-    this.storage = new Block(dims);
+    this.storage = new Block(dims, codes);
   }
 
   get rows(): number {
@@ -98,7 +99,7 @@ class Partition {
       for (let i = 0; i < sampleRows; i++)
         storage.copyInto(ids[Math.floor((i * rows) / sampleRows)]!, sample, i * dims);
       const centres = await trainCentres(sample, dims, lists, nearest, seededRandom(rows));
-      const index = new IvfIndex(centres, dims, rows);
+      const index = new IvfIndex(centres, dims, rows, this.codes);
       for (let start = 0; start < rows; start += buildStepRows) {
         if (!live()) return;
         // Copied in one synchronous step, so each id's vector and facts belong together.
@@ -154,6 +155,7 @@ export class VectorTable {
   private readonly tenants = new Map<string, Map<string, Partition>>();
   private readonly located = new Map<string, Partition>();
   private readonly nearest: NearestCentre;
+  private readonly codes = new FactCodes();
   private building: Promise<void> | undefined;
   private closed = false;
 
@@ -291,7 +293,7 @@ export class VectorTable {
     if (!partitions) this.tenants.set(place.tenant, (partitions = new Map()));
     const key = placeKey(place);
     let partition = partitions.get(key);
-    if (!partition) partitions.set(key, (partition = new Partition(place, this.dims)));
+    if (!partition) partitions.set(key, (partition = new Partition(place, this.dims, this.codes)));
     return partition;
   }
 
