@@ -22,6 +22,7 @@ const benches: Record<string, string[]> = {
   embedder: ['scripts/bench/embedder.ts', '--model', model],
   indexer: ['scripts/bench/indexer.ts', '--model', model],
   'bot-load': ['scripts/bench/bot-load.ts', '--model', model],
+  memory: ['scripts/bench/memory.ts', '--model', model],
   precision: ['scripts/bench/precision.ts', '--model', model],
   'stores-embedded': ['scripts/bench/stores-embedded.ts'],
   'stores-elasticsearch': ['scripts/bench/stores-elasticsearch.ts'],
