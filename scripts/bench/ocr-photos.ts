@@ -16,8 +16,13 @@ import { parseConfig } from '../../src/config/load.js';
 import { indexSource } from '../../src/indexer/index-source.js';
 import { makeThumbnail, makeThumbnailWithPixels, thumbnailEdge } from '../../src/indexer/thumbnail.js';
 import { openEmbedder } from '../../src/model/index.js';
-import { OcrEngine } from '../../src/ocr/engine.js';
-import { detectorSize, flatShare, shrinkPixels } from '../../src/ocr/image.js';
+import { InferenceThread } from '../../src/model/inference-thread.js';
+import { sessionOptions } from '../../src/model/tower.js';
+import { detectPlanes } from '../../src/ocr/detect.js';
+import { defaultOcrSettings, OcrEngine } from '../../src/ocr/engine.js';
+import { gateCopy } from '../../src/ocr/gate-copy.js';
+import { detectorSize } from '../../src/ocr/image.js';
+import { defaultModelFiles } from '../../src/ocr/models.js';
 import { openFolderSource } from '../../src/sources/folder.js';
 import { openStore } from '../../src/store/open.js';
 import { makeCorpus } from '../ocr-corpus/make.js';
@@ -70,59 +75,85 @@ const truth: CorpusImage[] = args.corpus
   ? (JSON.parse(await readFile(path.join(corpusDir, 'truth.json'), 'utf8')) as CorpusImage[])
   : await makeCorpus(corpusDir, 40, 19);
 const engine = await OcrEngine.open({ threads: 2 });
+const { gateSide, gateThreads } = defaultOcrSettings;
+// The detector alone, with the test's threads and with two, to show what the single thread saves.
+const oneThread = await InferenceThread.open(defaultModelFiles().detector, sessionOptions(gateThreads));
+const twoThreads = await InferenceThread.open(defaultModelFiles().detector, sessionOptions(2));
 const gateLoad = loadAverage();
 const passed = new Map<string, { through: number; of: number }>();
-const parts = {
-  thumbnail: [] as number[],
-  kept: [] as number[],
-  shrink: [] as number[],
-  gate: [] as number[],
+// Wall and CPU (the whole process, every thread) per photo, for each part.
+type Part = 'thumbnail' | 'kept' | 'copy' | 'gate' | 'detector1' | 'detector2';
+const parts = new Map<Part, { wall: number[]; cpu: number[] }>();
+const timed = async <T>(part: Part | undefined, run: () => Promise<T> | T): Promise<T> => {
+  const cpu = process.cpuUsage();
+  const start = performance.now();
+  const result = await run();
+  const wall = performance.now() - start;
+  const used = process.cpuUsage(cpu);
+  if (part) {
+    const entry = parts.get(part) ?? { wall: [], cpu: [] };
+    entry.wall.push(wall);
+    entry.cpu.push((used.user + used.system) / 1000);
+    parts.set(part, entry);
+  }
+  return result;
 };
-// Every image once for the verdicts, then the photos twice more for the times.
-for (let round = 0; round < 3; round++) {
+// Every image once for the verdicts, then the photos three times more for the times.
+for (let round = 0; round < 4; round++) {
   for (const image of truth) {
     const photo = image.kind === 'no-text';
     if (round > 0 && !photo) continue;
+    const part = (name: Part) => (round > 0 ? name : undefined);
     const bytes = await readFile(path.join(corpusDir, image.file));
-    let start = performance.now();
-    await makeThumbnail(image.file, bytes);
-    const thumbnailMs = performance.now() - start;
-    start = performance.now();
-    const { pixels } = await makeThumbnailWithPixels(image.file, bytes);
-    const keptMs = performance.now() - start;
-    start = performance.now();
-    const size = detectorSize(pixels.width, pixels.height, 224);
-    flatShare(shrinkPixels(pixels, size.width, size.height));
-    const shrinkMs = performance.now() - start;
-    start = performance.now();
-    const verdict = await engine.gate(pixels);
-    const gateMs = performance.now() - start;
+    await timed(part('thumbnail'), () => makeThumbnail(image.file, bytes));
+    const { pixels } = await timed(part('kept'), () => makeThumbnailWithPixels(image.file, bytes));
+    const size = detectorSize(pixels.width, pixels.height, gateSide);
+    await timed(part('copy'), () => gateCopy(pixels, size.width, size.height));
+    const verdict = await timed(part('gate'), () => engine.gate(pixels));
+    if (round > 0) {
+      // The detector alone, on one thread as the test runs it and on two.
+      const { input } = gateCopy(pixels, size.width, size.height);
+      const again = { ...input, planes: input.planes.slice() };
+      await timed(part('detector1'), () => detectPlanes(oneThread, input));
+      await timed(part('detector2'), () => detectPlanes(twoThreads, again));
+    }
     if (round === 0) {
       const entry = passed.get(image.kind) ?? { through: 0, of: 0 };
       entry.of++;
       if (verdict.worth) entry.through++;
       passed.set(image.kind, entry);
-    } else {
-      parts.thumbnail.push(thumbnailMs);
-      parts.kept.push(keptMs);
-      parts.shrink.push(shrinkMs);
-      parts.gate.push(gateMs);
     }
   }
 }
+await oneThread.release();
+await twoThreads.release();
 await engine.close();
 const textKinds = [...passed].filter(([kind]) => kind !== 'no-text');
 const through = textKinds.reduce((n, [, e]) => n + e.through, 0);
 const withText = textKinds.reduce((n, [, e]) => n + e.of, 0);
 const corpusPhotos = passed.get('no-text') ?? { through: 0, of: 0 };
+const cost = (part: Part) => {
+  const entry = parts.get(part) ?? { wall: [], cpu: [] };
+  return `${ms(entry.wall)} wall / ${ms(entry.cpu)} CPU`;
+};
+const runs = parts.get('gate')?.wall.length ?? 0;
 say(
   '## 1. The cheap test, as the indexer runs it',
   '',
-  `On the thumbnail's pixels (${thumbnailEdge} px long side; the pipeline decodes them for the thumbnail anyway), shrunk to 224 px in JavaScript; the detector on its own thread (2 threads). Corpus: ${args.corpus ?? 'generated'}, ${truth.length} images. Load average ${gateLoad} at the start, ${loadAverage()} at the end.`,
+  `On the thumbnail's pixels (${thumbnailEdge} px long side; the pipeline decodes them for the thumbnail anyway), copied at ${gateSide} px in JavaScript straight into the detector's input while counting the flat colour; the detector in its own session with ${gateThreads} intra-op thread${gateThreads === 1 ? '' : 's'}. Corpus: ${args.corpus ?? 'generated'}, ${truth.length} images. Load average ${gateLoad} at the start, ${loadAverage()} at the end.`,
   '',
   `Images with text let through: ${through} of ${withText} (${textKinds.map(([kind, e]) => `${kind} ${e.through}/${e.of}`).join(', ')}); photos without text stopped: ${corpusPhotos.of - corpusPhotos.through} of ${corpusPhotos.of}.`,
   '',
-  `Per photo without text (medians of ${parts.gate.length} runs): the thumbnail as made without OCR ${ms(parts.thumbnail)}, with its pixels kept for the test ${ms(parts.kept)}; shrinking to 224 px and counting the flat colour ${ms(parts.shrink)}; the whole test (that, plus the detector and its boxes) ${ms(parts.gate)}.`,
+  `Per photo without text (medians of ${runs} runs; CPU is the whole process's, every thread):`,
+  '',
+  '| part | cost |',
+  '| --- | --- |',
+  `| the thumbnail as made without OCR | ${cost('thumbnail')} |`,
+  `| the thumbnail with its pixels kept for the test | ${cost('kept')} |`,
+  `| the ${gateSide} px copy in the detector's layout, with the flat-colour count | ${cost('copy')} |`,
+  `| the detector and its boxes, ${gateThreads} intra-op thread${gateThreads === 1 ? '' : 's'} (as the test runs it) | ${cost('detector1')} |`,
+  `| the detector and its boxes, 2 intra-op threads | ${cost('detector2')} |`,
+  `| the whole test (copy, detector, boxes) | ${cost('gate')} |`,
   '',
 );
 
@@ -211,4 +242,4 @@ if (!args['no-index']) {
   );
 }
 await rm(work, { recursive: true, force: true });
-await writeFile(path.join(root, args.out, 'ocr-photos.md'), `${lines.join('\n')}\n`);
+await writeFile(path.resolve(root, args.out, 'ocr-photos.md'), `${lines.join('\n')}\n`);

@@ -1,8 +1,9 @@
 import { sessionOptions } from '../model/tower.js';
 import { InferenceThread } from '../model/inference-thread.js';
 import { ServiceError } from '../util/errors.js';
-import { detectSized, detectText } from './detect.js';
-import { decodeForOcr, detectorSize, flatShare, shrinkPixels } from './image.js';
+import { detectPlanes, detectText } from './detect.js';
+import { gateCopy } from './gate-copy.js';
+import { decodeForOcr, detectorSize } from './image.js';
 import { defaultModelFiles, loadCharset, type OcrModelFiles } from './models.js';
 import { recogniseLines } from './recognise.js';
 import type { GateVerdict, OcrLine, OcrResult, RawPixels, TextBox } from './types.js';
@@ -24,7 +25,14 @@ export interface OcrSettings {
   maxPixels: number;
   /** Lines read with less mean confidence are dropped as noise (PaddleOCR's drop_score). */
   minConfidence: number;
+  /** Intra-op threads of the detector, classifier and recogniser when reading. */
   threads: number;
+  /**
+   * Intra-op threads of the cheap test's own detector session. One: its input is small, and a second thread
+   * costs more in wake-ups than it saves (about 3 ms of CPU a photo, 12 against 9, in bench/ocr-photos.md),
+   * while the indexer keeps both cores busy with CLIP anyway.
+   */
+  gateThreads: number;
 }
 
 export const defaultOcrSettings: OcrSettings = {
@@ -36,9 +44,13 @@ export const defaultOcrSettings: OcrSettings = {
   maxPixels: 268_402_689,
   minConfidence: 0.5,
   threads: 2,
+  gateThreads: 1,
 };
 
-/** Reads the text in images: PP-OCRv4 detection, line classification and recognition, each on its own thread. */
+/**
+ * Reads the text in images: PP-OCRv4 detection, line classification and recognition, each on its own thread,
+ * and the cheap test's detector on a fourth (the same model, single-threaded).
+ */
 export class OcrEngine {
   private constructor(
     readonly modelId: string,
@@ -46,6 +58,7 @@ export class OcrEngine {
       detector: InferenceThread;
       classifier: InferenceThread;
       recogniser: InferenceThread;
+      gateDetector: InferenceThread;
     },
     private readonly charset: string[],
     private readonly settings: OcrSettings,
@@ -56,9 +69,9 @@ export class OcrEngine {
     files: OcrModelFiles = defaultModelFiles(),
   ): Promise<OcrEngine> {
     const full = { ...defaultOcrSettings, ...settings };
-    const open = async (file: string) => {
+    const open = async (file: string, threads: number) => {
       try {
-        return await InferenceThread.open(file, sessionOptions(full.threads));
+        return await InferenceThread.open(file, sessionOptions(threads));
       } catch (error) {
         throw new ServiceError(
           'ocr',
@@ -68,14 +81,17 @@ export class OcrEngine {
     };
     const opened: InferenceThread[] = [];
     try {
-      for (const file of [files.detector, files.classifier, files.recogniser]) opened.push(await open(file));
-      const [detector, classifier, recogniser] = opened as [
+      for (const file of [files.detector, files.classifier, files.recogniser])
+        opened.push(await open(file, full.threads));
+      opened.push(await open(files.detector, full.gateThreads));
+      const [detector, classifier, recogniser, gateDetector] = opened as [
+        InferenceThread,
         InferenceThread,
         InferenceThread,
         InferenceThread,
       ];
       const charset = await loadCharset(files.dictionary);
-      return new OcrEngine(files.id, { detector, classifier, recogniser }, charset, full);
+      return new OcrEngine(files.id, { detector, classifier, recogniser, gateDetector }, charset, full);
     } catch (error) {
       await Promise.all(opened.map((thread) => thread.release()));
       throw error;
@@ -90,10 +106,9 @@ export class OcrEngine {
    */
   async gate(pixels: RawPixels): Promise<GateVerdict> {
     const { width, height } = detectorSize(pixels.width, pixels.height, this.settings.gateSide);
-    const small = shrinkPixels(pixels, width, height);
-    const flat = flatShare(small);
+    const { input, flat } = gateCopy(pixels, width, height);
     if (flat >= this.settings.flatShare) return { worth: true, boxes: 0, flat };
-    const boxes = (await detectSized(this.graphs.detector, small)).length;
+    const boxes = (await detectPlanes(this.graphs.gateDetector, input)).length;
     return { worth: boxes > 0, boxes, flat };
   }
 
