@@ -264,9 +264,9 @@ if (!args['no-index']) {
     '',
   );
 }
-/** What is left of the extra CPU once the test is accounted for: within the noise when it is under 1 ms. */
+/** What is left of the extra CPU once the test is accounted for: within the noise when under 1 ms (or below zero). */
 function restText(rest: number): string {
-  return Math.abs(rest) < 1
+  return rest < 1
     ? `the rest, ${rest.toFixed(1)} ms, is within the noise`
     : `the rest, ${rest.toFixed(1)} ms, is outside the test (the pipeline around it, the empty text stored, the text pass; not broken down here)`;
 }
