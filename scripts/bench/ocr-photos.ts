@@ -60,7 +60,7 @@ const lines: string[] = [
   '',
   'Before (commit 59a5011, this command at load 0.8-4.5): CPU 128.8 ms per photo with OCR off, 144.2 on: 17.2 ms extra, 13.8%; the whole test 13.70 ms wall. Two changes, each kept because it measured a saving:',
   '',
-  "- The test's detector has its own onnxruntime session with 1 intra-op thread (reading keeps 2): on the small input a second thread costs more in wake-ups than it saves, about 12 -> 10 ms of CPU per photo (part 1 times both on every run). It costs a fourth model session (the same 4.7 MB detector).",
+  "- The detector's onnxruntime session has 1 intra-op thread instead of 2: on the test's small input a second thread costs more in wake-ups than it saves, about 12 -> 10 ms of CPU per photo (part 1 times both on every run). Reading shares the session: its 960 px detector pass takes about 115 ms instead of 83 on one thread, for less CPU (119 against 130 ms; 5 corpus images, 3 rounds, load 3.5-3.9), against some 1.7 s per image with text. A second, single-threaded detector session for the test alone would keep reading at 2 threads but adds 78 MB of memory (its worker thread and session), so it was dropped.",
   "- The 224 px copy is made in one pass with integer weights, written straight into the detector's input planes through a lookup table, and counted for the flat colour on the way: 2.5 -> 0.9 ms of CPU per photo (a scratch script timing the old three passes, a floating-point bilinear shrink to bytes, the flat share and the normalisation, against the new one over the 40 photos, 10 rounds each, load 3.5). It lets the same images through.",
   '',
   'Measured and dropped: a smaller copy for the detector (at 192 px 5 more of the 320 images with text are stopped, at 160 px 24 more: textured and photographed text vanishes from the detector\'s map, its maximum under the 0.3 threshold like a photo\'s, so no lower threshold recovers it); skipping the box post-processing for an "any box?" test (0.17 ms per photo: on a photo\'s map nothing passes the threshold, so either way it is one scan of the map); other onnxruntime settings for the test\'s session (optimisation level "extended" or "basic" instead of "all": 14 ms instead of 9; no memory arena, no memory pattern, denormals as zero: within the noise).',
@@ -86,9 +86,9 @@ const truth: CorpusImage[] = args.corpus
   ? (JSON.parse(await readFile(path.join(corpusDir, 'truth.json'), 'utf8')) as CorpusImage[])
   : await makeCorpus(corpusDir, 40, 19);
 const engine = await OcrEngine.open({ threads: 2 });
-const { gateSide, gateThreads } = defaultOcrSettings;
+const { gateSide, detectorThreads } = defaultOcrSettings;
 // The detector alone, with the test's threads and with two, to show what the single thread saves.
-const oneThread = await InferenceThread.open(defaultModelFiles().detector, sessionOptions(gateThreads));
+const oneThread = await InferenceThread.open(defaultModelFiles().detector, sessionOptions(detectorThreads));
 const twoThreads = await InferenceThread.open(defaultModelFiles().detector, sessionOptions(2));
 const gateLoad = loadAverage();
 const passed = new Map<string, { through: number; of: number }>();
@@ -152,7 +152,7 @@ const runs = parts.get('gate')?.wall.length ?? 0;
 say(
   '## 1. The cheap test, as the indexer runs it',
   '',
-  `On the thumbnail's pixels (${thumbnailEdge} px long side; the pipeline decodes them for the thumbnail anyway), copied at ${gateSide} px in JavaScript straight into the detector's input while counting the flat colour; the detector in its own session with ${gateThreads} intra-op thread${gateThreads === 1 ? '' : 's'}. Corpus: ${args.corpus ?? 'generated'}, ${truth.length} images. Load average ${gateLoad} at the start, ${loadAverage()} at the end.`,
+  `On the thumbnail's pixels (${thumbnailEdge} px long side; the pipeline decodes them for the thumbnail anyway), copied at ${gateSide} px in JavaScript straight into the detector's input while counting the flat colour; the detector's session with ${detectorThreads} intra-op thread${detectorThreads === 1 ? '' : 's'}. Corpus: ${args.corpus ?? 'generated'}, ${truth.length} images. Load average ${gateLoad} at the start, ${loadAverage()} at the end.`,
   '',
   `Images with text let through: ${through} of ${withText} (${textKinds.map(([kind, e]) => `${kind} ${e.through}/${e.of}`).join(', ')}); photos without text stopped: ${corpusPhotos.of - corpusPhotos.through} of ${corpusPhotos.of}.`,
   '',
@@ -163,7 +163,7 @@ say(
   `| the thumbnail as made without OCR | ${cost('thumbnail')} |`,
   `| the thumbnail with its pixels kept for the test | ${cost('kept')} |`,
   `| the ${gateSide} px copy in the detector's layout, with the flat-colour count | ${cost('copy')} |`,
-  `| the detector and its boxes, ${gateThreads} intra-op thread${gateThreads === 1 ? '' : 's'} (as the test runs it) | ${cost('detector1')} |`,
+  `| the detector and its boxes, ${detectorThreads} intra-op thread${detectorThreads === 1 ? '' : 's'} (as the test runs it) | ${cost('detector1')} |`,
   `| the detector and its boxes, 2 intra-op threads | ${cost('detector2')} |`,
   `| the whole test (copy, detector, boxes) | ${cost('gate')} |`,
   '',

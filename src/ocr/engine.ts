@@ -25,14 +25,16 @@ export interface OcrSettings {
   maxPixels: number;
   /** Lines read with less mean confidence are dropped as noise (PaddleOCR's drop_score). */
   minConfidence: number;
-  /** Intra-op threads of the detector, classifier and recogniser when reading. */
+  /** Intra-op threads of the classifier and recogniser. */
   threads: number;
   /**
-   * Intra-op threads of the cheap test's own detector session. One: its input is small, and a second thread
-   * costs more in wake-ups than it saves (about 3 ms of CPU a photo, 12 against 9, in bench/ocr-photos.md),
-   * while the indexer keeps both cores busy with CLIP anyway.
+   * Intra-op threads of the detector, which the cheap test and reading share. One: on the test's small input
+   * a second thread costs more CPU in wake-ups than it saves (about 12 -> 10 ms a photo, bench/ocr-photos.md),
+   * and the test runs on every photo indexed while CLIP keeps both cores busy. Reading a 960-pixel copy with
+   * one thread takes about 115 ms instead of 83 (of some 1.7 s per image with text) for less CPU, and a
+   * second detector session just for the test would add about 78 MB of memory.
    */
-  gateThreads: number;
+  detectorThreads: number;
 }
 
 export const defaultOcrSettings: OcrSettings = {
@@ -44,13 +46,10 @@ export const defaultOcrSettings: OcrSettings = {
   maxPixels: 268_402_689,
   minConfidence: 0.5,
   threads: 2,
-  gateThreads: 1,
+  detectorThreads: 1,
 };
 
-/**
- * Reads the text in images: PP-OCRv4 detection, line classification and recognition, each on its own thread,
- * and the cheap test's detector on a fourth (the same model, single-threaded).
- */
+/** Reads the text in images: PP-OCRv4 detection, line classification and recognition, each on its own thread. */
 export class OcrEngine {
   private constructor(
     readonly modelId: string,
@@ -58,7 +57,6 @@ export class OcrEngine {
       detector: InferenceThread;
       classifier: InferenceThread;
       recogniser: InferenceThread;
-      gateDetector: InferenceThread;
     },
     private readonly charset: string[],
     private readonly settings: OcrSettings,
@@ -81,17 +79,15 @@ export class OcrEngine {
     };
     const opened: InferenceThread[] = [];
     try {
-      for (const file of [files.detector, files.classifier, files.recogniser])
-        opened.push(await open(file, full.threads));
-      opened.push(await open(files.detector, full.gateThreads));
-      const [detector, classifier, recogniser, gateDetector] = opened as [
-        InferenceThread,
+      opened.push(await open(files.detector, full.detectorThreads));
+      for (const file of [files.classifier, files.recogniser]) opened.push(await open(file, full.threads));
+      const [detector, classifier, recogniser] = opened as [
         InferenceThread,
         InferenceThread,
         InferenceThread,
       ];
       const charset = await loadCharset(files.dictionary);
-      return new OcrEngine(files.id, { detector, classifier, recogniser, gateDetector }, charset, full);
+      return new OcrEngine(files.id, { detector, classifier, recogniser }, charset, full);
     } catch (error) {
       await Promise.all(opened.map((thread) => thread.release()));
       throw error;
@@ -108,7 +104,7 @@ export class OcrEngine {
     const { width, height } = detectorSize(pixels.width, pixels.height, this.settings.gateSide);
     const { input, flat } = gateCopy(pixels, width, height);
     if (flat >= this.settings.flatShare) return { worth: true, boxes: 0, flat };
-    const boxes = (await detectPlanes(this.graphs.gateDetector, input)).length;
+    const boxes = (await detectPlanes(this.graphs.detector, input)).length;
     return { worth: boxes > 0, boxes, flat };
   }
 
