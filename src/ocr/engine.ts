@@ -1,8 +1,9 @@
 import { sessionOptions } from '../model/tower.js';
 import { InferenceThread } from '../model/inference-thread.js';
 import { ServiceError } from '../util/errors.js';
-import { detectSized, detectText } from './detect.js';
-import { decodeForOcr, detectorSize, flatShare, shrinkPixels } from './image.js';
+import { detectPlanes, detectText } from './detect.js';
+import { gateCopy } from './gate-copy.js';
+import { decodeForOcr, detectorSize } from './image.js';
 import { defaultModelFiles, loadCharset, type OcrModelFiles } from './models.js';
 import { recogniseLines } from './recognise.js';
 import type { GateVerdict, OcrLine, OcrResult, RawPixels, TextBox } from './types.js';
@@ -24,7 +25,16 @@ export interface OcrSettings {
   maxPixels: number;
   /** Lines read with less mean confidence are dropped as noise (PaddleOCR's drop_score). */
   minConfidence: number;
+  /** Intra-op threads of the classifier and recogniser. */
   threads: number;
+  /**
+   * Intra-op threads of the detector, which the cheap test and reading share. One: on the test's small input
+   * a second thread costs more CPU in wake-ups than it saves (about 12 -> 10 ms a photo, bench/ocr-photos.md),
+   * and the test runs on every photo indexed while CLIP keeps both cores busy. Reading a 960-pixel copy with
+   * one thread takes about 115 ms instead of 83 (of some 1.7 s per image with text) for less CPU, and a
+   * second detector session just for the test would add about 78 MB of memory.
+   */
+  detectorThreads: number;
 }
 
 export const defaultOcrSettings: OcrSettings = {
@@ -36,6 +46,7 @@ export const defaultOcrSettings: OcrSettings = {
   maxPixels: 268_402_689,
   minConfidence: 0.5,
   threads: 2,
+  detectorThreads: 1,
 };
 
 /** Reads the text in images: PP-OCRv4 detection, line classification and recognition, each on its own thread. */
@@ -56,9 +67,9 @@ export class OcrEngine {
     files: OcrModelFiles = defaultModelFiles(),
   ): Promise<OcrEngine> {
     const full = { ...defaultOcrSettings, ...settings };
-    const open = async (file: string) => {
+    const open = async (file: string, threads: number) => {
       try {
-        return await InferenceThread.open(file, sessionOptions(full.threads));
+        return await InferenceThread.open(file, sessionOptions(threads));
       } catch (error) {
         throw new ServiceError(
           'ocr',
@@ -68,7 +79,8 @@ export class OcrEngine {
     };
     const opened: InferenceThread[] = [];
     try {
-      for (const file of [files.detector, files.classifier, files.recogniser]) opened.push(await open(file));
+      opened.push(await open(files.detector, full.detectorThreads));
+      for (const file of [files.classifier, files.recogniser]) opened.push(await open(file, full.threads));
       const [detector, classifier, recogniser] = opened as [
         InferenceThread,
         InferenceThread,
@@ -90,10 +102,9 @@ export class OcrEngine {
    */
   async gate(pixels: RawPixels): Promise<GateVerdict> {
     const { width, height } = detectorSize(pixels.width, pixels.height, this.settings.gateSide);
-    const small = shrinkPixels(pixels, width, height);
-    const flat = flatShare(small);
+    const { input, flat } = gateCopy(pixels, width, height);
     if (flat >= this.settings.flatShare) return { worth: true, boxes: 0, flat };
-    const boxes = (await detectSized(this.graphs.detector, small)).length;
+    const boxes = (await detectPlanes(this.graphs.detector, input)).length;
     return { worth: boxes > 0, boxes, flat };
   }
 

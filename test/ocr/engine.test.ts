@@ -6,7 +6,8 @@ import { wordRecall } from '../../scripts/ocr-corpus/recall.js';
 import type { CorpusImage } from '../../scripts/ocr-corpus/render.js';
 import { makeThumbnailWithPixels, thumbnailEdge } from '../../src/indexer/thumbnail.js';
 import { defaultOcrSettings, OcrEngine } from '../../src/ocr/engine.js';
-import { shrinkPixels } from '../../src/ocr/image.js';
+import { detectorLevels } from '../../src/ocr/detect.js';
+import { gateCopy } from '../../src/ocr/gate-copy.js';
 import { openTextReader } from '../../src/ocr/index.js';
 import { parseConfig } from '../../src/config/load.js';
 import { InputError } from '../../src/util/errors.js';
@@ -102,17 +103,25 @@ describe('the cheap test', () => {
     }
   });
 
-  it('shrinks grey and transparent pixels to RGB on white, sampling bilinearly', () => {
+  it("copies grey and transparent pixels into the detector's layout on white, bilinearly, counting the flat colour", () => {
+    // The detector's planes (blue, green, red) back to the bytes they were made from, pixel by pixel as RGB.
+    const bytesOf = ({ planes, width, height }: ReturnType<typeof gateCopy>['input']) => {
+      const plane = width * height;
+      const bytes: number[] = [];
+      for (let p = 0; p < plane; p++)
+        for (const c of [2, 1, 0]) bytes.push(detectorLevels[c]!.indexOf(planes[c * plane + p]!));
+      return bytes;
+    };
     // Red, red, transparent, transparent: halved, the left pixel is red and the right one white.
     const rgba = new Uint8Array([255, 0, 0, 255, 255, 0, 0, 255, 0, 0, 0, 0, 0, 0, 0, 0]);
-    expect(Array.from(shrinkPixels({ data: rgba, width: 4, height: 1, channels: 4 }, 2, 1).data)).toEqual([
-      255, 0, 0, 255, 255, 255,
-    ]);
+    const halved = gateCopy({ data: rgba, width: 4, height: 1, channels: 4 }, 2, 1);
+    expect(bytesOf(halved.input)).toEqual([255, 0, 0, 255, 255, 255]);
+    expect(halved.flat).toBe(0.5);
     // Grey 0, 100 over 200, 255: one pixel at the centre, the mean of the four.
     const grey = new Uint8Array([0, 100, 200, 255]);
-    expect(Array.from(shrinkPixels({ data: grey, width: 2, height: 2, channels: 1 }, 1, 1).data)).toEqual([
-      139, 139, 139,
-    ]);
+    const one = gateCopy({ data: grey, width: 2, height: 2, channels: 1 }, 1, 1);
+    expect(bytesOf(one.input)).toEqual([139, 139, 139]);
+    expect(one.flat).toBe(1);
   });
 });
 
