@@ -96,7 +96,8 @@ async function withPixels(
 
 /**
  * The size `fitted` gives a JPEG of upright size `source`: sharp first lets libjpeg shrink it on load (by the
- * fast rule), then fits the rounded-up decoded size into the box, rounding each side to the nearest pixel.
+ * fast rule; libvips rounds the decoded size down), then fits that into the box, each side rounded to the
+ * nearest pixel.
  * Checked against makeThumbnail over many sizes (test/indexer/thumbnail-from-pixels.test.ts).
  */
 export function jpegThumbnailSize(source: Size): Size {
