@@ -1,7 +1,8 @@
 // Agreement of the fast decode of phone photos with a full-size decode: each 12 MP JPEG of the phone corpus
-// (scripts/bench/indexer.ts --phone) is embedded as the indexer does it (JPEG shrunk on load, to no less than
-// twice the model's input, and turned after when stored turned) and from a lossless PNG of its full-size upright
-// pixels (no shrink on load possible), with the same model; prints the image cosine of each pair.
+// (scripts/bench/indexer.ts --phone) is embedded as the indexer does it (decoded once: shrunk on load and turned
+// upright to twice the model's input, the pixels the thumbnail is also made from, then resized to the model's
+// input) and from a lossless PNG of its full-size upright pixels (no shrink on load possible, one resampling),
+// with the same model; prints the image cosine of each pair.
 //
 //   node bin/run-ts.js scripts/bench/phone-agreement.ts --images /tmp/lean/phone-images/round-0 [--model DIR] [--count 8]
 import { readdirSync, readFileSync } from 'node:fs';
@@ -30,10 +31,14 @@ const vectors: Float32Array[] = [];
 for (const file of files) {
   const jpeg = readFileSync(path.join(args.images, file));
   const png = await sharp(jpeg).rotate().png({ compressionLevel: 1 }).toBuffer();
-  const [fast, full] = await embedder.embedImages([
+  // As the indexer asks for it (the pixels kept for the thumbnail), then the reference as any image.
+  const { upright, ...prepared } = await embedder.prepareImage(
     { name: file, bytes: jpeg },
-    { name: `${file}.png`, bytes: png },
-  ]);
+    { keepUpright: true },
+  );
+  if (!upright) throw new Error(`${file}: not decoded once (not a large JPEG?)`);
+  const [fast] = await embedder.embedPrepared([prepared]);
+  const [full] = await embedder.embedImages([{ name: `${file}.png`, bytes: png }]);
   if (!(fast instanceof Float32Array) || !(full instanceof Float32Array))
     throw new Error(`${file}: not embedded`);
   let dot = 0;
@@ -42,7 +47,7 @@ for (const file of files) {
   vectors.push(fast);
   const { orientation } = await sharp(jpeg).metadata();
   console.log(
-    `${file} orientation ${orientation ?? 1}: cosine ${dot.toFixed(6)} (1 - cosine ${(1 - dot).toExponential(2)})`,
+    `${file} orientation ${orientation ?? 1}, decoded once to ${upright.width}x${upright.height}: cosine ${dot.toFixed(6)} (1 - cosine ${(1 - dot).toExponential(2)})`,
   );
 }
 // A control: how far apart two different photos of the corpus are with this model (a model whose vectors barely

@@ -1,13 +1,14 @@
 import { createHash } from 'node:crypto';
 import PQueue from 'p-queue';
-import type { Embedder, PreparedImage } from '../model/types.js';
+import type { Size } from '../model/geometry.js';
+import type { DecodedPixels, Embedder, PreparedImage } from '../model/types.js';
 import type { ImageDocument, TextUpdate, ThumbnailUpdate } from '../store/types.js';
 import { InputError } from '../util/errors.js';
 import { Batcher, Slots } from './pipeline-parts.js';
 import type { Work } from './plan.js';
 import { imageFacts, type ImageFacts } from '../sources/image-facts.js';
 import type { TextReader } from './text.js';
-import { makeThumbnail, makeThumbnailWithPixels } from './thumbnail.js';
+import { makeThumbnail, makeThumbnailFromPixels, makeThumbnailWithPixels } from './thumbnail.js';
 
 export type ReadOutcome =
   { ok: true; bytes: Buffer; sha: string; facts: ImageFacts } | { ok: false; error: InputError };
@@ -90,10 +91,11 @@ export async function runPipeline(
   const decode = async (item: Work, bytes: Buffer, sha: string, embed: boolean) => {
     try {
       const name = item.member.key;
-      const [image, preview] = await Promise.all([
-        embedder.prepareImage({ name, bytes }),
-        embed ? previewOf(name, bytes, options.reader) : undefined,
-      ]);
+      // A large JPEG is decoded once: the preview is made from the pixels the model's input came from.
+      const { upright, ...image } = await embedder.prepareImage({ name, bytes }, { keepUpright: embed });
+      const preview = embed
+        ? await previewOf(name, { bytes, upright, size: image }, options.reader)
+        : undefined;
       if (!embed) {
         steps.decodable(item, image);
         slots.release();
@@ -168,23 +170,24 @@ export async function runPipeline(
 }
 
 /**
- * The thumbnail, made from the bytes in hand, and with a reader OCR's cheap test on the thumbnail's pixels
- * (no decoding of its own). The test runs on the detector's thread while CLIP embeds the batch before, and
- * a photo it passes over is written with its empty text at once, so the text pass at the end of the run
- * never opens it again. A thumbnail or a test that fails is left to those passes, which retry and report.
+ * The thumbnail, made from the upright pixels the model's preprocessing decoded (a large JPEG) or else from
+ * the bytes in hand, and with a reader OCR's cheap test on the thumbnail's pixels (no decoding of its own).
+ * The test runs on the detector's thread while CLIP embeds the batch before, and a photo it passes over is
+ * written with its empty text at once, so the text pass at the end of the run never opens it again. A
+ * thumbnail or a test that fails is left to those passes, which retry and report.
  */
 async function previewOf(
   name: string,
-  bytes: Buffer,
+  source: { bytes: Buffer; upright: DecodedPixels | undefined; size: Size },
   reader: PipelineOptions['reader'],
 ): Promise<{ thumbnail?: Buffer; text?: KnownText }> {
-  if (!reader)
-    return makeThumbnail(name, bytes).then(
-      (thumbnail) => ({ thumbnail }),
-      () => ({}),
-    );
+  const { bytes, upright, size } = source;
   try {
-    const { thumbnail, pixels } = await makeThumbnailWithPixels(name, bytes);
+    if (!reader && !upright) return { thumbnail: await makeThumbnail(name, bytes) };
+    const { thumbnail, pixels } = upright
+      ? await makeThumbnailFromPixels(name, upright, { width: size.width, height: size.height })
+      : await makeThumbnailWithPixels(name, bytes);
+    if (!reader) return { thumbnail };
     const verdict = await reader.gate(pixels).catch(() => undefined);
     if (verdict?.worth !== false) return { thumbnail };
     return { thumbnail, text: { text: '', text_confidence: 0, text_by: reader.modelId } };

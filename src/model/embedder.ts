@@ -7,7 +7,7 @@ import type { Size } from './geometry.js';
 import { openModelParts, type ModelParts } from './parts.js';
 import { ImagePreprocessor, type ImageLimits } from './preprocess.js';
 import type { TextTokenizer } from './tokenize.js';
-import type { EmbedOutcome, Embedder, ImageInput, PreparedImage } from './types.js';
+import type { EmbedOutcome, Embedder, ImageInput, PrepareOptions, PreparedImage } from './types.js';
 
 export interface EmbedderOptions {
   /** Model folder (transformers.js or open_clip layout): both towers, preprocessing, tokenizer. */
@@ -185,8 +185,8 @@ class OnnxEmbedder implements Embedder {
     private readonly batchSize: number,
   ) {}
 
-  prepareImage(input: ImageInput): Promise<PreparedImage> {
-    return this.preprocessor.prepare(input);
+  prepareImage(input: ImageInput, options?: PrepareOptions): Promise<PreparedImage> {
+    return this.preprocessor.prepare(input, options);
   }
 
   async embedPrepared(images: PreparedImage[]): Promise<Float32Array[]> {

@@ -1,10 +1,11 @@
 import sharp from 'sharp';
 import { InputError } from '../util/errors.js';
+import { decodeOnceSize } from './decode-once.js';
 import { centreCrop, insideOf, resizedSize, type Size, type Window } from './geometry.js';
 import { readImageBytes, sniffImageFormat } from './image-bytes.js';
 import type { ImagePlan } from './image-config.js';
 import { axisCoefficients, resampleRgb } from './resample.js';
-import type { ImageInput, PreparedImage } from './types.js';
+import type { DecodedPixels, ImageInput, PrepareOptions, PreparedImage } from './types.js';
 
 type Sharp = ReturnType<typeof sharp>;
 type Metadata = Awaited<ReturnType<Sharp['metadata']>>;
@@ -23,6 +24,11 @@ interface ProbedImage {
   /** EXIF orientation, 1 (as stored) when absent. */
   orientation: number;
   cmyk: boolean;
+  /**
+   * For a large 3-channel sRGB JPEG: the upright size it is decoded to once (decode-once.ts), from which the
+   * model's input is resized and which the caller may keep for a thumbnail. Null: decoded as before.
+   */
+  decodeOnce: Size | null;
 }
 
 /**
@@ -53,8 +59,8 @@ export class ImagePreprocessor {
     private readonly limits: ImageLimits,
   ) {}
 
-  async prepare(input: ImageInput): Promise<PreparedImage> {
-    return this.decode(await this.probe(input));
+  async prepare(input: ImageInput, options: PrepareOptions = {}): Promise<PreparedImage> {
+    return this.decode(await this.probe(input), options.keepUpright ?? false);
   }
 
   /** Reads the bytes and the header; refuses empty, non-image, SVG, over-size and over-pixel inputs. */
@@ -78,28 +84,59 @@ export class ImagePreprocessor {
     }
     const orientation = meta.orientation ?? 1;
     const sideways = orientation >= 5;
+    const size = sideways ? { width: height, height: width } : { width, height };
+    const plainJpeg = meta.format === 'jpeg' && meta.space === 'srgb' && meta.channels === 3;
     return {
       name: input.name,
       bytes,
-      size: sideways ? { width: height, height: width } : { width, height },
+      size,
       orientation: uprightTurns[orientation] ? orientation : 1,
       cmyk: meta.space === 'cmyk',
+      decodeOnce: plainJpeg ? decodeOnceSize(size, resizedSize(size, this.plan)) : null,
     };
   }
 
-  /** Decodes, resizes and crops, then normalises into CHW float32. */
-  private async decode(probed: ProbedImage): Promise<PreparedImage> {
+  /** Decodes, resizes and crops, then normalises into CHW float32; keeps the decoded-once pixels if asked. */
+  private async decode(probed: ProbedImage, keepUpright: boolean): Promise<PreparedImage> {
     const target = resizedSize(probed.size, this.plan);
     const window = centreCrop(target, this.plan);
     const inside = insideOf(window, target);
     const pixels = new Float32Array(3 * window.width * window.height);
+    let upright: DecodedPixels | undefined;
     try {
-      const crop = inside ? await this.cropRgb(probed, target, inside) : Buffer.alloc(0);
+      let crop: Buffer = Buffer.alloc(0);
+      if (probed.decodeOnce) {
+        upright = await this.decodeOnce(probed, probed.decodeOnce);
+        const raw = sharp(upright.data, {
+          raw: { width: upright.width, height: upright.height, channels: 3 },
+        });
+        if (inside) crop = await this.resizedCrop(raw, upright, target, inside);
+      } else if (inside) crop = await this.cropRgb(probed, target, inside);
       this.normalise(crop, inside ?? { left: 0, top: 0, width: 0, height: 0 }, window, pixels);
     } catch (error) {
       throw new InputError(probed.name, `cannot be decoded: ${describe(error)}`);
     }
-    return { name: probed.name, pixels, width: probed.size.width, height: probed.size.height };
+    const { width, height } = probed.size;
+    return { name: probed.name, pixels, width, height, ...(keepUpright && upright && { upright }) };
+  }
+
+  /**
+   * A large JPEG decoded once, upright, to `size` (twice the model's resized input): libjpeg shrinks it while
+   * decoding (the entropy decoding, most of the cost, happens once), the turn of a photo stored turned comes
+   * after the resize (sharp swaps the axes, no extract follows), then one resampling to `size`. The model's
+   * input is resized from these pixels, and the indexer makes its thumbnail from them instead of decoding the
+   * JPEG a second time (bench/phone-photos.md).
+   */
+  private async decodeOnce(probed: ProbedImage, size: Size): Promise<DecodedPixels> {
+    const decoded = sharp(probed.bytes, {
+      failOn: 'truncated',
+      limitInputPixels: this.limits.maxPixels,
+      autoOrient: true,
+    })
+      .resize(size.width, size.height, { kernel: this.plan.kernel, fit: 'fill', fastShrinkOnLoad: true })
+      .toColourspace('srgb')
+      .raw({ depth: 'uchar' });
+    return { data: await exact(decoded, size, 3), ...size, channels: 3 };
   }
 
   /** The RGB pixels of `inside`, a window of the image resized to `target`. */
@@ -119,10 +156,19 @@ export class ImagePreprocessor {
     const source = probed.cmyk
       ? sharp(await this.uprightRgb(probed, { left: 0, top: 0, ...size }), { raw: { ...size, channels: 3 } })
       : this.uprightSrgb(probed);
+    return this.resizedCrop(source, size, target, inside);
+  }
+
+  /** The RGB pixels of `inside`, a window of `source` (of upright size `size`) resized to `target`. */
+  private resizedCrop(source: Sharp, size: Size, target: Size, inside: Window): Promise<Buffer> {
     const resized =
       target.width === size.width && target.height === size.height
         ? source
-        : source.resize(target.width, target.height, { kernel, fit: 'fill', fastShrinkOnLoad: false });
+        : source.resize(target.width, target.height, {
+            kernel: this.plan.kernel,
+            fit: 'fill',
+            fastShrinkOnLoad: false,
+          });
     return exact(resized.extract(inside).removeAlpha().raw({ depth: 'uchar' }), inside, 3);
   }
 

@@ -1,17 +1,20 @@
 // How a run behaves under pressure: a slow store or model, a store that fails, a cancelled run, progress.
 // The real model and store, slowed down or made to fail by wrapping them; nothing of the indexer is replaced.
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import sharp from 'sharp';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { indexSource } from '../../src/indexer/index-source.js';
 import { inFlightLimit } from '../../src/indexer/pipeline.js';
+import { makeThumbnail } from '../../src/indexer/thumbnail.js';
 import type { IndexOptions, IndexProgress } from '../../src/indexer/types.js';
 import { openEmbedder } from '../../src/model/index.js';
 import type { Embedder } from '../../src/model/types.js';
 import { folderSourceId, openFolderSource } from '../../src/sources/folder.js';
 import type { Reindex, VectorStore } from '../../src/store/types.js';
 import { ServiceError } from '../../src/util/errors.js';
-import { tempDir } from '../helpers/bot.js';
+import { fixtureImagesDir, tempDir } from '../helpers/bot.js';
 import { backendConfig, openTestStore, sliceState, type TestStore } from './helpers/stores.js';
 import { generatedFolder } from './helpers/tree.js';
 
@@ -153,6 +156,62 @@ describe('indexing pipeline', () => {
     expect((await state()).length).toBeLessThan(folder.keys.length);
     const report = await run();
     expect(report.new + report.unchanged).toBe(folder.keys.length);
+  });
+
+  it('makes the thumbnail of a large JPEG from the pixels its model input came from: same size, upright', async () => {
+    const photos = await tempDir();
+    try {
+      const photo = await sharp(path.join(fixtureImagesDir, 'photo-china.jpg'))
+        .resize(3200, 2400, { fit: 'fill' })
+        .raw()
+        .toBuffer({ resolveWithObject: true });
+      const raw = { raw: { width: 3200, height: 2400, channels: 3 as const } };
+      const upright = await sharp(photo.data, raw).jpeg({ quality: 92 }).toBuffer();
+      // The same photo as a phone held upright stores it: turned, with EXIF orientation 6.
+      const turned = await sharp(await sharp(photo.data, raw).rotate(270).jpeg({ quality: 92 }).toBuffer())
+        .withMetadata({ orientation: 6 })
+        .toBuffer();
+      await writeFile(path.join(photos.dir, 'upright.jpg'), upright);
+      await writeFile(path.join(photos.dir, 'turned.jpg'), turned);
+      // The real embedder, noting which images came back with their decoded pixels (decoded once).
+      const decodedOnce: string[] = [];
+      const watched: Embedder = Object.assign(Object.create(embedder) as Embedder, {
+        prepareImage: async (...args: Parameters<Embedder['prepareImage']>) => {
+          const image = await embedder.prepareImage(...args);
+          if (image.upright) decodedOnce.push(image.name);
+          return image;
+        },
+      });
+      const source = await openFolderSource({ root: photos.dir, tenant: '*', maxBytes: 50_000_000 });
+      const report = await indexSource({
+        source,
+        store: test.store,
+        embedder: watched,
+        batchSize,
+        concurrency,
+      });
+      expect(report).toMatchObject({ new: 2, failed: [] });
+      expect(decodedOnce.sort()).toEqual(['turned.jpg', 'upright.jpg']);
+
+      const ids: string[] = [];
+      for await (const doc of test.store.scan('*', folderSourceId(photos.dir))) ids.push(doc.image_id);
+      const thumbnails = await test.store.getThumbnails(ids, { tenant: '*' });
+      expect(thumbnails.size).toBe(2);
+      const reference = await sharp(await makeThumbnail('upright', upright))
+        .raw()
+        .toBuffer({ resolveWithObject: true });
+      for (const bytes of thumbnails.values()) {
+        const { data, info } = await sharp(bytes).raw().toBuffer({ resolveWithObject: true });
+        // What makeThumbnail makes of the bytes: 256x192, upright, the same picture within a grey level or two.
+        expect(info).toEqual(reference.info);
+        let sum = 0;
+        for (let i = 0; i < data.length; i++)
+          sum += Math.abs((data[i] as number) - (reference.data[i] as number));
+        expect(sum / data.length).toBeLessThan(2);
+      }
+    } finally {
+      await photos.remove();
+    }
   });
 
   it('reports progress through its phases, with a rate and an estimate', async () => {

@@ -115,42 +115,71 @@ describe('images against the reference', () => {
     expect(rotated.pixels).toHaveLength(3 * 224 * 224);
   });
 
-  it('prepares a photo stored turned (every EXIF orientation) as the same photo stored upright', async () => {
-    // Large enough that the decoder shrinks the JPEG on load: the path phone photos take.
-    const upright = await sharp(path.join(fixtures, 'images/photo-china.jpg'))
-      .resize(1600, 1200, { fit: 'fill' })
-      .raw()
-      .toBuffer({ resolveWithObject: true });
-    const raw = { raw: { width: 1600, height: 1200, channels: 3 as const } };
-    const reference = await embedder.prepareImage({
-      name: 'upright',
-      bytes: await sharp(upright.data, raw).jpeg({ quality: 95 }).toBuffer(),
-    });
-    // The stored pixels of each orientation: the upright ones turned back (sharp's inverse of its auto-orient).
-    const storedAs: Record<number, (s: ReturnType<typeof sharp>) => ReturnType<typeof sharp>> = {
-      2: (s) => s.flop(),
-      3: (s) => s.rotate(180),
-      4: (s) => s.flip(),
-      5: (s) => s.rotate(270).flop(),
-      6: (s) => s.rotate(270),
-      7: (s) => s.rotate(90).flop(),
-      8: (s) => s.rotate(90),
-    };
-    for (const [orientation, turn] of Object.entries(storedAs)) {
-      const stored = await turn(sharp(upright.data, raw)).raw().toBuffer({ resolveWithObject: true });
-      const bytes = await sharp(stored.data, { raw: { ...stored.info, channels: 3 } })
-        .jpeg({ quality: 95 })
-        .withMetadata({ orientation: Number(orientation) })
-        .toBuffer();
-      const turned = await embedder.prepareImage({ name: `orientation ${orientation}`, bytes });
-      expect([turned.width, turned.height], orientation).toEqual([1600, 1200]);
-      let max = 0;
-      for (let i = 0; i < turned.pixels.length; i++)
-        max = Math.max(max, Math.abs((turned.pixels[i] as number) - (reference.pixels[i] as number)));
-      // Normalised units: 0.1 is about 3 grey levels (JPEG blocks fall differently on turned pixels).
-      expect(max, `orientation ${orientation}`).toBeLessThan(0.1);
-    }
-  });
+  // 1600x1200: shrunk on load for the model alone (the thumbnail decodes on its own). 3200x2400: decoded once,
+  // shrunk on load to twice the model's input, for the model and the indexer's thumbnail (decode-once.ts).
+  it.each([
+    [1600, 1200, undefined],
+    [3200, 2400, [596, 448]],
+  ])(
+    'prepares a %ix%i photo stored turned (every EXIF orientation) as the same photo stored upright',
+    async (width, height, decodedOnce) => {
+      const upright = await sharp(path.join(fixtures, 'images/photo-china.jpg'))
+        .resize(width, height, { fit: 'fill' })
+        .raw()
+        .toBuffer({ resolveWithObject: true });
+      const raw = { raw: { width, height, channels: 3 as const } };
+      const reference = await embedder.prepareImage(
+        { name: 'upright', bytes: await sharp(upright.data, raw).jpeg({ quality: 95 }).toBuffer() },
+        { keepUpright: true },
+      );
+      const keptSize = (image: PreparedImage) => image.upright && [image.upright.width, image.upright.height];
+      expect(keptSize(reference)).toEqual(decodedOnce);
+      // The stored pixels of each orientation: the upright ones turned back (sharp's inverse of its auto-orient).
+      const storedAs: Record<number, (s: ReturnType<typeof sharp>) => ReturnType<typeof sharp>> = {
+        2: (s) => s.flop(),
+        3: (s) => s.rotate(180),
+        4: (s) => s.flip(),
+        5: (s) => s.rotate(270).flop(),
+        6: (s) => s.rotate(270),
+        7: (s) => s.rotate(90).flop(),
+        8: (s) => s.rotate(90),
+      };
+      for (const [orientation, turn] of Object.entries(storedAs)) {
+        const stored = await turn(sharp(upright.data, raw)).raw().toBuffer({ resolveWithObject: true });
+        const bytes = await sharp(stored.data, { raw: { ...stored.info, channels: 3 } })
+          .jpeg({ quality: 95 })
+          .withMetadata({ orientation: Number(orientation) })
+          .toBuffer();
+        const turned = await embedder.prepareImage(
+          { name: `orientation ${orientation}`, bytes },
+          { keepUpright: true },
+        );
+        expect([turned.width, turned.height], orientation).toEqual([width, height]);
+        expect(keptSize(turned), orientation).toEqual(decodedOnce);
+        let max = 0;
+        for (let i = 0; i < turned.pixels.length; i++)
+          max = Math.max(max, Math.abs((turned.pixels[i] as number) - (reference.pixels[i] as number)));
+        // Normalised units: 0.1 is about 3 grey levels (JPEG blocks fall differently on turned pixels).
+        expect(max, `orientation ${orientation}`).toBeLessThan(0.1);
+        if (turned.upright && reference.upright) {
+          let sum = 0;
+          for (let i = 0; i < turned.upright.data.length; i++)
+            sum += Math.abs((turned.upright.data[i] as number) - (reference.upright.data[i] as number));
+          // The kept pixels are upright too: on average within a grey level of the upright photo's.
+          expect(sum / turned.upright.data.length, `orientation ${orientation}`).toBeLessThan(1);
+        }
+      }
+      // Only when asked: a caller that does not make a thumbnail holds no extra pixels.
+      expect(
+        (
+          await embedder.prepareImage({
+            name: 'plain',
+            bytes: await sharp(upright.data, raw).jpeg().toBuffer(),
+          })
+        ).upright,
+      ).toBeUndefined();
+    },
+  );
 
   it('gives the same vectors for bytes and paths, and whatever the batch size', async () => {
     const files = [
