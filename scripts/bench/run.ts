@@ -21,6 +21,20 @@ const model = args.model;
 const benches: Record<string, string[]> = {
   embedder: ['scripts/bench/embedder.ts', '--model', model],
   indexer: ['scripts/bench/indexer.ts', '--model', model],
+  // 12 MP phone JPEGs (generated), against the bare model only: the Python loop at this size takes minutes a round.
+  'indexer-phone': [
+    'scripts/bench/indexer.ts',
+    '--model',
+    model,
+    '--phone',
+    '--count',
+    '48',
+    '--rounds',
+    '3',
+    '--batch',
+    '16',
+    '--no-python',
+  ],
   'bot-load': ['scripts/bench/bot-load.ts', '--model', model],
   memory: ['scripts/bench/memory.ts', '--model', model],
   precision: ['scripts/bench/precision.ts', '--model', model],

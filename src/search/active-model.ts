@@ -37,7 +37,7 @@ export class ActiveModel {
       get dims() {
         return at().dims;
       },
-      prepareImage: (input) => at().prepareImage(input),
+      prepareImage: (input, options) => at().prepareImage(input, options),
       embedPrepared: (images) => at().embedPrepared(images),
       embedImages: (inputs) => at().embedImages(inputs),
       embedTexts: (texts) => at().embedTexts(texts),

@@ -117,12 +117,12 @@ export const indexingSuite = (backend: Backend) =>
       expect((await test.store.lackingThumbnails(ids)).sort()).toEqual(ids);
 
       const second = await run();
-      expect(second).toMatchObject({
-        new: 0,
-        updated: 0,
-        unchanged: tree.goodKeys.length,
-        failed: first.failed,
-      });
+      expect(second).toMatchObject({ new: 0, updated: 0, unchanged: tree.goodKeys.length });
+      // The same files fail for the same reasons. Only the kind is compared: libvips keeps one error buffer
+      // for all its threads, so the decoder's detail after it can come out cut short when two fail at once.
+      const kinds = (failed: typeof first.failed) =>
+        failed.map(({ input, reason }) => ({ input, reason: reason.split(':')[0] }));
+      expect(kinds(second.failed)).toEqual(kinds(first.failed));
       expect(second.thumbnails).toEqual({ made: ids.length, failed: [] });
       // Nothing was embedded or rewritten: the documents are the ones the first run wrote.
       expect(await docs()).toEqual(before);
