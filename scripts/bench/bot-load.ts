@@ -4,7 +4,7 @@
 //
 //   node bin/run-ts.js scripts/bench/bot-load.ts [--model /work/models/clip-vit-b32-random] [--docs 3000]
 //     [--concurrent 50] [--rounds 3] [--out bench/bot-load.md]
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -20,6 +20,7 @@ import type { ImageDocument, VectorStore } from '../../src/store/types.js';
 import { makeThumbnail } from '../../src/indexer/thumbnail.js';
 import { renderResults } from '../../src/render/results.js';
 import { createLogger } from '../../src/util/log.js';
+import { writeReport } from './report.js';
 import { seeded } from './vectors.js';
 
 const { values: args } = parseArgs({
@@ -270,7 +271,7 @@ try {
     '```',
     '',
   ].join('\n');
-  writeFileSync(args.out, report);
+  writeReport(args.out, report);
   process.stdout.write(report);
 } finally {
   await store.close();

@@ -7,10 +7,11 @@
 //
 //   node bin/run-ts.js scripts/bench/memory.ts [--model /tmp/lookalike-bench-models/openai] [--out bench/memory.md]
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { writeReport } from './report.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -117,9 +118,6 @@ MALLOC_TRIM_THRESHOLD_=131072, as scripts/deploy/lookalike.service sets them.
 | --- | ${columns.map(() => '---:').join(' | ')} |
 ${rows.join('\n')}
 `;
-  // The sections after the table (the analysis, written by hand) stay as they are.
-  const before = existsSync(args.out) ? readFileSync(args.out, 'utf8') : '';
-  const analysis = before.indexOf('\n## ');
-  writeFileSync(args.out, report + (analysis >= 0 ? before.slice(analysis) : ''));
+  writeReport(args.out, report);
   console.log(report);
 }
