@@ -42,7 +42,9 @@ export const status = defineCommand({
     if (context.jobs.isRunning(request.tenant) || elsewhere.length > 0) {
       lines.push('An indexing job is running here now.');
     }
-    return { kind: 'text', text: lines.join('\n') };
+    // In chat the count covers the channels the asker can see, private ones included: said to the asker alone,
+    // so a status asked in a public channel does not tell everyone there how many private images exist.
+    return { kind: 'text', text: lines.join('\n'), ...(scope.visibleChannels && { ephemeral: true }) };
   },
 });
 

@@ -72,12 +72,14 @@ describe.each(backends)('who sees which Slack images (%s store)', (backend) => {
     return (await waitForResults(h.fake, channel, since)).results;
   }
 
+  /** The count a /status tells `who` (privately: it covers their private channels), and that nothing was posted. */
   const statusOf = async (who: (typeof people)['alice'], channel: string) => {
     const since = Date.now() / 1000;
-    await h.as(who).command(channel, '/lookalike', 'status');
-    const answer = await h.fake.waitForMessage(
-      (m) => m.channel === channel && Number(m.ts) > since && m.text.includes('searchable here'),
+    const answer: Ephemeral = await nextEphemeral(h, who.id, () =>
+      h.as(who).command(channel, '/lookalike', 'status'),
     );
+    expect(answer.channel).toBe(channel);
+    expect(h.fake.botMessages(channel).filter((m) => Number(m.ts) > since)).toEqual([]);
     return /Images searchable here: (\d+)/.exec(answer.text)?.[1];
   };
 
@@ -112,6 +114,8 @@ describe.each(backends)('who sees which Slack images (%s store)', (backend) => {
 
     expect(await statusOf(people.bob, general())).toBe('2');
     expect(await statusOf(people.alice, secret)).toBe('4');
+    // Asked in a public channel, alice's count still covers #secret: only she is told.
+    expect(await statusOf(people.alice, general())).toBe('4');
   });
 
   it('falls back to public channels and the channel asked in when the app may not list memberships', async () => {
