@@ -45,8 +45,17 @@ const uprightTurns: Record<number, { angle: number; flip: boolean; flop: boolean
   8: { angle: 270, flip: false, flop: false },
 };
 
-// Decode failures that mean "this file is bad", as opposed to a bug or resource problem of ours.
-const describe = (error: unknown) => (error instanceof Error ? error.message : String(error)).split('\n')[0];
+/**
+ * A decode failure (the file is bad, not our bug or resources) in a line for the report. libvips keeps one
+ * error buffer for all its threads, so when two images fail at once one message can come out empty ("Unknown
+ * error") or cut short before its detail: then the likely cause is said instead of nothing.
+ */
+export function describeDecodeFailure(error: unknown): string {
+  const line = (error instanceof Error ? error.message : String(error)).split('\n')[0]!.trim();
+  const said = line.replace(/:$/, '').trim();
+  if (said === '' || said === 'Unknown error') return 'the file is damaged or incomplete';
+  return said === line ? line : `${said} (the file is damaged or incomplete)`;
+}
 
 /**
  * CLIPImageProcessor in sharp: EXIF orientation, alpha composited on white, sRGB 8 bit, shortest edge resized to
@@ -72,7 +81,7 @@ export class ImagePreprocessor {
       // Header only: no pixel limit here so an over-size image gets the clear message below.
       meta = await sharp(bytes, { limitInputPixels: false }).metadata();
     } catch (error) {
-      throw new InputError(input.name, `cannot be decoded: ${describe(error)}`);
+      throw new InputError(input.name, `cannot be decoded: ${describeDecodeFailure(error)}`);
     }
     const { width, height } = meta;
     if (!width || !height) throw new InputError(input.name, 'cannot be decoded: no image size in the header');
@@ -114,7 +123,7 @@ export class ImagePreprocessor {
       } else if (inside) crop = await this.cropRgb(probed, target, inside);
       this.normalise(crop, inside ?? { left: 0, top: 0, width: 0, height: 0 }, window, pixels);
     } catch (error) {
-      throw new InputError(probed.name, `cannot be decoded: ${describe(error)}`);
+      throw new InputError(probed.name, `cannot be decoded: ${describeDecodeFailure(error)}`);
     }
     const { width, height } = probed.size;
     return { name: probed.name, pixels, width, height, ...(keepUpright && upright && { upright }) };

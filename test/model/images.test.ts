@@ -4,6 +4,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Embedder, EmbedOutcome, PreparedImage } from '../../src/model/types.js';
+import { describeDecodeFailure } from '../../src/model/preprocess.js';
 import { InputError } from '../../src/util/errors.js';
 import { clipDir, cosine, fixtures, readExpected, tinyEmbedder, type Expected } from './helpers/fixtures.js';
 
@@ -82,9 +83,23 @@ describe('images against the reference', () => {
     expect(reason('images/not-an-image.jpg')).toMatch(/not an image/);
     expect(reason('images/vector.svg')).toMatch(/SVG is not accepted/);
     expect(reason('images/bomb-30000x30000.png')).toMatch(/30000x30000.*LOOKALIKE_MAX_IMAGE_PIXELS/);
-    // libvips' message text is not reliable when images decode side by side (sometimes "Unknown error").
-    expect(reason('images/truncated.jpg')).toMatch(/cannot be decoded/);
-    expect(reason('images/corrupt.jpg')).toMatch(/cannot be decoded/);
+    // libvips' message text is not reliable when images decode side by side (sometimes "Unknown error"): the
+    // reason then says the likely cause rather than nothing (describeDecodeFailure).
+    for (const file of ['images/truncated.jpg', 'images/corrupt.jpg']) {
+      expect(reason(file)).toMatch(/^cannot be decoded: \S/);
+      expect(reason(file)).not.toMatch(/Unknown error|:$/);
+    }
+  });
+
+  it('says a decode failure plainly when libvips gives no detail', () => {
+    expect(describeDecodeFailure(new Error('Unknown error'))).toBe('the file is damaged or incomplete');
+    expect(describeDecodeFailure(new Error(''))).toBe('the file is damaged or incomplete');
+    expect(describeDecodeFailure(new Error('Input buffer has corrupt header:'))).toBe(
+      'Input buffer has corrupt header (the file is damaged or incomplete)',
+    );
+    expect(describeDecodeFailure(new Error('VipsJpeg: premature end of JPEG image\nvips2png: unable'))).toBe(
+      'VipsJpeg: premature end of JPEG image',
+    );
   });
 
   it('preprocesses to the reference crop within a few grey levels, exactly when enlarging', async () => {
