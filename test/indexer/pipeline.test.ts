@@ -14,8 +14,9 @@ import type { Embedder } from '../../src/model/types.js';
 import { folderSourceId, openFolderSource } from '../../src/sources/folder.js';
 import type { Reindex, VectorStore } from '../../src/store/types.js';
 import { ServiceError } from '../../src/util/errors.js';
-import { fixtureImagesDir, tempDir } from '../helpers/bot.js';
+import { tempDir } from '../helpers/bot.js';
 import { backendConfig, openTestStore, sliceState, type TestStore } from './helpers/stores.js';
+import { largePhotoPair } from './helpers/phone-photo.js';
 import { generatedFolder } from './helpers/tree.js';
 
 const batchSize = 4;
@@ -161,16 +162,7 @@ describe('indexing pipeline', () => {
   it('makes the thumbnail of a large JPEG from the pixels its model input came from: same size, upright', async () => {
     const photos = await tempDir();
     try {
-      const photo = await sharp(path.join(fixtureImagesDir, 'photo-china.jpg'))
-        .resize(3200, 2400, { fit: 'fill' })
-        .raw()
-        .toBuffer({ resolveWithObject: true });
-      const raw = { raw: { width: 3200, height: 2400, channels: 3 as const } };
-      const upright = await sharp(photo.data, raw).jpeg({ quality: 92 }).toBuffer();
-      // The same photo as a phone held upright stores it: turned, with EXIF orientation 6.
-      const turned = await sharp(await sharp(photo.data, raw).rotate(270).jpeg({ quality: 92 }).toBuffer())
-        .withMetadata({ orientation: 6 })
-        .toBuffer();
+      const { upright, turned } = await largePhotoPair();
       await writeFile(path.join(photos.dir, 'upright.jpg'), upright);
       await writeFile(path.join(photos.dir, 'turned.jpg'), turned);
       // The real embedder, noting which images came back with their decoded pixels (decoded once).

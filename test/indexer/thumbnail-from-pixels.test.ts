@@ -1,6 +1,5 @@
 // The thumbnail of a large JPEG made from the pixels the model's preprocessing decoded (decoded once) against
 // the one made from the bytes: same size, upright, same picture.
-import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -10,7 +9,8 @@ import {
   thumbnailEdge,
 } from '../../src/indexer/thumbnail.js';
 import type { Embedder } from '../../src/model/types.js';
-import { fixtures, tinyEmbedder } from '../model/helpers/fixtures.js';
+import { tinyEmbedder } from '../model/helpers/fixtures.js';
+import { largePhotoPair } from './helpers/phone-photo.js';
 
 let embedder: Embedder;
 beforeAll(async () => {
@@ -68,16 +68,7 @@ describe('thumbnails made from decoded pixels', () => {
   });
 
   it('match the thumbnail made from the bytes of a large JPEG, upright when stored turned', async () => {
-    const photo = await sharp(path.join(fixtures, 'images/photo-china.jpg'))
-      .resize(3200, 2400, { fit: 'fill' })
-      .raw()
-      .toBuffer({ resolveWithObject: true });
-    const raw = { raw: { width: 3200, height: 2400, channels: 3 as const } };
-    const upright = await sharp(photo.data, raw).jpeg({ quality: 92 }).toBuffer();
-    // The same photo stored turned, as a phone held upright writes it (EXIF orientation 6).
-    const turned = await sharp(await sharp(photo.data, raw).rotate(270).jpeg({ quality: 92 }).toBuffer())
-      .withMetadata({ orientation: 6 })
-      .toBuffer();
+    const { upright, turned } = await largePhotoPair();
     const fromBytes = await makeThumbnail('upright', upright);
     for (const [name, bytes] of [
       ['upright', upright],
