@@ -2,6 +2,7 @@ import type { Embedder, ImageInput } from '../model/types.js';
 import { modelMismatch } from '../store/model-stamp.js';
 import type { DocFilter, Hit, IndexSpec, TenantScope, VectorStore } from '../store/types.js';
 import { InputError, refusal } from '../util/errors.js';
+import { dot } from './combine.js';
 import { fuseRanks } from './fusion.js';
 import { foldNearCopies } from './near-copies.js';
 import { relevanceCut } from './relevance.js';
@@ -53,12 +54,6 @@ const fusionDepth = 50;
  * says the words.) bench/ocr.md measures both.
  */
 const textWeight = 2;
-
-const cosine = (a: Float32Array, b: Float32Array) => {
-  let dot = 0;
-  for (let i = 0; i < a.length; i++) dot += (a[i] as number) * (b[i] as number);
-  return dot;
-};
 
 /** A text match's score against the best one's (findText returns the best first). */
 const relativeTo = (best: number) => (hit: Hit) => (best > 0 ? Math.min(1, hit.score / best) : 1);
@@ -241,7 +236,7 @@ export class SearchService {
     const vectors = await this.store.getVectors(missing, scope);
     return hits.map((hit) => {
       const stored = vectors.get(hit.image_id);
-      return stored ? { ...hit, score: cosine(vector, stored) } : hit;
+      return stored ? { ...hit, score: dot(vector, stored) } : hit;
     });
   }
 }
